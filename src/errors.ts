@@ -1,0 +1,181 @@
+/**
+ * Every error this SDK throws or emits is a {@link DeribitError}: a stable string `code`
+ * to switch on, the exchange's numeric code when the exchange sent one, and a `cause`
+ * chain. Messages never carry tokens, secrets or request params.
+ */
+
+/** The closed set of error codes; `switch (err.code)` narrows. */
+export type DeribitErrorCode =
+  | 'RPC_ERROR'
+  | 'TIMEOUT'
+  | 'ABORTED'
+  | 'CONNECTION_CLOSED'
+  | 'NOT_CONNECTED'
+  | 'OUTCOME_UNKNOWN'
+  | 'AUTH_FAILED'
+  | 'RATE_LIMITED'
+  | 'REVOKED'
+  | 'TRANSITION_FAILED'
+  | 'PROTOCOL'
+  | 'CLOSED'
+  | 'STORE_CONFLICT'
+  | 'STORE_CORRUPT'
+  | 'STORE_KEY'
+  | 'STORE_UNAVAILABLE'
+  | 'INVALID_ARGUMENT'
+
+/** Options every error takes. */
+export interface DeribitErrorOptions {
+  /** The exchange's JSON-RPC error code, when the exchange answered with one. */
+  exchangeCode?: number
+  /** `error.data` from the exchange (e.g. `{reason, param}`); never holds secrets. */
+  data?: unknown
+  /** The JSON-RPC method the error belongs to. */
+  method?: string
+  cause?: unknown
+}
+
+/** Base class of every error of this package. */
+export class DeribitError extends Error {
+  override name = 'DeribitError'
+  readonly code: DeribitErrorCode
+  readonly exchangeCode: number | undefined
+  readonly data: unknown
+  readonly method: string | undefined
+
+  constructor(code: DeribitErrorCode, message: string, options: DeribitErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.exchangeCode = options.exchangeCode
+    this.data = options.data
+    this.method = options.method
+  }
+}
+
+/** The exchange answered a call with a JSON-RPC error not covered by a narrower class. */
+export class RpcError extends DeribitError {
+  override name = 'RpcError'
+  constructor(message: string, options: DeribitErrorOptions = {}) {
+    super('RPC_ERROR', message, options)
+  }
+}
+
+/** A call got no answer within its timeout. For an order, see {@link OrderOutcomeUnknownError}. */
+export class TimeoutError extends DeribitError {
+  override name = 'TimeoutError'
+  constructor(message: string, options: DeribitErrorOptions = {}) {
+    super('TIMEOUT', message, options)
+  }
+}
+
+/** The caller's AbortSignal fired before the call settled. */
+export class AbortError extends DeribitError {
+  override name = 'AbortError'
+  constructor(message = 'The operation was aborted', options: DeribitErrorOptions = {}) {
+    super('ABORTED', message, options)
+  }
+}
+
+/**
+ * The socket closed while the call was in flight (`CONNECTION_CLOSED`), or there was no
+ * open, authenticated socket to send it on (`NOT_CONNECTED`): the frame was never written.
+ */
+export class ConnectionClosedError extends DeribitError {
+  override name = 'ConnectionClosedError'
+  constructor(message: string, options: DeribitErrorOptions & { notSent?: boolean } = {}) {
+    super(options.notSent ? 'NOT_CONNECTED' : 'CONNECTION_CLOSED', message, options)
+  }
+}
+
+/**
+ * An order request was written but its answer was lost, and looking the order up by its
+ * label could not settle whether it exists. The label is the handle to look it up later.
+ */
+export class OrderOutcomeUnknownError extends DeribitError {
+  override name = 'OrderOutcomeUnknownError'
+  readonly label: string
+  constructor(label: string, options: DeribitErrorOptions = {}) {
+    super('OUTCOME_UNKNOWN', `Outcome of order with label ${label} is unknown`, options)
+    this.label = label
+  }
+}
+
+/** Authentication failed: bad key or signature, expired or foreign token (13004, 13009, 10000). */
+export class AuthError extends DeribitError {
+  override name = 'AuthError'
+  constructor(message: string, options: DeribitErrorOptions = {}) {
+    super('AUTH_FAILED', message, options)
+  }
+}
+
+/** The exchange refused a call for lack of credits (10028) and closed the connection. */
+export class RateLimitedError extends DeribitError {
+  override name = 'RateLimitedError'
+  constructor(message: string, options: DeribitErrorOptions = {}) {
+    super('RATE_LIMITED', message, { exchangeCode: 10028, ...options })
+  }
+}
+
+/** The session was revoked (by the exchange or by an operator through a store); the client stops. */
+export class RevokedError extends DeribitError {
+  override name = 'RevokedError'
+  constructor(message: string, options: DeribitErrorOptions = {}) {
+    super('REVOKED', message, options)
+  }
+}
+
+/** A refresh, exchange, fork or switch failed; the client stayed on (or returned to) the old session. */
+export class TransitionFailedError extends DeribitError {
+  override name = 'TransitionFailedError'
+  readonly transition: string
+  constructor(transition: string, message: string, options: DeribitErrorOptions = {}) {
+    super('TRANSITION_FAILED', message, options)
+    this.transition = transition
+  }
+}
+
+/** The client was closed; no further calls are possible. */
+export class ClientClosedError extends DeribitError {
+  override name = 'ClientClosedError'
+  constructor(message = 'The client is closed', options: DeribitErrorOptions = {}) {
+    super('CLOSED', message, options)
+  }
+}
+
+/** A frame broke the protocol (not JSON-RPC, oversized, hostile keys); it was dropped. */
+export class ProtocolError extends DeribitError {
+  override name = 'ProtocolError'
+  constructor(message: string, options: DeribitErrorOptions = {}) {
+    super('PROTOCOL', message, options)
+  }
+}
+
+/** A session store refused or failed an operation. */
+export class StoreError extends DeribitError {
+  override name = 'StoreError'
+  constructor(
+    code: 'STORE_CONFLICT' | 'STORE_CORRUPT' | 'STORE_KEY' | 'STORE_UNAVAILABLE',
+    message: string,
+    options: DeribitErrorOptions = {},
+  ) {
+    super(code, message, options)
+  }
+}
+
+/** Exchange codes that mean the credentials or token were not accepted. */
+const AUTH_CODES: ReadonlySet<number> = new Set([10000, 13004, 13009])
+
+/**
+ * Maps an exchange error object to the narrowest class. Only the method name and the
+ * exchange's message go into the text: params may hold tokens.
+ */
+export function errorFromExchange(
+  method: string,
+  error: { code: number; message: string; data?: unknown },
+): DeribitError {
+  const message = `${method} failed: ${error.message} (${error.code})`
+  const options = { exchangeCode: error.code, data: error.data, method }
+  if (error.code === 10028) return new RateLimitedError(message, options)
+  if (AUTH_CODES.has(error.code)) return new AuthError(message, options)
+  return new RpcError(message, options)
+}
