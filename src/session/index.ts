@@ -1,0 +1,10 @@
+/** Session layer: identities, tokens, their refresh, and where sessions are stored. */
+export * from './credentials.js'
+export * from './memorySessionStore.js'
+export * from './refreshScheduler.js'
+export type * from './rpcCaller.js'
+export * from './sessionContext.js'
+export * from './sessionStore.js'
+export * from './singleFlight.js'
+export * from './tokenOperations.js'
+export * from './typedEmitter.js'

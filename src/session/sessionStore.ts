@@ -1,0 +1,99 @@
+import { DeribitError } from '../errors.js'
+import { isSessionScoped, type SessionContext } from './sessionContext.js'
+
+/**
+ * A session-scoped session as a store keeps it. The metadata repeats a few context fields
+ * so a store can filter without decoding tokens. The tokens live only in `context`
+ * (non-enumerable there), so logging a `StoredSession` never shows them; a store that
+ * persists it must write them out explicitly (and encrypt them at rest).
+ */
+export interface StoredSession {
+  readonly context: SessionContext
+  /** API key the session belongs to. */
+  readonly clientId: string
+  readonly createdAt: number
+  readonly lastRefreshedAt: number | undefined
+  /** Last time the owner made a call with this session (ms since epoch). */
+  readonly lastCallAt: number | undefined
+  readonly subjectId: number | undefined
+  readonly sessionName: string
+  /**
+   * After this instant (ms since epoch) the refresh token is assumed dead and the entry is
+   * dropped. Undefined: no known limit (Deribit does not publish a refresh-token lifetime).
+   */
+  readonly refreshExpiresAt: number | undefined
+}
+
+/** What {@link SessionStore.getAll} and {@link SessionStore.deleteAll} match on; omitted fields match anything. */
+export interface SessionFilter {
+  clientId?: string
+  subjectId?: number
+  sessionName?: string
+  active?: boolean
+}
+
+/**
+ * Where session-scoped sessions outlive a process, shared by every process using the same
+ * API key. Implementations (memory, file, Redis) must pass `describeSessionStoreContract`.
+ *
+ * - Optimistic concurrency: `upsert(s, v)` succeeds only if the stored lockVersion is `v`
+ *   (`undefined` = no live entry may exist) and stores `lockVersion = (v ?? 0) + 1`; otherwise
+ *   it throws `StoreError('STORE_CONFLICT')`.
+ * - Only session-scoped contexts are stored: `upsert` of a connection-scoped one throws
+ *   `DeribitError('INVALID_ARGUMENT')` (its tokens die with the connection).
+ * - Expired entries (`refreshExpiresAt <= now`) are never returned and are removed when seen.
+ * - `revoke(name, ttlSec)` deletes every entry with that session name and, for `ttlSec`,
+ *   refuses to store it again (`RevokedError`) so a racing refresh cannot resurrect it.
+ * - After `close()` every call rejects with `StoreError('STORE_UNAVAILABLE')`.
+ */
+export interface SessionStore {
+  get(sessionId: string): Promise<StoredSession | undefined>
+  getAll(filter?: SessionFilter): Promise<StoredSession[]>
+  upsert(session: StoredSession, expectedLockVersion: number | undefined): Promise<StoredSession>
+  delete(sessionId: string): Promise<boolean>
+  deleteAll(filter?: SessionFilter): Promise<number>
+  revoke(sessionName: string, ttlSec: number): Promise<void>
+  isRevoked(sessionName: string): Promise<boolean>
+  /** Called (asynchronously) when any handle onto the same store revokes a name. Returns an unsubscribe function. */
+  onRevoked?(listener: (sessionName: string) => void): () => void
+  close(): Promise<void>
+}
+
+/** Extra metadata for {@link toStoredSession}. */
+export interface StoredSessionInput {
+  clientId: string
+  lastCallAt?: number | undefined
+  refreshExpiresAt?: number | undefined
+}
+
+/** Wraps a session-scoped context for a store; throws INVALID_ARGUMENT for a connection-scoped one. */
+export function toStoredSession(context: SessionContext, input: StoredSessionInput): StoredSession {
+  const sessionName = context.sessionName
+  if (sessionName === undefined || !isSessionScoped(context)) {
+    throw new DeribitError('INVALID_ARGUMENT', 'Only session-scoped sessions can be stored')
+  }
+  return Object.freeze({
+    context,
+    clientId: input.clientId,
+    createdAt: context.createdAt,
+    lastRefreshedAt: context.lastRefreshedAt,
+    lastCallAt: input.lastCallAt,
+    subjectId: context.subjectId,
+    sessionName,
+    refreshExpiresAt: input.refreshExpiresAt,
+  })
+}
+
+/** True when `session` matches every field set in `filter`. */
+export function matchesFilter(session: StoredSession, filter: SessionFilter = {}): boolean {
+  if (filter.clientId !== undefined && session.clientId !== filter.clientId) return false
+  if (filter.subjectId !== undefined && session.subjectId !== filter.subjectId) return false
+  if (filter.sessionName !== undefined && session.sessionName !== filter.sessionName) return false
+  if (filter.active !== undefined && session.context.active !== filter.active) return false
+  return true
+}
+
+/** True when the entry's refresh token is past its known lifetime. */
+export function isStoredSessionExpired(session: StoredSession, now: number): boolean {
+  return session.refreshExpiresAt !== undefined && session.refreshExpiresAt <= now
+}
