@@ -1,0 +1,448 @@
+import ReconnectingWebSocketModule from 'reconnecting-websocket'
+import { WebSocket as WsWebSocket } from 'ws'
+import { ConnectionClosedError, DeribitError, ProtocolError } from '../errors.js'
+import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.js'
+import { type Logger, silentLogger } from './logger.js'
+import { monotonicNow } from './timers.js'
+import { TypedEmitter } from './typedEmitter.js'
+
+/*
+ * How this class uses reconnecting-websocket (RWS)
+ * ------------------------------------------------
+ * RWS owns the lifecycle of ONE socket: it constructs it through the injected `ws` class, runs the
+ * connect timeout, and folds ws's error-then-close into a single close event. It is created with
+ * `maxRetries: 0`, so it never reconnects by itself; this class drives reconnects with
+ * `backoffDelay`, opening a fresh RWS per attempt. Why not let RWS retry with our delays:
+ * - its retry wait is an untracked `setTimeout` that `close()` cannot cancel, so a closed client
+ *   would keep the process alive for up to `maxDelayMs`;
+ * - once `maxRetries` is reached its connect lock stays engaged and `reconnect()` is a no-op, so an
+ *   instance cannot be reused after giving up;
+ * - its delay curve has no jitter and only resets after its own uptime timer.
+ * `maxEnqueuedMessages: 0` plus our own state check in `send()` guarantee that nothing is ever
+ * buffered and replayed on a later connection.
+ */
+
+// reconnecting-websocket is CommonJS; under NodeNext its default import is `module.exports`.
+const ReconnectingWebSocket = ((ReconnectingWebSocketModule as unknown as { default?: unknown }).default ??
+  ReconnectingWebSocketModule) as typeof ReconnectingWebSocketModule.default
+type Rws = InstanceType<typeof ReconnectingWebSocket>
+
+/** The `ws` WebSocket class (or a subclass), injectable for tests. */
+export type WebSocketClass = typeof WsWebSocket
+
+/** How RWS constructs a socket. */
+type RwsSocketClass = new (url: string, protocols?: string | string[]) => WsWebSocket
+
+/** Lifecycle of a {@link ReconnectingSocket}. `'connecting'` includes waiting out a backoff delay. */
+export type SocketState = 'idle' | 'connecting' | 'open' | 'closing' | 'closed'
+
+/** Payload of the `'close'` event: emitted exactly once for every socket that reached `'open'`. */
+export interface SocketCloseInfo {
+  /** Epoch of the socket that closed. */
+  epoch: number
+  /** WebSocket close code; 1006 when the socket died without a close frame (drop, error). */
+  code: number
+  reason: string
+  /** True when `close()` caused it. */
+  intentional: boolean
+  /** True when a reconnect will follow. */
+  willReconnect: boolean
+}
+
+/** Payload of the `'reconnecting'` event. */
+export interface ReconnectingInfo {
+  /** Retry index passed to `backoffDelay` (0 is the first retry after a failure). */
+  attempt: number
+  delayMs: number
+}
+
+/** Events of {@link ReconnectingSocket}. */
+export interface SocketEvents {
+  /** A socket opened; `epoch` identifies it until it closes. */
+  open: [epoch: number]
+  /** A text frame arrived on the socket of `epoch`. */
+  message: [text: string, epoch: number]
+  close: [info: SocketCloseInfo]
+  /** A reconnect is scheduled after `delayMs`. */
+  reconnecting: [info: ReconnectingInfo]
+  /** Recoverable trouble (connect failure, oversized frame, gave up). Never Node's crashing `'error'`. */
+  error: [error: DeribitError]
+  /** The value of `state` changed. */
+  state: [state: SocketState]
+}
+
+/** Options of {@link ReconnectingSocket}. */
+export interface SocketOptions {
+  /** `ws://` or `wss://` URL. */
+  url: string
+  /** WebSocket class. @default `WebSocket` from `ws` */
+  WebSocket?: WebSocketClass | undefined
+  /** Reconnect delays, merged over {@link DEFAULT_BACKOFF}. */
+  backoff?: Partial<BackoffOptions> | undefined
+  /** Largest incoming frame; a bigger one closes (only) that socket, which then reconnects. @default 16 MiB */
+  maxPayloadBytes?: number | undefined
+  /** Time allowed for TCP connect plus the WebSocket handshake. @default 10_000 */
+  connectTimeoutMs?: number | undefined
+  /** Time `close()` waits for the close handshake before terminating the socket. @default 2_000 */
+  closeTimeoutMs?: number | undefined
+  /** Consecutive failed reconnect attempts before giving up (state `'closed'`). @default Infinity */
+  maxRetries?: number | undefined
+  /** A socket must stay open this long for the backoff to restart from attempt 0. @default 5_000 */
+  stableAfterMs?: number | undefined
+  /** Random source for the backoff jitter. @default Math.random */
+  random?: (() => number) | undefined
+  /** @default silentLogger */
+  logger?: Logger | undefined
+}
+
+/** Defaults of {@link SocketOptions}. */
+export const DEFAULT_SOCKET_OPTIONS = Object.freeze({
+  maxPayloadBytes: 16 * 1024 * 1024,
+  connectTimeoutMs: 10_000,
+  closeTimeoutMs: 2_000,
+  maxRetries: Number.POSITIVE_INFINITY,
+  stableAfterMs: 5_000,
+})
+
+/** One connection attempt: one RWS instance and the single ws it creates. */
+interface Attempt {
+  readonly rws: Rws
+  ws: WsWebSocket | undefined
+  opened: boolean
+  ended: boolean
+  epoch: number
+  openedAtMs: number
+  error: Error | undefined
+  detach: () => void
+}
+
+const OPEN = 1
+const CLOSED = 3
+
+/**
+ * A WebSocket that reconnects with capped, jittered backoff and never buffers or replays frames.
+ * Each successful open starts a new `epoch`; every event carries it, so upper layers can tell a
+ * late event of an old socket from one of the current socket.
+ */
+export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
+  #state: SocketState = 'idle'
+  #epoch = 0
+  #retry = 0
+  #attempt: Attempt | undefined
+  #backoffTimer: ReturnType<typeof setTimeout> | undefined
+  #closeTimer: ReturnType<typeof setTimeout> | undefined
+  #closeWaiters: Array<() => void> = []
+  #intentional = false
+  readonly #url: string
+  readonly #wsClass: RwsSocketClass
+  readonly #backoff: BackoffOptions
+  readonly #connectTimeoutMs: number
+  readonly #closeTimeoutMs: number
+  readonly #maxRetries: number
+  readonly #stableAfterMs: number
+  readonly #random: () => number
+  readonly #logger: Logger
+
+  constructor(options: SocketOptions) {
+    const logger = options.logger ?? silentLogger
+    super((error, event) => logger.error('socket event listener threw', { event, error: describe(error) }))
+    let parsed: URL
+    try {
+      parsed = new URL(options.url)
+    } catch (cause) {
+      throw new DeribitError('INVALID_ARGUMENT', 'Socket url is not a valid URL', { cause })
+    }
+    if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
+      throw new DeribitError('INVALID_ARGUMENT', `Socket url must use ws: or wss:, not ${parsed.protocol}`)
+    }
+    this.#url = options.url
+    this.#logger = logger
+    this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff }
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_SOCKET_OPTIONS.connectTimeoutMs
+    this.#closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_SOCKET_OPTIONS.closeTimeoutMs
+    this.#maxRetries = options.maxRetries ?? DEFAULT_SOCKET_OPTIONS.maxRetries
+    this.#stableAfterMs = options.stableAfterMs ?? DEFAULT_SOCKET_OPTIONS.stableAfterMs
+    this.#random = options.random ?? Math.random
+    this.#wsClass = this.#injectedClass(
+      options.WebSocket ?? WsWebSocket,
+      options.maxPayloadBytes ?? DEFAULT_SOCKET_OPTIONS.maxPayloadBytes,
+    )
+  }
+
+  /** Current lifecycle state. */
+  get state(): SocketState {
+    return this.#state
+  }
+
+  /** Number of successful opens so far; the id of the current (or last) socket. 0 before the first open. */
+  get epoch(): number {
+    return this.#epoch
+  }
+
+  /** Starts connecting. Idempotent; does nothing once closing or closed. */
+  open(): void {
+    if (this.#state !== 'idle') return
+    this.#connect()
+  }
+
+  /**
+   * Writes a text frame if, and only if, the current socket is open. Never buffers: returns
+   * false (and writes nothing) otherwise.
+   */
+  send(text: string): boolean {
+    const attempt = this.#attempt
+    if (this.#state !== 'open' || attempt?.ws === undefined || attempt.ws.readyState !== OPEN) return false
+    attempt.rws.send(text)
+    return true
+  }
+
+  /**
+   * Terminates the current socket abruptly (no close handshake) and reconnects after the backoff
+   * delay. For half-open detection. The `'close'` event fires synchronously. Returns false when
+   * there was no socket to drop.
+   */
+  drop(reason = 'dropped'): boolean {
+    const attempt = this.#attempt
+    if (attempt === undefined || this.#intentional) return false
+    this.#logger.info('dropping socket', { epoch: attempt.opened ? attempt.epoch : undefined, reason })
+    const ws = attempt.ws
+    this.#end(attempt, 1006, reason)
+    if (ws !== undefined) ws.terminate()
+    else attempt.rws.close()
+    return true
+  }
+
+  /**
+   * While waiting out a backoff delay, connects at once (the retry count is kept). Returns false
+   * when no reconnect was pending.
+   */
+  reconnectNow(): boolean {
+    if (this.#backoffTimer === undefined) return false
+    clearTimeout(this.#backoffTimer)
+    this.#backoffTimer = undefined
+    this.#connect()
+    return true
+  }
+
+  /**
+   * Closes for good: no reconnect follows. Resolves once the socket is closed; a peer that does not
+   * finish the close handshake within `closeTimeoutMs` gets its socket terminated. Safe to call
+   * repeatedly.
+   */
+  close(code = 1000, reason = ''): Promise<void> {
+    if (this.#state === 'closed') return Promise.resolve()
+    const done = new Promise<void>((resolve) => this.#closeWaiters.push(resolve))
+    if (this.#intentional) return done
+    this.#intentional = true
+    if (this.#backoffTimer !== undefined) {
+      clearTimeout(this.#backoffTimer)
+      this.#backoffTimer = undefined
+    }
+    const attempt = this.#attempt
+    if (attempt === undefined) {
+      this.#finishClose(undefined)
+      return done
+    }
+    this.#setState('closing')
+    const ws = attempt.ws
+    if (ws === undefined) {
+      // RWS has not created its socket yet (it defers creation by a 0 ms timer); close() makes it
+      // skip the creation. Settle after that timer so nothing of ours is left scheduled.
+      attempt.rws.close()
+      this.#end(attempt, 1000, reason)
+      return done
+    }
+    try {
+      attempt.rws.close(code, reason)
+    } catch {
+      // ws rejects invalid close codes and over-long reasons; closing matters more than the code.
+      ws.terminate()
+    }
+    this.#closeTimer = setTimeout(() => {
+      this.#closeTimer = undefined
+      this.#logger.warn('close handshake timed out; terminating socket', { closeTimeoutMs: this.#closeTimeoutMs })
+      ws.terminate()
+    }, this.#closeTimeoutMs)
+    return done
+  }
+
+  /** Starts one connection attempt with a fresh RWS that will not retry on its own. */
+  #connect(): void {
+    this.#setState('connecting')
+    const rws = new ReconnectingWebSocket(this.#url, [], {
+      WebSocket: this.#wsClass,
+      maxEnqueuedMessages: 0,
+      maxRetries: 0,
+      connectionTimeout: this.#connectTimeoutMs,
+      minUptime: 0,
+      startClosed: false,
+    })
+    rws.binaryType = 'arraybuffer'
+    const attempt: Attempt = {
+      rws,
+      ws: undefined,
+      opened: false,
+      ended: false,
+      epoch: 0,
+      openedAtMs: 0,
+      error: undefined,
+      detach: () => {},
+    }
+    const onOpen = (): void => this.#onOpen(attempt)
+    const onMessage = (event: MessageEvent): void => this.#onMessage(attempt, event.data)
+    const onClose = (event: { code: number; reason: string }): void => this.#onClose(attempt, event)
+    rws.addEventListener('open', onOpen)
+    rws.addEventListener('message', onMessage)
+    rws.addEventListener('close', onClose)
+    attempt.detach = () => {
+      rws.removeEventListener('open', onOpen)
+      rws.removeEventListener('message', onMessage)
+      rws.removeEventListener('close', onClose)
+    }
+    this.#attempt = attempt
+  }
+
+  /**
+   * Subclasses the ws class so that every socket (a) gets `maxPayload`, which RWS cannot pass,
+   * (b) reports itself to its attempt, and (c) always has an `'error'` listener: RWS detaches its
+   * own listeners before aborting a timed-out handshake, and ws would then throw the abort error
+   * as an unhandled `'error'`.
+   */
+  #injectedClass(Base: WebSocketClass, maxPayload: number): RwsSocketClass {
+    const owner = this
+    return class InjectedWebSocket extends Base {
+      constructor(address: string, protocols?: string | string[]) {
+        super(address, protocols, { maxPayload })
+        this.on('error', (error: Error) => owner.#onRawError(this, error))
+        owner.#onRawCreated(this)
+      }
+    }
+  }
+
+  #onRawCreated(ws: WsWebSocket): void {
+    const attempt = this.#attempt
+    if (attempt !== undefined && attempt.ws === undefined && !attempt.ended) attempt.ws = ws
+    else ws.terminate()
+  }
+
+  #onRawError(ws: WsWebSocket, error: Error): void {
+    const attempt = this.#attempt
+    if (attempt === undefined || attempt.ws !== ws || attempt.ended || this.#intentional) {
+      this.#logger.debug('error on a socket being discarded', { message: error.message })
+      return
+    }
+    attempt.error ??= error
+    const oversized = (error as { code?: unknown }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
+    const wrapped = oversized
+      ? new ProtocolError('A frame exceeded maxPayloadBytes; the socket was closed', { cause: error })
+      : new ConnectionClosedError(`WebSocket error: ${error.message}`, { cause: error })
+    this.#logger.warn('socket error', { message: error.message, epoch: attempt.opened ? attempt.epoch : undefined })
+    this.emit('error', wrapped)
+  }
+
+  #onOpen(attempt: Attempt): void {
+    if (attempt !== this.#attempt || attempt.ended || this.#intentional) return
+    this.#epoch += 1
+    attempt.opened = true
+    attempt.epoch = this.#epoch
+    attempt.openedAtMs = monotonicNow()
+    this.#logger.info('socket open', { epoch: attempt.epoch })
+    this.#setState('open')
+    this.emit('open', attempt.epoch)
+  }
+
+  #onMessage(attempt: Attempt, data: unknown): void {
+    if (attempt.ended || !attempt.opened) return
+    const text = typeof data === 'string' ? data : decodeBinary(data)
+    if (text === undefined) return
+    this.emit('message', text, attempt.epoch)
+  }
+
+  #onClose(attempt: Attempt, event: { code: number; reason: string }): void {
+    if (attempt.ended) return
+    const error = attempt.error
+    let code = event.code
+    let reason = event.reason ?? ''
+    if (error !== undefined) {
+      // RWS reports a synthetic 1000 after an error; report what actually happened.
+      code = (error as { code?: unknown }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 1009 : 1006
+      reason = error.message
+    } else if (!attempt.opened) {
+      code = 1006
+      if (reason === 'timeout' && !this.#intentional) {
+        this.emit('error', new ConnectionClosedError(`Connect timed out after ${this.#connectTimeoutMs} ms`))
+      }
+    }
+    this.#end(attempt, code, reason)
+  }
+
+  /** The single place an attempt ends: emits `'close'` (once), then reconnects or finishes closing. */
+  #end(attempt: Attempt, code: number, reason: string): void {
+    if (attempt.ended) return
+    attempt.ended = true
+    attempt.detach()
+    if (this.#attempt === attempt) this.#attempt = undefined
+    const intentional = this.#intentional
+    if (attempt.opened && monotonicNow() - attempt.openedAtMs >= this.#stableAfterMs) this.#retry = 0
+    const willReconnect = !intentional && this.#retry < this.#maxRetries
+    if (attempt.opened) {
+      this.#logger.info('socket closed', { epoch: attempt.epoch, code, reason, intentional, willReconnect })
+      this.emit('close', { epoch: attempt.epoch, code, reason, intentional, willReconnect })
+    }
+    if (intentional) {
+      this.#finishClose(attempt)
+      return
+    }
+    if (!willReconnect) {
+      this.#setState('closed')
+      this.#logger.warn('giving up reconnecting', { retries: this.#retry })
+      this.emit('error', new ConnectionClosedError(`Gave up after ${this.#retry} reconnect attempts`))
+      return
+    }
+    const retry = this.#retry
+    this.#retry += 1
+    const delayMs = backoffDelay(retry, this.#backoff, this.#random)
+    this.#setState('connecting')
+    this.#logger.debug('reconnecting', { attempt: retry, delayMs })
+    this.#backoffTimer = setTimeout(() => {
+      this.#backoffTimer = undefined
+      this.#connect()
+    }, delayMs)
+    this.emit('reconnecting', { attempt: retry, delayMs })
+  }
+
+  /** Resolves `close()` once the last socket is really gone, so no handle outlives it. */
+  #finishClose(attempt: Attempt | undefined): void {
+    const settle = (): void => {
+      if (this.#closeTimer !== undefined) {
+        clearTimeout(this.#closeTimer)
+        this.#closeTimer = undefined
+      }
+      this.#setState('closed')
+      const waiters = this.#closeWaiters
+      this.#closeWaiters = []
+      for (const resolve of waiters) resolve()
+    }
+    const ws = attempt?.ws
+    if (attempt === undefined) settle()
+    else if (ws === undefined) setTimeout(settle, 1)
+    else if (ws.readyState === CLOSED) settle()
+    else ws.once('close', settle)
+  }
+
+  #setState(state: SocketState): void {
+    if (this.#state === state) return
+    this.#state = state
+    this.emit('state', state)
+  }
+}
+
+function decodeBinary(data: unknown): string | undefined {
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8')
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')
+  return undefined
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : typeof error
+}

@@ -1,0 +1,18 @@
+/**
+ * The clock seam: code that waits takes a {@link Timers} (and a `now` function) so tests can
+ * drive it with fake timers. The defaults look the globals up at call time, so `vi.useFakeTimers()`
+ * also reaches code constructed before it was installed.
+ */
+export interface Timers {
+  setTimeout(callback: () => void, delayMs: number): unknown
+  clearTimeout(handle: unknown): void
+}
+
+/** The platform's timers. */
+export const SYSTEM_TIMERS: Timers = Object.freeze({
+  setTimeout: (callback: () => void, delayMs: number): unknown => setTimeout(callback, delayMs),
+  clearTimeout: (handle: unknown): void => clearTimeout(handle as ReturnType<typeof setTimeout> | undefined),
+})
+
+/** A monotonic clock in milliseconds (immune to wall-clock jumps). */
+export const monotonicNow = (): number => performance.now()

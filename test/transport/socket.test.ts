@@ -1,0 +1,275 @@
+import { once } from 'node:events'
+import { createServer, type Socket } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { DeribitError } from '../../src/errors.js'
+import { backoffDelay } from '../../src/transport/backoff.js'
+import {
+  type ReconnectingInfo,
+  ReconnectingSocket,
+  type SocketCloseInfo,
+  type SocketOptions,
+} from '../../src/transport/socket.js'
+import { activeTimers, closedPort, startServer, type TestServer, waitFor } from './server.js'
+
+const fastBackoff = { initialDelayMs: 5, maxDelayMs: 20, factor: 2, jitter: 0 }
+const cleanup: Array<() => Promise<void>> = []
+
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn()
+})
+
+async function server(): Promise<TestServer> {
+  const s = await startServer()
+  cleanup.push(() => s.close())
+  return s
+}
+
+function socket(options: SocketOptions): ReconnectingSocket & { closes: SocketCloseInfo[]; errors: DeribitError[] } {
+  const s = Object.assign(new ReconnectingSocket({ backoff: fastBackoff, ...options }), {
+    closes: [] as SocketCloseInfo[],
+    errors: [] as DeribitError[],
+  })
+  s.on('close', (info) => s.closes.push(info))
+  s.on('error', (err) => s.errors.push(err))
+  cleanup.push(() => s.close())
+  return s
+}
+
+function nextOpen(s: ReconnectingSocket): Promise<number> {
+  return new Promise((resolve) => s.once('open', resolve))
+}
+
+describe('ReconnectingSocket', () => {
+  it('opens, sends and receives text frames tagged with the epoch', async () => {
+    const srv = await server()
+    const s = socket({ url: srv.url })
+    expect(s.state).toBe('idle')
+    expect(s.send('too early')).toBe(false)
+    const opened = nextOpen(s)
+    s.open()
+    s.open()
+    expect(s.state).toBe('connecting')
+    expect(s.send('still too early')).toBe(false)
+    expect(await opened).toBe(1)
+    expect(s.state).toBe('open')
+    expect(s.epoch).toBe(1)
+    const conn = await srv.connection(0)
+    const message = new Promise<[string, number]>((resolve) => s.once('message', (t, e) => resolve([t, e])))
+    conn.ws.send('{"hello":1}')
+    expect(await message).toEqual(['{"hello":1}', 1])
+    expect(s.send('ping')).toBe(true)
+    await waitFor(() => conn.received.length === 1)
+    expect(conn.received).toEqual(['ping'])
+    expect(srv.connections).toHaveLength(1)
+  })
+
+  it('rejects a URL that is not ws: or wss:', () => {
+    expect(() => new ReconnectingSocket({ url: 'http://127.0.0.1:1' })).toThrow(/ws: or wss:/)
+    expect(() => new ReconnectingSocket({ url: 'not a url' })).toThrow(/not a valid URL/)
+  })
+
+  it('drop() closes once, reconnects with a new epoch, and never replays frames', async () => {
+    const srv = await server()
+    const s = socket({ url: srv.url })
+    const reconnecting: ReconnectingInfo[] = []
+    s.on('reconnecting', (info) => reconnecting.push(info))
+    s.open()
+    await nextOpen(s)
+    const first = await srv.connection(0)
+    expect(s.send('before-drop')).toBe(true)
+    await waitFor(() => first.received.length === 1)
+    expect(s.send('racing-the-drop')).toBe(true)
+    const reopened = nextOpen(s)
+    expect(s.drop('half-open')).toBe(true)
+    // The close event is synchronous, and nothing can be written until the new socket is open.
+    expect(s.closes).toEqual([{ epoch: 1, code: 1006, reason: 'half-open', intentional: false, willReconnect: true }])
+    expect(s.state).toBe('connecting')
+    expect(s.send('while-disconnected')).toBe(false)
+    expect(reconnecting).toEqual([{ attempt: 0, delayMs: 5 }])
+    expect(await reopened).toBe(2)
+    const second = await srv.connection(1)
+    expect(s.send('after-reconnect')).toBe(true)
+    await waitFor(() => second.received.length === 1)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(second.received).toEqual(['after-reconnect'])
+    expect(first.received).not.toContain('while-disconnected')
+    expect(first.received).not.toContain('after-reconnect')
+    expect(s.closes).toHaveLength(1)
+  })
+
+  it('reconnects when the server closes, reporting its code', async () => {
+    const srv = await server()
+    const s = socket({ url: srv.url })
+    s.open()
+    await nextOpen(s)
+    const reopened = nextOpen(s)
+    ;(await srv.connection(0)).ws.close(4001, 'bye')
+    expect(await reopened).toBe(2)
+    expect(s.closes).toEqual([{ epoch: 1, code: 4001, reason: 'bye', intentional: false, willReconnect: true }])
+  })
+
+  it('close() is final, resolves when closed and leaves no timers behind', async () => {
+    const srv = await server()
+    const baseline = activeTimers()
+    const s = socket({ url: srv.url })
+    s.open()
+    await nextOpen(s)
+    await s.close()
+    expect(s.state).toBe('closed')
+    expect(s.closes).toEqual([{ epoch: 1, code: 1000, reason: '', intentional: true, willReconnect: false }])
+    expect(activeTimers()).toBe(baseline)
+    expect(s.send('x')).toBe(false)
+    s.open()
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(srv.connections).toHaveLength(1)
+    expect(s.state).toBe('closed')
+    await s.close()
+  })
+
+  it('close() terminates a peer that never finishes the close handshake', async () => {
+    const srv = await server()
+    const s = socket({ url: srv.url, closeTimeoutMs: 100 })
+    s.open()
+    await nextOpen(s)
+    const conn = await srv.connection(0)
+    // The server stops reading, so it never sees (or answers) our close frame.
+    ;(conn.ws as unknown as { _socket: Socket })._socket.pause()
+    const started = Date.now()
+    await s.close()
+    const took = Date.now() - started
+    expect(took).toBeGreaterThanOrEqual(90)
+    expect(took).toBeLessThan(1_000)
+    expect(s.state).toBe('closed')
+    expect(s.closes).toHaveLength(1)
+    expect(s.closes[0]).toMatchObject({ intentional: true, willReconnect: false })
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(srv.connections).toHaveLength(1)
+  })
+
+  it('close() while connecting or waiting to reconnect stops everything', async () => {
+    const srv = await server()
+    const baseline = activeTimers()
+    const s = socket({ url: srv.url })
+    s.open()
+    await s.close()
+    expect(s.state).toBe('closed')
+
+    const port = await closedPort()
+    const t = socket({ url: `ws://127.0.0.1:${port}`, backoff: { initialDelayMs: 5_000, jitter: 0 } })
+    const waiting = new Promise((resolve) => t.once('reconnecting', resolve))
+    t.open()
+    await waiting
+    await t.close()
+    expect(t.state).toBe('closed')
+    expect(activeTimers()).toBe(baseline)
+    expect(s.closes).toEqual([])
+    expect(t.closes).toEqual([])
+  })
+
+  it('ws error-then-close yields one close event and one error', async () => {
+    const srv = await server()
+    const s = socket({ url: srv.url })
+    s.open()
+    await nextOpen(s)
+    const conn = await srv.connection(0)
+    const reopened = nextOpen(s)
+    // A masked frame from a server is a protocol violation: the client's ws emits 'error', then 'close'.
+    ;(conn.ws as unknown as { _socket: Socket })._socket.write(Buffer.from([0x81, 0x81, 1, 2, 3, 4, 0x61]))
+    await reopened
+    expect(s.closes).toHaveLength(1)
+    expect(s.closes[0]).toMatchObject({ epoch: 1, code: 1006, intentional: false, willReconnect: true })
+    expect(s.errors).toHaveLength(1)
+    expect(s.errors[0]?.code).toBe('CONNECTION_CLOSED')
+  })
+
+  it('a frame over maxPayloadBytes closes only that socket, which reconnects', async () => {
+    const srv = await server()
+    const s = socket({ url: srv.url, maxPayloadBytes: 1024 })
+    const messages: string[] = []
+    s.on('message', (text) => messages.push(text))
+    s.open()
+    await nextOpen(s)
+    const reopened = nextOpen(s)
+    ;(await srv.connection(0)).ws.send('x'.repeat(2048))
+    expect(await reopened).toBe(2)
+    expect(messages).toEqual([])
+    expect(s.errors.map((e) => e.code)).toEqual(['PROTOCOL'])
+    expect(s.closes).toEqual([
+      expect.objectContaining({ epoch: 1, code: 1009, intentional: false, willReconnect: true }),
+    ])
+    const delivered = new Promise((resolve) => s.once('message', resolve))
+    ;(await srv.connection(1)).ws.send('small')
+    expect(await delivered).toBe('small')
+  })
+
+  it('20 refused connects: backoff grows to its cap while listeners and timers stay flat', async () => {
+    const port = await closedPort()
+    const baseline = activeTimers()
+    const backoff = { initialDelayMs: 1, maxDelayMs: 16, factor: 2, jitter: 0 }
+    const s = socket({ url: `ws://127.0.0.1:${port}`, backoff })
+    const delays: number[] = []
+    const timersSeen: number[] = []
+    s.on('reconnecting', ({ attempt, delayMs }) => {
+      expect(delayMs).toBe(backoffDelay(attempt, backoff))
+      delays.push(delayMs)
+      timersSeen.push(activeTimers() - baseline)
+    })
+    const listeners = s.listenerCount()
+    s.open()
+    await waitFor(() => delays.length >= 20, 10_000)
+    expect(delays.slice(0, 7)).toEqual([1, 2, 4, 8, 16, 16, 16])
+    expect(Math.max(...delays)).toBe(16)
+    expect(Math.max(...timersSeen)).toBeLessThanOrEqual(2)
+    expect(s.listenerCount()).toBe(listeners)
+    expect(s.errors.length).toBeGreaterThanOrEqual(20)
+    expect(s.errors.every((e) => e.code === 'CONNECTION_CLOSED')).toBe(true)
+    expect(s.epoch).toBe(0)
+    expect(s.closes).toEqual([])
+    await s.close()
+    expect(activeTimers()).toBeLessThanOrEqual(baseline)
+  })
+
+  it('gives up after maxRetries and reports it', async () => {
+    const port = await closedPort()
+    const s = socket({ url: `ws://127.0.0.1:${port}`, maxRetries: 3 })
+    const states: string[] = []
+    s.on('state', (state) => states.push(state))
+    s.open()
+    await waitFor(() => s.state === 'closed')
+    expect(s.errors.at(-1)?.message).toMatch(/Gave up after 3/)
+    expect(states.at(-1)).toBe('closed')
+  })
+
+  it('a handshake that never completes times out and is retried', async () => {
+    const silent = createServer(() => {})
+    const sockets: Socket[] = []
+    silent.on('connection', (c) => sockets.push(c))
+    silent.listen(0, '127.0.0.1')
+    await once(silent, 'listening')
+    cleanup.push(async () => {
+      for (const c of sockets) c.destroy()
+      await new Promise<void>((resolve) => silent.close(() => resolve()))
+    })
+    const address = silent.address()
+    if (address === null || typeof address === 'string') throw new Error('unexpected address')
+    const s = socket({ url: `ws://127.0.0.1:${address.port}`, connectTimeoutMs: 50 })
+    const retried = new Promise((resolve) => s.once('reconnecting', resolve))
+    s.open()
+    await retried
+    expect(s.errors[0]?.message).toMatch(/timed out after 50 ms/)
+    expect(s.state).toBe('connecting')
+    await s.close()
+  })
+
+  it('a throwing listener does not break the socket', async () => {
+    const srv = await server()
+    const s = socket({ url: srv.url })
+    s.on('open', () => {
+      throw new Error('listener bug')
+    })
+    s.open()
+    await nextOpen(s)
+    expect(s.state).toBe('open')
+    expect(s.send('still works')).toBe(true)
+  })
+})
