@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto'
+
+/** An API key: what `client_credentials` / `client_signature` authenticate with. */
+export interface ApiKey {
+  readonly clientId: string
+  readonly clientSecret: string
+  /** The (sub)account the key belongs to. */
+  readonly accountId: number
+}
+
+/** A (sub)account. Subaccounts point at their main account. */
+export interface Account {
+  readonly id: number
+  /** The main account's id (its own id for a main account). */
+  readonly mainAccountId: number
+}
+
+/** What {@link AccountBook.createAccount} returns: the main account's key and the account tree. */
+export interface CreatedAccount {
+  clientId: string
+  clientSecret: string
+  mainAccountId: number
+  subaccountIds: number[]
+}
+
+/** First account id handed out; ids then count up. */
+export const FIRST_ACCOUNT_ID = 100_001
+
+/** Accounts, their subaccounts and API keys. */
+export class AccountBook {
+  readonly #accounts = new Map<number, Account>()
+  readonly #keys = new Map<string, ApiKey>()
+  #nextId = FIRST_ACCOUNT_ID
+
+  /** Creates a main account with `subaccounts` subaccounts and one API key on the main account. */
+  createAccount(subaccounts: number, onOpen: (accountId: number) => void): CreatedAccount {
+    const mainAccountId = this.#nextId++
+    this.#accounts.set(mainAccountId, { id: mainAccountId, mainAccountId })
+    onOpen(mainAccountId)
+    const subaccountIds: number[] = []
+    for (let i = 0; i < subaccounts; i++) {
+      const id = this.#nextId++
+      this.#accounts.set(id, { id, mainAccountId })
+      subaccountIds.push(id)
+      onOpen(id)
+    }
+    const key: ApiKey = {
+      clientId: randomBytes(6).toString('base64url'),
+      clientSecret: randomBytes(24).toString('base64url'),
+      accountId: mainAccountId,
+    }
+    this.#keys.set(key.clientId, key)
+    return { clientId: key.clientId, clientSecret: key.clientSecret, mainAccountId, subaccountIds }
+  }
+
+  key(clientId: string): ApiKey | undefined {
+    return this.#keys.get(clientId)
+  }
+
+  account(id: number): Account | undefined {
+    return this.#accounts.get(id)
+  }
+
+  isMain(id: number): boolean {
+    return this.#accounts.get(id)?.mainAccountId === id
+  }
+
+  /** True when `subjectId` is `accountId`'s main account or one of that main account's subaccounts. */
+  sameTree(accountId: number, subjectId: number): boolean {
+    const a = this.#accounts.get(accountId)
+    const b = this.#accounts.get(subjectId)
+    return a !== undefined && b !== undefined && a.mainAccountId === b.mainAccountId
+  }
+}

@@ -1,0 +1,72 @@
+import WebSocket from 'ws'
+import type { Heartbeat } from './heartbeat.js'
+import type { Session } from './sessions.js'
+import type { Identity, Subscriber } from './subscriptionHub.js'
+
+/** Who a connection is authenticated as: a session and the access token `public/auth` granted. */
+export interface ConnectionIdentity {
+  readonly session: Session
+  readonly accessToken: string
+  readonly identity: Identity
+}
+
+/** Past this much unsent data the client is too slow and is dropped (Deribit's `connection_too_slow`). */
+export const MAX_BUFFERED_BYTES = 256 * 1024 * 1024
+
+/** The identity key of a session: same account and same session name mean the same identity. */
+export function identityOf(session: Session): Identity {
+  return { accountId: session.accountId, key: `${session.accountId}|${session.name ?? 'connection'}` }
+}
+
+/** One WebSocket connection's server-side state. */
+export class SimConnection implements Subscriber {
+  auth: ConnectionIdentity | undefined
+  /** Cancel-on-disconnect for this connection. */
+  cod = false
+  /** Set by a half-open fault: nothing is read or written until restored. */
+  halfOpen = false
+  /** Set once closing started (rate limit, logout, fault): later frames are ignored. */
+  closing = false
+  /** Closed by `private/logout`, which does not trigger cancel-on-disconnect. */
+  loggedOut = false
+  heartbeat: Heartbeat | undefined
+
+  constructor(
+    readonly id: number,
+    readonly socket: WebSocket,
+  ) {}
+
+  deliver(frame: string): void {
+    if (this.halfOpen || this.socket.readyState !== WebSocket.OPEN) return
+    if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.terminate()
+      return
+    }
+    this.socket.send(frame)
+  }
+
+  close(code: number, reason = ''): void {
+    this.closing = true
+    this.heartbeat?.stop()
+    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
+      this.socket.close(code, reason)
+    }
+  }
+
+  terminate(): void {
+    this.closing = true
+    this.heartbeat?.stop()
+    this.socket.terminate()
+  }
+
+  /** Freezes the connection without closing it: stops reading, drops writes. */
+  freeze(): void {
+    this.halfOpen = true
+    this.socket.pause()
+  }
+
+  thaw(): void {
+    this.halfOpen = false
+    this.socket.resume()
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * What each client put on the wire: every text frame received, with its arrival time, so tests
+ * can assert exactly which frames a client sent. Held in memory only (frames include
+ * credentials, so nothing here is ever printed).
+ */
+
+/** One frame received from a client. */
+export interface LoggedFrame {
+  /** Simulator clock, ms since epoch. */
+  at: number
+  text: string
+}
+
+/** A logged frame with the connection it came on. */
+export interface LoggedConnectionFrame extends LoggedFrame {
+  connectionId: number
+}
+
+/** What the log knows about one WebSocket connection. */
+export interface ConnectionInfo {
+  id: number
+  /** True until the socket closes. */
+  open: boolean
+  openedAt: number
+  closedAt: number | undefined
+  /** WebSocket close code, once closed. */
+  closeCode: number | undefined
+  /** The account the connection is authenticated as, if any. */
+  accountId: number | undefined
+  /** `session:NAME` name of that identity, or undefined for connection scope / unauthenticated. */
+  session: string | undefined
+}
+
+/** Read side of the log, exposed as `sim.log`. */
+export interface ConnectionLogView {
+  /** Every connection seen, oldest first. */
+  connections(): ConnectionInfo[]
+  /** Frames received on one connection, in arrival order. */
+  framesFrom(connectionId: number): LoggedFrame[]
+  /** Frames received on every connection, in arrival order. */
+  allFrames(): LoggedConnectionFrame[]
+}
+
+/** Largest number of frames kept (oldest dropped first) so long benchmarks stay bounded. */
+export const MAX_LOGGED_FRAMES = 100_000
+
+/** The log itself; the server writes, tests read. */
+export class ConnectionLog implements ConnectionLogView {
+  readonly #infos = new Map<number, ConnectionInfo>()
+  #frames: LoggedConnectionFrame[] = []
+
+  opened(id: number, at: number): void {
+    this.#infos.set(id, {
+      id,
+      open: true,
+      openedAt: at,
+      closedAt: undefined,
+      closeCode: undefined,
+      accountId: undefined,
+      session: undefined,
+    })
+  }
+
+  identity(id: number, accountId: number | undefined, session: string | undefined): void {
+    const info = this.#infos.get(id)
+    if (info === undefined) return
+    info.accountId = accountId
+    info.session = session
+  }
+
+  closed(id: number, at: number, code: number): void {
+    const info = this.#infos.get(id)
+    if (info === undefined) return
+    info.open = false
+    info.closedAt = at
+    info.closeCode = code
+  }
+
+  frame(connectionId: number, at: number, text: string): void {
+    this.#frames.push({ connectionId, at, text })
+    if (this.#frames.length > MAX_LOGGED_FRAMES) this.#frames = this.#frames.slice(-MAX_LOGGED_FRAMES / 2)
+  }
+
+  connections(): ConnectionInfo[] {
+    return [...this.#infos.values()].map((info) => ({ ...info }))
+  }
+
+  framesFrom(connectionId: number): LoggedFrame[] {
+    return this.#frames.filter((f) => f.connectionId === connectionId).map(({ at, text }) => ({ at, text }))
+  }
+
+  allFrames(): LoggedConnectionFrame[] {
+    return this.#frames.map((f) => ({ ...f }))
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * `deribit-session/simulator`: a protocol-faithful Deribit JSON-RPC v2 server on loopback, for
+ * tests, demos and benchmarks. One port serves WebSocket (`/ws/api/v2`) and HTTP (`/api/v2/{method}`).
+ *
+ * @example
+ * await using sim = await startSimulator({ tokenLifetimeSec: 5 })
+ * const { clientId, clientSecret } = sim.createAccount({ subaccounts: 1 })
+ * // connect a client to sim.url
+ */
+import { createExchange } from './exchange/index.js'
+import type { SimulatorOptions } from './options.js'
+import { type SimulatorHandle, startSimulatorServer } from './server.js'
+
+export type { CreatedAccount } from './accounts.js'
+export type { ConnectionInfo, ConnectionLogView, LoggedConnectionFrame, LoggedFrame } from './connectionLog.js'
+export type { ConnectionSelector, SimulatorFaults } from './faults.js'
+export type { MarketControls } from './market.js'
+export {
+  type CreditPoolOptions,
+  DEFAULT_MAX_SESSIONS_PER_KEY,
+  DEFAULT_MIN_HEARTBEAT_INTERVAL_SEC,
+  DEFAULT_RATE_LIMITS,
+  DEFAULT_TOKEN_LIFETIME_SEC,
+  type RateLimitOptions,
+  type RefreshTokenReuse,
+  type SimulatorOptions,
+  type SourceSessionAfterTransition,
+} from './options.js'
+export type { CreateAccountOptions } from './server.js'
+export type { GrantType, SimulatorStats } from './stats.js'
+
+/** A running simulator: its URLs, accounts, faults, market controls, log and stats. */
+export type Simulator = SimulatorHandle
+
+/** Starts a simulator; `close()` it (or `await using`) when done. */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  return startSimulatorServer(options, (exchangeOptions, sink) => createExchange(exchangeOptions, sink))
+}

@@ -1,0 +1,173 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { AccountBook, type CreatedAccount } from './accounts.js'
+import { authMethods } from './authMethods.js'
+import { createClock } from './clock.js'
+import { ConnectionLog, type ConnectionLogView } from './connectionLog.js'
+import { connectionMethods } from './connectionMethods.js'
+import type { CallContext } from './contract.js'
+import { Dispatcher } from './dispatcher.js'
+import { FaultState } from './faultState.js'
+import { createFaults, type SimulatorFaults } from './faults.js'
+import { HttpApi } from './httpApi.js'
+import type { ExchangeFactory, MarketControls } from './market.js'
+import { resolveOptions, type SimulatorOptions } from './options.js'
+import { RateLimiter } from './rateLimiter.js'
+import type { ServerDeps } from './serverMethod.js'
+import { SessionStore } from './sessions.js'
+import { type SimulatorStats, StatsCounter } from './stats.js'
+import { SubscriptionHub } from './subscriptionHub.js'
+import { subscriptionMethods } from './subscriptionMethods.js'
+import { WS_PATH, WsGateway } from './wsGateway.js'
+
+/** Options of {@link SimulatorHandle.createAccount}. */
+export interface CreateAccountOptions {
+  /** How many subaccounts the main account gets. @default 0 */
+  subaccounts?: number
+}
+
+/** A running simulator. */
+export interface SimulatorHandle extends AsyncDisposable {
+  /** `ws://HOST:PORT/ws/api/v2`. */
+  readonly url: string
+  /** `http://HOST:PORT` (methods at `/api/v2/{method}`). */
+  readonly httpUrl: string
+  readonly port: number
+  /** A main account with an API key, and its subaccounts. */
+  createAccount(options?: CreateAccountOptions): CreatedAccount
+  readonly faults: SimulatorFaults
+  readonly market: MarketControls
+  /** Frames received from each client. */
+  readonly log: ConnectionLogView
+  readonly stats: SimulatorStats
+  /** The channels the server holds for a connection. */
+  subscriptionsOf(connectionId: number): string[]
+  /** The open orders of an account, as the exchange reports them. */
+  openOrders(accountId: number): unknown[]
+  /** Closes every socket, the server and the exchange's timers. Safe to call twice. */
+  close(): Promise<void>
+}
+
+const ORDER_CURRENCIES = ['BTC', 'ETH', 'USDC', 'USDT', 'EURR']
+
+/** Starts the server side over the exchange `makeExchange` builds. */
+export async function startSimulatorServer(
+  options: SimulatorOptions,
+  makeExchange: ExchangeFactory,
+): Promise<SimulatorHandle> {
+  const opts = resolveOptions(options)
+  const clock = createClock(opts.now)
+  const stats = new StatsCounter()
+  const log = new ConnectionLog()
+  const accounts = new AccountBook()
+  const sessions = new SessionStore(clock.nowMs, opts.tokenLifetimeSec, opts.maxSessionsPerKey)
+  let instrumentOf: ServerDeps['exchange']['instrument'] = () => undefined
+  const hub = new SubscriptionHub(
+    (name) => instrumentOf(name),
+    (n) => {
+      stats.notificationsSent += n
+    },
+  )
+  const exchange = makeExchange(
+    {
+      seed: opts.seed,
+      now: clock.nowMs,
+      ...(opts.marketRateHz === undefined ? {} : { marketRateHz: opts.marketRateHz }),
+    },
+    hub,
+  )
+  instrumentOf = (name) => exchange.instrument(name)
+  const limiter = opts.rateLimits === false ? undefined : new RateLimiter(opts.rateLimits, clock.nowMs)
+  const faultState = new FaultState()
+
+  let gateway: WsGateway | undefined
+  const deps: ServerDeps = {
+    options: opts,
+    clock,
+    accounts,
+    sessions,
+    hub,
+    exchange,
+    stats,
+    log,
+    codByAccount: new Map(),
+    authenticate: (conn, session, accessToken) => gateway?.authenticate(conn, session, accessToken),
+  }
+  const methods = {
+    ...authMethods(deps),
+    ...connectionMethods(deps, (id, sec) => gateway?.startHeartbeat(id, sec)),
+    ...subscriptionMethods(deps),
+  }
+  const dispatcher = new Dispatcher(deps, methods, faultState)
+  gateway = new WsGateway(deps, dispatcher, limiter)
+  const http = new HttpApi(deps, dispatcher, limiter)
+  const server: Server = createServer((req, res) => http.handle(req, res))
+  gateway.attach(server)
+  server.on('clientError', (_err, socket) => socket.destroy())
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(opts.port, opts.host, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+  } catch (err) {
+    exchange.close()
+    throw err
+  }
+  const port = (server.address() as AddressInfo).port
+  const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host
+  const faults = createFaults(gateway, sessions, faultState, exchange.market)
+  const ws = gateway
+
+  let closing: Promise<void> | undefined
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      faultState.reset()
+      await ws.close()
+      exchange.close()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    })()
+    return closing
+  }
+
+  return {
+    url: `ws://${hostForUrl}:${port}${WS_PATH}`,
+    httpUrl: `http://${hostForUrl}:${port}`,
+    port,
+    createAccount: ({ subaccounts = 0 } = {}) => accounts.createAccount(subaccounts, (id) => exchange.openAccount(id)),
+    faults,
+    market: exchange.market,
+    log,
+    stats,
+    subscriptionsOf: (connectionId) => {
+      const conn = ws.connections.get(connectionId)
+      return conn === undefined ? [] : hub.channelsOf(conn)
+    },
+    openOrders(accountId) {
+      const ctx: CallContext = { accountId, connectionId: undefined, transport: 'http', now: clock.nowMs() }
+      const all = exchange.methods['private/get_open_orders']
+      if (all !== undefined) return asArray(all({}, ctx))
+      const byCurrency = exchange.methods['private/get_open_orders_by_currency']
+      if (byCurrency === undefined) return []
+      const orders: unknown[] = []
+      for (const currency of ORDER_CURRENCIES) {
+        try {
+          orders.push(...asArray(byCurrency({ currency }, ctx)))
+        } catch {
+          // A currency the exchange does not list.
+        }
+      }
+      return orders
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  }
+}
+
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : []
+}

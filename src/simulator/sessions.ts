@@ -1,0 +1,217 @@
+import { randomBytes } from 'node:crypto'
+import { SimRpcError } from './contract.js'
+import type { RefreshTokenReuse } from './options.js'
+
+/**
+ * A group of tokens bound together (§2): a connection-scoped one lives on one connection
+ * (or, when granted over HTTP, on HTTP only); a named one (`session:NAME`) outlives connections.
+ */
+export interface Session {
+  readonly serial: number
+  readonly clientId: string
+  readonly accountId: number
+  /** The `session:NAME` name; undefined for connection scope. */
+  readonly name: string | undefined
+  /** The connection a connection-scoped session is bound to; undefined for named sessions or HTTP. */
+  readonly connectionId: number | undefined
+  readonly createdAt: number
+  revoked: boolean
+}
+
+/** Where a token is being presented: a WebSocket connection, or HTTP. */
+export type Presenter = { transport: 'ws'; connectionId: number } | { transport: 'http' }
+
+/** A freshly issued token pair. */
+export interface IssuedTokens {
+  accessToken: string
+  refreshToken: string
+  expiresInSec: number
+}
+
+interface AccessEntry {
+  session: Session
+  expiresAt: number
+}
+
+interface RefreshEntry {
+  session: Session
+  used: boolean
+}
+
+/** Nonces are remembered this long (twice the 60 s timestamp window), then forgotten. */
+const NONCE_MEMORY_MS = 120_000
+
+/** 13009 `unauthorized`, the one code for every bad, expired or misplaced token (§7). */
+export function unauthorized(): SimRpcError {
+  return new SimRpcError(13009, 'unauthorized')
+}
+
+function newToken(): string {
+  // Opaque on purpose: clients must not parse tokens (§10.8).
+  return randomBytes(32).toString('base64url')
+}
+
+/** Sessions, their access and refresh tokens, and used signature nonces. */
+export class SessionStore {
+  readonly #sessions = new Map<number, Session>()
+  readonly #access = new Map<string, AccessEntry>()
+  readonly #refresh = new Map<string, RefreshEntry>()
+  readonly #tokensOf = new Map<Session, Set<string>>()
+  readonly #nonces = new Map<string, number>()
+  #nextSerial = 1
+
+  constructor(
+    private readonly nowMs: () => number,
+    private readonly tokenLifetimeSec: number,
+    private readonly maxSessionsPerKey: number,
+  ) {}
+
+  /**
+   * The session for a new grant. A named session is reused when the key already holds one of that
+   * name for that account; a new one past the limit evicts the key's oldest named session.
+   */
+  open(clientId: string, accountId: number, name: string | undefined, presenter: Presenter): Session {
+    if (name !== undefined) {
+      for (const s of this.#sessions.values()) {
+        if (!s.revoked && s.clientId === clientId && s.accountId === accountId && s.name === name) return s
+      }
+    }
+    const session: Session = {
+      serial: this.#nextSerial++,
+      clientId,
+      accountId,
+      name,
+      connectionId: name === undefined && presenter.transport === 'ws' ? presenter.connectionId : undefined,
+      createdAt: this.nowMs(),
+      revoked: false,
+    }
+    this.#sessions.set(session.serial, session)
+    if (name !== undefined) this.#evictBeyondLimit(clientId)
+    return session
+  }
+
+  #evictBeyondLimit(clientId: string): void {
+    const named = [...this.#sessions.values()].filter((s) => s.clientId === clientId && s.name !== undefined)
+    // Map iteration is insertion order, so the first ones are the oldest.
+    for (let i = 0; i < named.length - this.maxSessionsPerKey; i++) this.revoke(named[i]!)
+  }
+
+  /** A new access/refresh pair in `session`. */
+  issue(session: Session): IssuedTokens {
+    const accessToken = newToken()
+    const refreshToken = newToken()
+    this.#access.set(accessToken, { session, expiresAt: this.nowMs() + this.tokenLifetimeSec * 1000 })
+    this.#refresh.set(refreshToken, { session, used: false })
+    let set = this.#tokensOf.get(session)
+    if (set === undefined) {
+      set = new Set()
+      this.#tokensOf.set(session, set)
+    }
+    set.add(accessToken)
+    set.add(refreshToken)
+    return { accessToken, refreshToken, expiresInSec: this.tokenLifetimeSec }
+  }
+
+  /** The session of a valid access token presented here; 13009 otherwise. */
+  checkAccess(token: string, presenter: Presenter): Session {
+    const entry = this.#access.get(token)
+    if (entry === undefined || entry.session.revoked) throw unauthorized()
+    if (entry.expiresAt <= this.nowMs()) throw unauthorized()
+    if (!this.#boundHere(entry.session, presenter)) throw unauthorized()
+    return entry.session
+  }
+
+  /** True while an access token is neither expired nor revoked (wherever it was presented). */
+  isLive(token: string): boolean {
+    const entry = this.#access.get(token)
+    return entry !== undefined && !entry.session.revoked && entry.expiresAt > this.nowMs()
+  }
+
+  /**
+   * The session of a refresh token presented for a refresh grant, marking the token used.
+   * A token used before is handled per the §10.4 switch.
+   */
+  redeemRefresh(token: string, presenter: Presenter, reuse: RefreshTokenReuse): Session {
+    const entry = this.peekRefresh(token, presenter, reuse)
+    entry.used = true
+    // A connection-scoped refresh replaces the previous access token (§2 "Refresh").
+    if (entry.session.name === undefined) this.#dropAccessTokens(entry.session)
+    return entry.session
+  }
+
+  /** Checks a refresh token without using it up (exchange_token, fork_token). */
+  peekRefresh(token: string, presenter: Presenter, reuse: RefreshTokenReuse): RefreshEntry {
+    const entry = this.#refresh.get(token)
+    if (entry === undefined || entry.session.revoked) throw unauthorized()
+    if (!this.#boundHere(entry.session, presenter)) throw unauthorized()
+    if (entry.used) {
+      if (reuse === 'revoke-session') this.revoke(entry.session)
+      if (reuse !== 'allow') throw unauthorized()
+    }
+    return entry
+  }
+
+  #boundHere(session: Session, presenter: Presenter): boolean {
+    if (session.name !== undefined) return true
+    if (session.connectionId === undefined) return presenter.transport === 'http'
+    return presenter.transport === 'ws' && presenter.connectionId === session.connectionId
+  }
+
+  #dropAccessTokens(session: Session): void {
+    const set = this.#tokensOf.get(session)
+    if (set === undefined) return
+    for (const t of set) {
+      if (this.#access.delete(t)) set.delete(t)
+    }
+  }
+
+  /** Invalidates every token of a session. */
+  revoke(session: Session): void {
+    session.revoked = true
+    for (const t of this.#tokensOf.get(session) ?? []) {
+      this.#access.delete(t)
+      this.#refresh.delete(t)
+    }
+    this.#tokensOf.delete(session)
+    this.#sessions.delete(session.serial)
+  }
+
+  /** Revokes the connection-scoped sessions of a closed connection (§10.5). */
+  connectionClosed(connectionId: number): void {
+    for (const s of [...this.#sessions.values()]) {
+      if (s.connectionId === connectionId) this.revoke(s)
+    }
+  }
+
+  /** Sessions matching a `session:NAME` name (string) or an account id (number). */
+  matching(which: string | number): Session[] {
+    return [...this.#sessions.values()].filter((s) =>
+      typeof which === 'string' ? s.name === which : s.accountId === which,
+    )
+  }
+
+  /** Makes every access token of the given sessions expired now; refresh tokens stay usable. */
+  expireAccess(sessions: readonly Session[]): number {
+    const now = this.nowMs()
+    let n = 0
+    for (const entry of this.#access.values()) {
+      if (sessions.includes(entry.session)) {
+        entry.expiresAt = Math.min(entry.expiresAt, now)
+        n++
+      }
+    }
+    return n
+  }
+
+  /** Records a signature nonce; false when the key used it before (nonces are single-use). */
+  useNonce(clientId: string, nonce: string): boolean {
+    const now = this.nowMs()
+    if (this.#nonces.size > 10_000) {
+      for (const [k, at] of this.#nonces) if (now - at > NONCE_MEMORY_MS) this.#nonces.delete(k)
+    }
+    const key = `${clientId}\n${nonce}`
+    if (this.#nonces.has(key)) return false
+    this.#nonces.set(key, now)
+    return true
+  }
+}

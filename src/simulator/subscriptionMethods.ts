@@ -1,0 +1,94 @@
+import { channelInterval, isIncrementalBookChannel, isPrivateChannel } from '../protocol/channels.js'
+import { identityOf } from './connection.js'
+import { SimRpcError } from './contract.js'
+import { optionalString, requireStringList } from './params.js'
+import { parsePrivateChannel } from './privateChannels.js'
+import { type ServerCall, type ServerDeps, type ServerMethod, wsConnection } from './serverMethod.js'
+
+function rawNeedsAuth(): SimRpcError {
+  return new SimRpcError(13778, 'raw_subscriptions_not_available_for_unauthorized')
+}
+
+/** True when the connection has a usable identity (raw channels need one). */
+function isAuthenticated(deps: ServerDeps, call: ServerCall): boolean {
+  const a = wsConnection(call).auth
+  return a !== undefined && !a.session.revoked && deps.sessions.isLive(a.accessToken)
+}
+
+function subscribe(deps: ServerDeps, access: 'public' | 'private'): ServerMethod {
+  return {
+    access,
+    wsOnly: true,
+    run(call) {
+      const channels = requireStringList(call.params, 'channels')
+      const label = access === 'private' ? optionalString(call.params, 'label') : undefined
+      const conn = wsConnection(call)
+      if (access === 'public' && channels.some((c) => channelInterval(c) === 'raw') && !isAuthenticated(deps, call)) {
+        throw rawNeedsAuth()
+      }
+      const done: string[] = []
+      for (const channel of channels) {
+        if (isPrivateChannel(channel)) {
+          // public/subscribe cannot take private channels; they are left out of the result (§5).
+          if (call.auth === undefined) continue
+          const matcher = parsePrivateChannel(channel, (n) => deps.exchange.instrument(n))
+          if (matcher === undefined) continue
+          const session = call.auth.session
+          const identity =
+            session === undefined
+              ? { accountId: call.auth.accountId, key: `${call.auth.accountId}|key` }
+              : identityOf(session)
+          deps.hub.subscribePrivate(conn, channel, matcher, identity, label)
+          done.push(channel)
+          continue
+        }
+        if (!deps.exchange.isPublicChannel(channel)) continue
+        const added = deps.hub.subscribePublic(conn, channel)
+        done.push(channel)
+        if (added && isIncrementalBookChannel(channel)) {
+          call.after.push(() => {
+            if (!deps.hub.has(conn, channel)) return
+            const snapshot = deps.exchange.snapshotFor(channel)
+            if (snapshot !== undefined) deps.hub.sendTo(conn, channel, snapshot)
+          })
+        }
+      }
+      return done
+    },
+  }
+}
+
+function unsubscribe(deps: ServerDeps, access: 'public' | 'private'): ServerMethod {
+  return {
+    access,
+    wsOnly: true,
+    run(call) {
+      const channels = requireStringList(call.params, 'channels')
+      const conn = wsConnection(call)
+      return channels.filter((c) => (access === 'private' || !isPrivateChannel(c)) && deps.hub.unsubscribe(conn, c))
+    },
+  }
+}
+
+function unsubscribeAll(deps: ServerDeps, access: 'public' | 'private'): ServerMethod {
+  return {
+    access,
+    wsOnly: true,
+    run(call) {
+      deps.hub.unsubscribeAll(wsConnection(call))
+      return 'ok'
+    },
+  }
+}
+
+/** `public|private/subscribe`, `unsubscribe`, `unsubscribe_all` (§5). */
+export function subscriptionMethods(deps: ServerDeps): Record<string, ServerMethod> {
+  return {
+    'public/subscribe': subscribe(deps, 'public'),
+    'private/subscribe': subscribe(deps, 'private'),
+    'public/unsubscribe': unsubscribe(deps, 'public'),
+    'private/unsubscribe': unsubscribe(deps, 'private'),
+    'public/unsubscribe_all': unsubscribeAll(deps, 'public'),
+    'private/unsubscribe_all': unsubscribeAll(deps, 'private'),
+  }
+}
