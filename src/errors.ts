@@ -23,6 +23,7 @@ export type DeribitErrorCode =
   | 'STORE_KEY'
   | 'STORE_UNAVAILABLE'
   | 'INVALID_ARGUMENT'
+  | 'SUBSCRIPTION_OVERFLOW'
 
 /** Options every error takes. */
 export interface DeribitErrorOptions {

@@ -59,9 +59,10 @@ export class MemorySessionStore implements SessionStore {
   async upsert(session: StoredSession, expectedLockVersion: number | undefined): Promise<StoredSession> {
     this.#assertOpen()
     // Re-derive the metadata from the context so a hand-built entry cannot disagree with it.
-    const checked = toStoredSession(session.context, session)
-    if (this.#isRevoked(checked.sessionName)) {
-      throw new RevokedError(`Session ${checked.sessionName} is revoked`)
+    const checked = toStoredSession(session.context, session.metadata)
+    const name = checked.context.sessionName as string
+    if (this.#isRevoked(name)) {
+      throw new RevokedError(`Session ${name} is revoked`)
     }
     const id = checked.context.id
     const current = this.#live(id)
@@ -73,7 +74,7 @@ export class MemorySessionStore implements SessionStore {
       )
     }
     const context = withChanges(checked.context, { lockVersion: (expectedLockVersion ?? 0) + 1 })
-    const stored = toStoredSession(context, checked)
+    const stored = toStoredSession(context, checked.metadata)
     this.#backing.sessions.set(id, stored)
     return stored
   }
@@ -95,7 +96,7 @@ export class MemorySessionStore implements SessionStore {
     this.#assertOpen()
     this.#backing.revoked.set(sessionName, this.#now() + Math.max(0, ttlSec) * 1000)
     for (const [id, session] of this.#backing.sessions) {
-      if (session.sessionName === sessionName) this.#backing.sessions.delete(id)
+      if (session.context.sessionName === sessionName) this.#backing.sessions.delete(id)
     }
     const listeners = [...this.#backing.listeners]
     // Listeners run after revoke() resolves, as they would for a remote store's pub/sub.

@@ -1,27 +1,33 @@
 import { DeribitError } from '../errors.js'
 import { isSessionScoped, type SessionContext } from './sessionContext.js'
 
-/**
- * A session-scoped session as a store keeps it. The metadata repeats a few context fields
- * so a store can filter without decoding tokens. The tokens live only in `context`
- * (non-enumerable there), so logging a `StoredSession` never shows them; a store that
- * persists it must write them out explicitly (and encrypt them at rest).
- */
-export interface StoredSession {
-  readonly context: SessionContext
+/** Facts about a stored session a store can filter on without decoding tokens. */
+export interface SessionMetadata {
   /** API key the session belongs to. */
   readonly clientId: string
   readonly createdAt: number
   readonly lastRefreshedAt: number | undefined
   /** Last time the owner made a call with this session (ms since epoch). */
-  readonly lastCallAt: number | undefined
+  readonly lastCallAt?: number | undefined
+  /** Stores overwrite this with `context.subjectId`. */
   readonly subjectId: number | undefined
-  readonly sessionName: string
+  /** Stores overwrite this with `context.sessionName` (always set on a stored entry). */
+  readonly sessionName: string | undefined
   /**
    * After this instant (ms since epoch) the refresh token is assumed dead and the entry is
    * dropped. Undefined: no known limit (Deribit does not publish a refresh-token lifetime).
    */
-  readonly refreshExpiresAt: number | undefined
+  readonly refreshExpiresAt?: number | undefined
+}
+
+/**
+ * A session-scoped session as a store keeps it. The tokens live only in `context`
+ * (non-enumerable there), so logging a `StoredSession` never shows them; a store that
+ * persists it must write them out explicitly (and should encrypt them at rest).
+ */
+export interface StoredSession {
+  readonly context: SessionContext
+  readonly metadata: SessionMetadata
 }
 
 /** What {@link SessionStore.getAll} and {@link SessionStore.deleteAll} match on; omitted fields match anything. */
@@ -64,36 +70,43 @@ export interface StoredSessionInput {
   clientId: string
   lastCallAt?: number | undefined
   refreshExpiresAt?: number | undefined
+  /** @default context.lastRefreshedAt */
+  lastRefreshedAt?: number | undefined
 }
 
-/** Wraps a session-scoped context for a store; throws INVALID_ARGUMENT for a connection-scoped one. */
+/**
+ * Wraps a session-scoped context for a store, deriving `createdAt`, `subjectId` and
+ * `sessionName` from the context. Throws INVALID_ARGUMENT for a connection-scoped one.
+ */
 export function toStoredSession(context: SessionContext, input: StoredSessionInput): StoredSession {
   const sessionName = context.sessionName
   if (sessionName === undefined || !isSessionScoped(context)) {
     throw new DeribitError('INVALID_ARGUMENT', 'Only session-scoped sessions can be stored')
   }
-  return Object.freeze({
-    context,
+  const metadata: SessionMetadata = Object.freeze({
     clientId: input.clientId,
     createdAt: context.createdAt,
-    lastRefreshedAt: context.lastRefreshedAt,
+    lastRefreshedAt: input.lastRefreshedAt ?? context.lastRefreshedAt,
     lastCallAt: input.lastCallAt,
     subjectId: context.subjectId,
     sessionName,
     refreshExpiresAt: input.refreshExpiresAt,
   })
+  return Object.freeze({ context, metadata })
 }
 
 /** True when `session` matches every field set in `filter`. */
 export function matchesFilter(session: StoredSession, filter: SessionFilter = {}): boolean {
-  if (filter.clientId !== undefined && session.clientId !== filter.clientId) return false
-  if (filter.subjectId !== undefined && session.subjectId !== filter.subjectId) return false
-  if (filter.sessionName !== undefined && session.sessionName !== filter.sessionName) return false
-  if (filter.active !== undefined && session.context.active !== filter.active) return false
+  const { metadata, context } = session
+  if (filter.clientId !== undefined && metadata.clientId !== filter.clientId) return false
+  if (filter.subjectId !== undefined && context.subjectId !== filter.subjectId) return false
+  if (filter.sessionName !== undefined && context.sessionName !== filter.sessionName) return false
+  if (filter.active !== undefined && context.active !== filter.active) return false
   return true
 }
 
 /** True when the entry's refresh token is past its known lifetime. */
 export function isStoredSessionExpired(session: StoredSession, now: number): boolean {
-  return session.refreshExpiresAt !== undefined && session.refreshExpiresAt <= now
+  const until = session.metadata.refreshExpiresAt
+  return until !== undefined && until <= now
 }

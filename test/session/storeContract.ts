@@ -117,7 +117,13 @@ export function describeSessionStoreContract(
       expect(got?.context.accessToken).toBe(ctx.accessToken)
       expect(got?.context.refreshToken).toBe(ctx.refreshToken)
       expect(got?.context.lockVersion).toBe(1)
-      expect(got).toMatchObject({ clientId: 'c1', subjectId: 7, sessionName: ctx.sessionName, lastCallAt: T0 + 5 })
+      expect(got?.metadata).toMatchObject({
+        clientId: 'c1',
+        subjectId: 7,
+        sessionName: ctx.sessionName,
+        lastCallAt: T0 + 5,
+        createdAt: T0,
+      })
       expect(got?.context).toMatchObject({ id: ctx.id, scope: ctx.scope, expiresAt: ctx.expiresAt, active: true })
       expect(Object.isFrozen(got?.context)).toBe(true)
       expect(await store.get('no-such-id')).toBeUndefined()

@@ -1,0 +1,44 @@
+import { DeribitError } from '../errors.js'
+
+/** Most channels per subscribe request (a known-good split; Deribit documents no count limit). */
+export const DEFAULT_MAX_CHANNELS_PER_BATCH = 250
+/** Most bytes of channel names per request, leaving room for the envelope under the 32 kB frame limit. */
+export const DEFAULT_MAX_BATCH_BYTES = 28_000
+
+/** Options of {@link chunkChannels}. */
+export interface ChunkOptions {
+  /** @default DEFAULT_MAX_CHANNELS_PER_BATCH */
+  maxPerBatch?: number
+  /** Bytes of the JSON array of names. @default DEFAULT_MAX_BATCH_BYTES */
+  maxBytes?: number
+}
+
+/**
+ * Splits channels into subscribe requests that stay under Deribit's 32 kB frame limit
+ * (protocol reference §5). Order is kept. Size counts each name as JSON (quotes, escapes,
+ * UTF-8) plus its comma, and the brackets. A single name too long for any batch throws
+ * INVALID_ARGUMENT: the exchange would refuse its frame anyway.
+ */
+export function chunkChannels(channels: readonly string[], options: ChunkOptions = {}): string[][] {
+  const maxPerBatch = Math.max(1, options.maxPerBatch ?? DEFAULT_MAX_CHANNELS_PER_BATCH)
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BATCH_BYTES
+  const batches: string[][] = []
+  let batch: string[] = []
+  let bytes = 2 // "[]"
+  for (const channel of channels) {
+    const size = Buffer.byteLength(JSON.stringify(channel), 'utf8')
+    if (size + 2 > maxBytes) {
+      throw new DeribitError('INVALID_ARGUMENT', `Channel name of ${size} bytes cannot fit in a subscribe request`)
+    }
+    const added = batch.length === 0 ? size : size + 1
+    if (batch.length >= maxPerBatch || bytes + added > maxBytes) {
+      batches.push(batch)
+      batch = []
+      bytes = 2
+    }
+    batch.push(channel)
+    bytes += batch.length === 1 ? size : size + 1
+  }
+  if (batch.length > 0) batches.push(batch)
+  return batches
+}

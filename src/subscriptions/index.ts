@@ -1,0 +1,10 @@
+/** Subscription layer: desired channels, dispatch, batching, iteration, and local order books. */
+export * from './asyncQueue.js'
+export * from './batches.js'
+export * from './bookSequencer.js'
+export * from './bookSide.js'
+export * from './orderBook.js'
+export * from './subscription.js'
+export * from './subscriptionOverflowError.js'
+export * from './subscriptionRegistry.js'
+export * from './wireSubscriptions.js'

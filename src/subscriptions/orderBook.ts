@@ -1,0 +1,134 @@
+import type { Interval } from '../protocol/channels.js'
+import type { BookChange, BookLevelChange } from '../protocol/types.js'
+import { TypedEmitter } from '../session/typedEmitter.js'
+import { AsyncQueue, DEFAULT_MAX_BUFFERED } from './asyncQueue.js'
+import type { BookCheck } from './bookSequencer.js'
+import { type BookLevel, BookSide } from './bookSide.js'
+
+/** One applied message, as events and iteration deliver it. */
+export interface BookUpdate {
+  book: LocalOrderBook
+  /** The message as received; its level arrays are the changes, not the book. */
+  change: BookChange
+}
+
+/** Events of {@link LocalOrderBook}. */
+export interface LocalOrderBookEvents {
+  /** A snapshot or change was applied. */
+  update: [update: BookUpdate]
+  /** A change did not follow the last one; the book is stale until {@link LocalOrderBook.reset} and a new snapshot. */
+  gap: [change: BookChange]
+}
+
+/**
+ * A local copy of `book.{instrument}.{interval}`. Feed it every notification with
+ * {@link apply}; it checks the `prev_change_id` chain itself. On a gap it stops applying
+ * (and emits `gap`) until the owner resubscribes, calls {@link reset}, and feeds the new
+ * snapshot. Reads are best-first.
+ */
+export class LocalOrderBook extends TypedEmitter<LocalOrderBookEvents> {
+  readonly instrument: string
+  readonly interval: Interval
+  readonly #bids = new BookSide('bids')
+  readonly #asks = new BookSide('asks')
+  #changeId: number | undefined
+  #timestamp: number | undefined
+  #stale = true
+
+  constructor(instrument: string, interval: Interval, options: { onListenerError?: (error: unknown) => void } = {}) {
+    super(options.onListenerError === undefined ? {} : { onListenerError: options.onListenerError })
+    this.instrument = instrument
+    this.interval = interval
+  }
+
+  /** `change_id` of the last applied message. */
+  get changeId(): number | undefined {
+    return this.#changeId
+  }
+
+  /** Exchange timestamp (ms) of the last applied message. */
+  get timestamp(): number | undefined {
+    return this.#timestamp
+  }
+
+  /** True until a snapshot arrives, and again after a gap or reset. */
+  get stale(): boolean {
+    return this.#stale
+  }
+
+  /**
+   * Applies one notification. A snapshot replaces the book; a change applies only if its
+   * `prev_change_id` equals {@link changeId}, otherwise it is a gap and the book stays as it was.
+   */
+  apply(data: BookChange): BookCheck {
+    if (data.type === 'snapshot') {
+      this.#bids.clear()
+      this.#asks.clear()
+    } else if (this.#stale || data.prev_change_id !== this.#changeId) {
+      const firstGap = !this.#stale
+      this.#stale = true
+      if (firstGap) this.emit('gap', data)
+      return 'gap'
+    }
+    applyLevels(this.#bids, data.bids)
+    applyLevels(this.#asks, data.asks)
+    this.#changeId = data.change_id
+    this.#timestamp = data.timestamp
+    this.#stale = false
+    this.emit('update', { book: this, change: data })
+    return data.type === 'snapshot' ? 'snapshot' : 'ok'
+  }
+
+  /** Empties the book and waits for a snapshot. */
+  reset(): void {
+    this.#bids.clear()
+    this.#asks.clear()
+    this.#changeId = undefined
+    this.#timestamp = undefined
+    this.#stale = true
+  }
+
+  bestBid(): BookLevel | undefined {
+    return this.#bids.best()
+  }
+
+  bestAsk(): BookLevel | undefined {
+    return this.#asks.best()
+  }
+
+  /** Bids, highest first. */
+  bids(depth?: number): BookLevel[] {
+    return this.#bids.levels(depth)
+  }
+
+  /** Asks, lowest first. */
+  asks(depth?: number): BookLevel[] {
+    return this.#asks.levels(depth)
+  }
+
+  /**
+   * Iterates updates from now on. Ending the loop removes the listener; a consumer more than
+   * `maxBuffered` updates behind gets `SubscriptionOverflowError`.
+   */
+  updates(options: { maxBuffered?: number } = {}): AsyncIterableIterator<BookUpdate> {
+    let off: () => void = () => {}
+    const queue = new AsyncQueue<BookUpdate>({
+      maxBuffered: options.maxBuffered ?? DEFAULT_MAX_BUFFERED,
+      onOverflow: () => off(),
+      onReturn: () => off(),
+    })
+    off = this.on('update', (update) => queue.push(update))
+    return queue
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<BookUpdate> {
+    return this.updates()
+  }
+}
+
+function applyLevels(side: BookSide, levels: readonly BookLevelChange[]): void {
+  for (const [action, price, amount] of levels) {
+    if (action === 'delete') side.delete(price)
+    else side.set(price, amount)
+  }
+}

@@ -1,0 +1,102 @@
+import { AsyncQueue, DEFAULT_MAX_BUFFERED } from './asyncQueue.js'
+
+/** One notification as a {@link Subscription} yields it. */
+export interface SubscriptionMessage<T = unknown> {
+  channel: string
+  data: T
+  /** The `private/subscribe` label, when the notification carried one. */
+  label?: string
+}
+
+/** Options of {@link Subscription} (given by its owner, the client). */
+export interface SubscriptionOptions {
+  channels: readonly string[]
+  /** Removes the subscription from the owner (and the wire when no one else wants the channels). */
+  unsubscribe: () => Promise<void>
+  /** @default DEFAULT_MAX_BUFFERED */
+  maxBuffered?: number
+  /**
+   * Buffer messages pushed before anyone iterates. Turn off when the user passed a handler
+   * and may never iterate, so an unread buffer cannot overflow. @default true
+   */
+  bufferBeforeIteration?: boolean
+}
+
+/**
+ * What `client.subscribe()` returns: the channels, `unsubscribe()`, and async iteration
+ * (`for await (const { channel, data } of sub)`). One consumer at a time. Breaking out of
+ * the loop unsubscribes; so does `await using`. If the consumer falls more than
+ * `maxBuffered` messages behind, iteration ends with `SubscriptionOverflowError` and the
+ * subscription is removed.
+ */
+export class Subscription<T = unknown> implements AsyncIterable<SubscriptionMessage<T>>, AsyncDisposable {
+  /** The channels as the user asked for them. */
+  readonly channels: readonly string[]
+  readonly #unsubscribe: () => Promise<void>
+  readonly #maxBuffered: number
+  #queue: AsyncQueue<SubscriptionMessage<T>> | undefined
+  #unsubscribing: Promise<void> | undefined
+  #closed = false
+
+  constructor(options: SubscriptionOptions) {
+    this.channels = Object.freeze([...options.channels])
+    this.#unsubscribe = options.unsubscribe
+    this.#maxBuffered = options.maxBuffered ?? DEFAULT_MAX_BUFFERED
+    if (options.bufferBeforeIteration ?? true) this.#queue = this.#makeQueue()
+  }
+
+  /** True once unsubscribed, ended by the owner, or overflowed. */
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /** Owner: delivers one notification to the iteration (no-op when closed or nobody iterates yet). */
+  push(channel: string, data: T, label?: string): void {
+    if (this.#closed || this.#queue === undefined) return
+    this.#queue.push(label === undefined ? { channel, data } : { channel, data, label })
+  }
+
+  /** Removes the subscription; idempotent (every call returns the first call's promise). Ends iteration. */
+  unsubscribe(): Promise<void> {
+    if (this.#unsubscribing === undefined) {
+      this.end()
+      try {
+        this.#unsubscribing = this.#unsubscribe()
+      } catch (error) {
+        this.#unsubscribing = Promise.reject(error)
+      }
+    }
+    return this.#unsubscribing
+  }
+
+  /** Owner: ends iteration without calling unsubscribe (client closed, or channel gone), optionally with an error. */
+  end(error?: unknown): void {
+    if (this.#closed) return
+    this.#closed = true
+    if (this.#queue === undefined) this.#queue = this.#makeQueue()
+    this.#queue.end(error)
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<SubscriptionMessage<T>> {
+    if (this.#queue === undefined) this.#queue = this.#makeQueue()
+    return this.#queue
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.unsubscribe()
+  }
+
+  #makeQueue(): AsyncQueue<SubscriptionMessage<T>> {
+    const queue = new AsyncQueue<SubscriptionMessage<T>>({
+      maxBuffered: this.#maxBuffered,
+      onOverflow: () => {
+        this.#closed = true
+        this.unsubscribe().catch(() => {
+          // The owner logs wire failures; the overflow error already reached the consumer.
+        })
+      },
+      onReturn: () => this.unsubscribe(),
+    })
+    return queue
+  }
+}

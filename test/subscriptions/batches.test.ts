@@ -1,0 +1,56 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { DeribitError } from '../../src/errors.js'
+import { MAX_REQUEST_BYTES } from '../../src/protocol/errorCodes.js'
+import { chunkChannels } from '../../src/subscriptions/batches.js'
+
+describe('chunkChannels', () => {
+  it('splits at 250 channels by default', () => {
+    const channels = Array.from({ length: 600 }, (_, i) => `ticker.X-${i}.raw`)
+    const batches = chunkChannels(channels)
+    expect(batches.map((b) => b.length)).toEqual([250, 250, 100])
+    expect(batches.flat()).toEqual(channels)
+    expect(chunkChannels([])).toEqual([])
+  })
+
+  it('keeps every subscribe frame under 32 kB with long names', () => {
+    const long = Array.from({ length: 1000 }, (_, i) => `book.${'X'.repeat(200)}-${i}.100ms`)
+    const batches = chunkChannels(long)
+    expect(batches.length).toBeGreaterThan(4)
+    for (const batch of batches) {
+      expect(Buffer.byteLength(JSON.stringify(batch))).toBeLessThanOrEqual(28_000)
+      const frame = JSON.stringify({
+        jsonrpc: '2.0',
+        id: 123456789,
+        method: 'private/subscribe',
+        params: { channels: batch },
+      })
+      expect(Buffer.byteLength(frame)).toBeLessThan(MAX_REQUEST_BYTES)
+    }
+    expect(batches.flat()).toEqual(long)
+  })
+
+  it('respects both limits for any input (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ minLength: 1, maxLength: 60, unit: 'binary' }), { maxLength: 300 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 250, max: 2000 }),
+        (channels, maxPerBatch, maxBytes) => {
+          const batches = chunkChannels(channels, { maxPerBatch, maxBytes })
+          expect(batches.flat()).toEqual(channels)
+          for (const b of batches) {
+            expect(b.length).toBeGreaterThan(0)
+            expect(b.length).toBeLessThanOrEqual(maxPerBatch)
+            expect(Buffer.byteLength(JSON.stringify(b))).toBeLessThanOrEqual(maxBytes)
+          }
+        },
+      ),
+      { numRuns: 60 },
+    )
+  })
+
+  it('refuses a name that can never fit', () => {
+    expect(() => chunkChannels(['x'.repeat(30_000)])).toThrow(DeribitError)
+  })
+})

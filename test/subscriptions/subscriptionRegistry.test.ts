@@ -1,0 +1,136 @@
+import { describe, expect, it, vi } from 'vitest'
+import { type NotificationHandler, SubscriptionRegistry } from '../../src/subscriptions/subscriptionRegistry.js'
+
+const noop: NotificationHandler = () => {}
+
+describe('SubscriptionRegistry', () => {
+  it('reports only channels new to the scope, and only channels left with no handler', () => {
+    const reg = new SubscriptionRegistry()
+    const h1 = vi.fn<NotificationHandler>()
+    const h2 = vi.fn<NotificationHandler>()
+    expect(reg.add(['ticker.BTC-PERPETUAL.100ms', 'user.orders.any.any.raw'], h1, 'A').newChannels).toEqual([
+      'ticker.BTC-PERPETUAL.100ms',
+      'user.orders.any.any.raw',
+    ])
+    expect(reg.add(['ticker.BTC-PERPETUAL.100ms', 'trades.BTC-PERPETUAL.100ms'], h2, 'A').newChannels).toEqual([
+      'trades.BTC-PERPETUAL.100ms',
+    ])
+    expect(reg.add(['user.orders.any.any.raw'], h2, 'B').newChannels).toEqual(['user.orders.any.any.raw'])
+    expect(reg.remove(['ticker.BTC-PERPETUAL.100ms'], h1, 'A').goneChannels).toEqual([])
+    expect(reg.remove(['ticker.BTC-PERPETUAL.100ms'], h2, 'A').goneChannels).toEqual(['ticker.BTC-PERPETUAL.100ms'])
+    expect(reg.remove(['ticker.BTC-PERPETUAL.100ms', 'nope'], undefined, 'A').goneChannels).toEqual([])
+    expect(reg.remove(['user.orders.any.any.raw'], undefined, 'A').goneChannels).toEqual(['user.orders.any.any.raw'])
+    expect(reg.privateChannels('B')).toEqual(['user.orders.any.any.raw'])
+    expect(reg.publicChannels()).toEqual(['trades.BTC-PERPETUAL.100ms'])
+  })
+
+  it('inherits the private set into a new identity and restores an identity’s own set', () => {
+    const reg = new SubscriptionRegistry({ initialIdentity: 'main' })
+    reg.add(['user.orders.any.any.raw', 'user.trades.any.any.raw', 'book.BTC-PERPETUAL.raw'], noop, 'main')
+    expect(reg.adoptIdentity('main', 'sub12').privateChannels).toEqual([
+      'user.orders.any.any.raw',
+      'user.trades.any.any.raw',
+    ])
+    expect(reg.activeIdentity).toBe('sub12')
+    reg.remove(['user.trades.any.any.raw'], undefined, 'sub12')
+    reg.add(['user.portfolio.btc'], noop, 'sub12')
+    expect(reg.privateChannels('main')).toEqual(['user.orders.any.any.raw', 'user.trades.any.any.raw'])
+    expect(reg.adoptIdentity('sub12', 'main').privateChannels).toEqual([
+      'user.orders.any.any.raw',
+      'user.trades.any.any.raw',
+    ])
+    expect(reg.adoptIdentity('main', 'sub12').privateChannels).toEqual([
+      'user.orders.any.any.raw',
+      'user.portfolio.btc',
+    ])
+    expect(reg.desiredChannels()).toEqual(['book.BTC-PERPETUAL.raw', 'user.orders.any.any.raw', 'user.portfolio.btc'])
+    expect(reg.publicChannels()).toEqual(['book.BTC-PERPETUAL.raw'])
+  })
+
+  it('dispatches private channels to the active identity only', () => {
+    const reg = new SubscriptionRegistry({ initialIdentity: 'A' })
+    const a = vi.fn<NotificationHandler>()
+    const b = vi.fn<NotificationHandler>()
+    reg.add(['user.orders.any.any.raw'], a, 'A')
+    reg.add(['user.orders.any.any.raw'], b, 'B')
+    reg.dispatch('user.orders.any.any.raw', 1, 'lbl')
+    expect(a).toHaveBeenCalledWith(1, 'user.orders.any.any.raw', 'lbl')
+    expect(b).not.toHaveBeenCalled()
+    reg.adoptIdentity('A', 'B')
+    expect(reg.dispatch('user.orders.any.any.raw', 2)).toBe(1)
+    expect(b).toHaveBeenCalledWith(2, 'user.orders.any.any.raw', undefined)
+    expect(a).toHaveBeenCalledTimes(1)
+  })
+
+  it('keeps dispatching when a handler throws and reports the error', () => {
+    const errors: Array<[unknown, string]> = []
+    const reg = new SubscriptionRegistry({ onHandlerError: (e, c) => errors.push([e, c]) })
+    const before = vi.fn<NotificationHandler>()
+    const after = vi.fn<NotificationHandler>()
+    reg.add(['ticker.X-1.raw'], before, '')
+    reg.add(
+      ['ticker.X-1.raw'],
+      () => {
+        throw new Error('user bug')
+      },
+      '',
+    )
+    reg.add(['ticker.X-1.raw'], after, '')
+    expect(reg.dispatch('ticker.X-1.raw', { p: 1 })).toBe(3)
+    expect(before).toHaveBeenCalledTimes(1)
+    expect(after).toHaveBeenCalledTimes(1)
+    expect(errors).toHaveLength(1)
+    expect(errors[0]?.[1]).toBe('ticker.X-1.raw')
+    const throwingReporter = new SubscriptionRegistry({
+      onHandlerError: () => {
+        throw new Error('reporter bug')
+      },
+    })
+    throwingReporter.add(
+      ['a.b'],
+      () => {
+        throw new Error('x')
+      },
+      '',
+    )
+    expect(() => throwingReporter.dispatch('a.b', 1)).not.toThrow()
+    expect(reg.dispatch('not.subscribed', 1)).toBe(0)
+  })
+
+  it('maps a server-echoed case back to the name the user asked for', () => {
+    const reg = new SubscriptionRegistry()
+    const h = vi.fn<NotificationHandler>()
+    reg.add(['user.portfolio.BTC'], h, '')
+    expect(reg.dispatch('user.portfolio.btc', 5)).toBe(1)
+    expect(h).toHaveBeenCalledWith(5, 'user.portfolio.BTC', undefined)
+    reg.subscribedOnWire.markSubscribed(['user.portfolio.btc'])
+    expect(reg.subscribedOnWire.channels()).toEqual(['user.portfolio.BTC'])
+  })
+
+  it('removeHandler drops a handler everywhere and reports what is gone for the active identity', () => {
+    const reg = new SubscriptionRegistry({ initialIdentity: 'A' })
+    const h = vi.fn<NotificationHandler>()
+    reg.add(['ticker.X-1.raw', 'user.orders.any.any.raw'], h, 'A')
+    reg.add(['user.trades.any.any.raw'], h, 'B')
+    reg.add(['ticker.X-1.raw'], noop, 'A')
+    expect(reg.removeHandler(h).goneChannels).toEqual(['user.orders.any.any.raw'])
+    expect(reg.privateChannels('B')).toEqual([])
+    expect(reg.publicChannels()).toEqual(['ticker.X-1.raw'])
+  })
+
+  it('tracks what the wire confirmed and resets private channels on a new identity', () => {
+    const reg = new SubscriptionRegistry()
+    const wire = reg.subscribedOnWire
+    wire.markSubscribed(['ticker.X-1.raw', 'user.orders.any.any.raw', 'trades.X-1.raw'])
+    wire.markUnsubscribed(['trades.X-1.raw'])
+    expect(wire.has('trades.X-1.raw')).toBe(false)
+    expect(wire.diff(['ticker.X-1.raw', 'book.X-1.raw'])).toEqual({
+      toSubscribe: ['book.X-1.raw'],
+      toUnsubscribe: ['user.orders.any.any.raw'],
+    })
+    wire.resetWire('private')
+    expect(wire.channels()).toEqual(['ticker.X-1.raw'])
+    wire.resetWire()
+    expect(wire.size).toBe(0)
+  })
+})
