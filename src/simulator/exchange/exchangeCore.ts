@@ -1,0 +1,57 @@
+/**
+ * What the method handlers share: the instruments, the market, the engine and the ledgers,
+ * plus the lookups every handler repeats (instrument, currency, caller's account, own order).
+ */
+import { type CallContext, invalidParams, SimRpcError } from '../contract.js'
+import { CURRENCIES, type InstrumentSpec } from './instruments.js'
+import type { Account, Ledger } from './ledger.js'
+import type { Market } from './market.js'
+import type { MatchingEngine } from './matchingEngine.js'
+import { MARKET_MAKER_ACCOUNT, type OrderRecord } from './orderRecord.js'
+import { type Params, requiredString } from './params.js'
+
+/** Shared state of one exchange. */
+export interface ExchangeCore {
+  readonly instruments: readonly InstrumentSpec[]
+  readonly byName: ReadonlyMap<string, InstrumentSpec>
+  readonly market: Market
+  readonly engine: MatchingEngine
+  readonly ledger: Ledger
+  readonly now: () => number
+}
+
+/** The instrument named by `params[name]`; 10020 when the exchange does not list it. */
+export function instrumentParam(core: ExchangeCore, params: Params, name = 'instrument_name'): InstrumentSpec {
+  const value = requiredString(params, name)
+  const spec = core.byName.get(value)
+  if (spec === undefined)
+    throw new SimRpcError(10020, 'invalid_or_unsupported_instrument', { param: name, reason: 'instrument not found' })
+  return spec
+}
+
+/** A `currency` param: one of the simulator's currencies, or `any` when allowed. */
+export function currencyParam(params: Params, allowAny: boolean): string {
+  const value = requiredString(params, 'currency')
+  if ((CURRENCIES as readonly string[]).includes(value) || (allowAny && value === 'any')) return value
+  throw invalidParams('currency', 'wrong currency')
+}
+
+/** True when an instrument belongs to `currency` (its settlement currency) or `currency` is `any`. */
+export function inCurrency(spec: InstrumentSpec, currency: string): boolean {
+  return currency === 'any' || spec.settlement_currency === currency
+}
+
+/** The caller's ledger. The server dispatches private methods only with an account, so this is a guard. */
+export function callerAccount(core: ExchangeCore, ctx: CallContext): Account {
+  if (ctx.accountId === undefined) throw new SimRpcError(13009, 'unauthorized')
+  return core.ledger.get(ctx.accountId)
+}
+
+/** The caller's order by `params.order_id`: 10004 when unknown, 10029 when another account's. */
+export function ownOrder(core: ExchangeCore, params: Params, account: Account): OrderRecord {
+  const id = requiredString(params, 'order_id')
+  const order = core.engine.order(id)
+  if (order === undefined || order.accountId === MARKET_MAKER_ACCOUNT) throw new SimRpcError(10004, 'order_not_found')
+  if (order.accountId !== account.id) throw new SimRpcError(10029, 'not_owner_of_order')
+  return order
+}

@@ -1,0 +1,157 @@
+/**
+ * The exchange side of the simulator: instruments, a seeded market, price-time matching and
+ * per-account ledgers, behind the {@link ExchangeSide} seam the server dispatches to.
+ */
+import type { Order } from '../../protocol/types.js'
+import type { EventSink, ExchangeSide, InstrumentFacts, MethodHandler } from '../contract.js'
+import { BookFeed } from './bookFeed.js'
+import { isPublicChannelName, parseBookChannel } from './channels.js'
+import type { ExchangeCore } from './exchangeCore.js'
+import { INSTRUMENTS, type InstrumentSpec } from './instruments.js'
+import { type AccountProfile, DEFAULT_STARTING_BALANCE, Ledger } from './ledger.js'
+import { Market } from './market.js'
+import { DEFAULT_MARKET_RATE_HZ, MarketGenerator } from './marketGenerator.js'
+import { MatchingEngine } from './matchingEngine.js'
+import { accountMethods } from './methods/account.js'
+import { marketDataMethods } from './methods/marketData.js'
+import { orderQueryMethods } from './methods/orderQueries.js'
+import { orderMethods } from './methods/orders.js'
+import { referenceDataMethods } from './methods/referenceData.js'
+import { OrderIds, orderWire } from './orderRecord.js'
+import { Random } from './random.js'
+
+export type { AccountProfile } from './ledger.js'
+export { DEFAULT_STARTING_BALANCE } from './ledger.js'
+export { DEFAULT_MARKET_RATE_HZ } from './marketGenerator.js'
+export { MARKET_MAKER_ACCOUNT } from './orderRecord.js'
+
+/** How to build an exchange. */
+export interface ExchangeOptions {
+  /** Seed of the market generator: the same seed and clock give the same market. */
+  seed: number
+  /** The simulator clock, ms since epoch. */
+  now: () => number
+  /**
+   * Generator steps per second (each moves the index and requotes or trades one instrument).
+   * 0 leaves only manual `market.tick()`.
+   * @default 10
+   */
+  marketRateHz?: number
+  /**
+   * Balance per currency every new account starts with.
+   * @default {@link DEFAULT_STARTING_BALANCE} (`{BTC: 10, ETH: 100, USDC: 100000}`)
+   */
+  startingBalance?: Record<string, number>
+}
+
+/** Controls over the simulated market, for tests and benchmarks. */
+export interface MarketControls {
+  /** Stops the generator's timer (manual ticks still work). */
+  pause(): void
+  /** Restarts the generator's timer. */
+  resume(): void
+  /** Generator steps per second; 0 stops the timer. */
+  setRate(eventsPerSec: number): void
+  /**
+   * Emits exactly `count` single-trade `trades.{instrument}` events with increasing `trade_seq`,
+   * synchronously in chunks of 10,000 with `setImmediate` between them. Resolves when all are out.
+   * Throws for an unknown instrument.
+   */
+  burstTrades(instrument: string, count: number): Promise<void>
+  /** Emits exactly `count` `book.{instrument}` changes (resized maker quotes), chunked like `burstTrades`. */
+  burstBookChanges(instrument: string, count: number): Promise<void>
+  /** Loses one change: the next `book.{instrument}` change's `prev_change_id` will not chain. */
+  skipChangeId(instrument: string): void
+  /** Advances the generator `n` steps synchronously (default 1). */
+  tick(n?: number): void
+}
+
+/** The exchange side plus controls and oracles for tests. */
+export interface Exchange extends ExchangeSide {
+  readonly market: MarketControls
+  /** Creates an account's ledger; `profile` sets what the account summary reports as type and username. */
+  openAccount(accountId: number, profile?: AccountProfile): void
+  /** The account's open and untriggered orders as the exchange sees them. */
+  openOrders(accountId: number): Order[]
+  /** How many orders (any state) the account has placed, optionally only those with `label`. */
+  orderCount(accountId: number, label?: string): number
+}
+
+/** Builds an exchange publishing through `sink`; its generator starts at once unless `marketRateHz` is 0. */
+export function createExchange(options: ExchangeOptions, sink: EventSink): Exchange {
+  const now = options.now
+  const random = new Random(options.seed)
+  const feedRandom = new Random((options.seed ^ 0x9e3779b9) >>> 0)
+  const byName = new Map<string, InstrumentSpec>(INSTRUMENTS.map((s) => [s.instrument_name, s]))
+  const lookup = (name: string): InstrumentSpec | undefined => byName.get(name)
+  const market = new Market(60_000 + random.next() * 2_000, 3_000 + random.next() * 100)
+  const ledger = new Ledger(options.startingBalance ?? DEFAULT_STARTING_BALANCE, now)
+  const ids = new OrderIds()
+  const feed = new BookFeed(sink, feedRandom, now)
+  const engine = new MatchingEngine(INSTRUMENTS, market, ledger, ids, feed, sink, now, () =>
+    feedRandom.int(1_000_000, 9_000_000),
+  )
+  const generator = new MarketGenerator(
+    INSTRUMENTS,
+    market,
+    engine,
+    feed,
+    ids,
+    sink,
+    random,
+    now,
+    options.marketRateHz ?? DEFAULT_MARKET_RATE_HZ,
+  )
+  const core: ExchangeCore = { instruments: INSTRUMENTS, byName, market, engine, ledger, now }
+  const methods: Record<string, MethodHandler> = {
+    ...referenceDataMethods(core),
+    ...marketDataMethods(core),
+    ...orderMethods(core),
+    ...orderQueryMethods(core),
+    ...accountMethods(core),
+  }
+  const known = (name: string): InstrumentSpec => {
+    const spec = byName.get(name)
+    if (spec === undefined) throw new RangeError(`unknown instrument ${name}`)
+    return spec
+  }
+
+  return {
+    methods,
+    market: {
+      pause: () => generator.pause(),
+      resume: () => generator.resume(),
+      setRate: (eventsPerSec) => generator.setRate(eventsPerSec),
+      burstTrades: (instrument, count) => generator.burstTrades(known(instrument), count),
+      burstBookChanges: (instrument, count) => generator.burstBookChanges(known(instrument), count),
+      skipChangeId: (instrument) => feed.skip(engine.book(known(instrument))),
+      tick: (n) => generator.tick(n),
+    },
+    openAccount: (accountId, profile) => {
+      ledger.open(accountId, profile)
+    },
+    instrument: (name): InstrumentFacts | undefined => {
+      const spec = byName.get(name)
+      if (spec === undefined) return undefined
+      return {
+        instrument_name: spec.instrument_name,
+        kind: spec.kind,
+        base_currency: spec.base_currency,
+        settlement_currency: spec.settlement_currency,
+      }
+    },
+    isPublicChannel: (channel) => isPublicChannelName(channel, lookup),
+    snapshotFor: (channel) => {
+      const parsed = parseBookChannel(channel, lookup)
+      if (parsed === undefined) return undefined
+      const book = engine.book(parsed.instrument)
+      if (parsed.kind === 'incremental') return book.snapshot(now())
+      return feed.groupedSnapshot(book, parsed.groupName, parsed.group, parsed.depth)
+    },
+    cancelOrdersOfConnection: (connectionId) => engine.cancelConnection(connectionId),
+    openOrders: (accountId) => [...engine.liveOrders(accountId)].map(orderWire),
+    orderCount: (accountId, label) =>
+      engine.ordersOf(accountId).filter((o) => label === undefined || o.label === label).length,
+    close: () => generator.close(),
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * The simulated exchange's reference data: currencies and instruments with Deribit's tick
+ * sizes, contract sizes and minimum amounts, and their `public/get_instruments` /
+ * `public/get_currencies` wire shapes.
+ */
+import type { InstrumentFacts } from '../contract.js'
+import { clean } from './numbers.js'
+
+/** Deribit's "perpetual" expiry: 3000-01-01. */
+const PERPETUAL_EXPIRY_MS = 32503708800000
+const LISTED_MS = 1534242287000
+const DEC26_EXPIRY_MS = Date.UTC(2026, 11, 27, 8)
+
+/** A price band above which a coarser tick applies (options). */
+export interface TickStep {
+  above_price: number
+  tick_size: number
+}
+
+/** Everything the exchange needs to know about one instrument. */
+export interface InstrumentSpec extends InstrumentFacts {
+  instrument_id: number
+  /** `reversed` (inverse: amounts in USD, P&L in coin) or `linear` (amounts and P&L in the quote coin). */
+  instrument_type: 'reversed' | 'linear'
+  quote_currency: string
+  counter_currency: string
+  settlement_period: 'perpetual' | 'month'
+  tick_size: number
+  tick_size_steps: readonly TickStep[]
+  contract_size: number
+  min_trade_amount: number
+  maker_commission: number
+  taker_commission: number
+  max_leverage: number | undefined
+  /** Index it follows: `btc_usd`, `eth_usd`, `btc_usdc`. */
+  price_index: string
+  expiration_timestamp: number
+  option_type?: 'call' | 'put'
+  strike?: number
+}
+
+const BTC_PERPETUAL: InstrumentSpec = {
+  instrument_name: 'BTC-PERPETUAL',
+  instrument_id: 124972,
+  kind: 'future',
+  base_currency: 'BTC',
+  settlement_currency: 'BTC',
+  quote_currency: 'USD',
+  counter_currency: 'USD',
+  instrument_type: 'reversed',
+  settlement_period: 'perpetual',
+  tick_size: 0.5,
+  tick_size_steps: [],
+  contract_size: 10,
+  min_trade_amount: 10,
+  maker_commission: 0,
+  taker_commission: 0.0005,
+  max_leverage: 50,
+  price_index: 'btc_usd',
+  expiration_timestamp: PERPETUAL_EXPIRY_MS,
+}
+
+/** The instruments the simulator lists, in listing order. */
+export const INSTRUMENTS: readonly InstrumentSpec[] = [
+  BTC_PERPETUAL,
+  {
+    ...BTC_PERPETUAL,
+    instrument_name: 'BTC-27DEC26',
+    instrument_id: 210838,
+    settlement_period: 'month',
+    tick_size: 2.5,
+    expiration_timestamp: DEC26_EXPIRY_MS,
+  },
+  {
+    ...BTC_PERPETUAL,
+    instrument_name: 'ETH-PERPETUAL',
+    instrument_id: 124973,
+    base_currency: 'ETH',
+    settlement_currency: 'ETH',
+    tick_size: 0.05,
+    contract_size: 1,
+    min_trade_amount: 1,
+    price_index: 'eth_usd',
+  },
+  {
+    ...BTC_PERPETUAL,
+    instrument_name: 'BTC_USDC-PERPETUAL',
+    instrument_id: 210760,
+    settlement_currency: 'USDC',
+    quote_currency: 'USDC',
+    counter_currency: 'USDC',
+    instrument_type: 'linear',
+    tick_size: 1,
+    contract_size: 0.001,
+    min_trade_amount: 0.001,
+    price_index: 'btc_usdc',
+  },
+  {
+    instrument_name: 'BTC-27DEC26-100000-C',
+    instrument_id: 211001,
+    kind: 'option',
+    base_currency: 'BTC',
+    settlement_currency: 'BTC',
+    quote_currency: 'BTC',
+    counter_currency: 'USD',
+    instrument_type: 'reversed',
+    settlement_period: 'month',
+    tick_size: 0.0001,
+    tick_size_steps: [{ above_price: 0.005, tick_size: 0.0005 }],
+    contract_size: 1,
+    min_trade_amount: 0.1,
+    maker_commission: 0.0003,
+    taker_commission: 0.0003,
+    max_leverage: undefined,
+    price_index: 'btc_usd',
+    expiration_timestamp: DEC26_EXPIRY_MS,
+    option_type: 'call',
+    strike: 100000,
+  },
+]
+
+/** Currencies the simulator knows; their ledgers exist for every account. */
+export const CURRENCIES = ['BTC', 'ETH', 'USDC'] as const
+
+/** Currency names the channel catalogue accepts in `trades.{kind}.{currency}` and `user.portfolio.*`. */
+export const CATALOGUE_CURRENCIES: ReadonlySet<string> = new Set(['BTC', 'ETH', 'USDC', 'USDT', 'EURR', 'any'])
+
+/** Instrument kinds of the channel catalogue. */
+export const KINDS: ReadonlySet<string> = new Set(['future', 'option', 'spot', 'future_combo', 'option_combo'])
+
+/** The tick that applies at `price` (options tick coarser above 0.005). */
+export function tickAt(spec: InstrumentSpec, price: number): number {
+  let tick = spec.tick_size
+  for (const step of spec.tick_size_steps) if (price > step.above_price) tick = step.tick_size
+  return tick
+}
+
+/** The amount's currency: USD for inverse futures, the base coin otherwise. */
+export function isInverseFuture(spec: InstrumentSpec): boolean {
+  return spec.kind === 'future' && spec.instrument_type === 'reversed'
+}
+
+/** The `public/get_instruments` object of an instrument. */
+export function instrumentWire(spec: InstrumentSpec): Record<string, unknown> {
+  const wire: Record<string, unknown> = {
+    tick_size: spec.tick_size,
+    tick_size_steps: spec.tick_size_steps.map((s) => ({ ...s })),
+    taker_commission: spec.taker_commission,
+    settlement_period: spec.settlement_period,
+    settlement_currency: spec.settlement_currency,
+    rfq: false,
+    quote_currency: spec.quote_currency,
+    price_index: spec.price_index,
+    min_trade_amount: spec.min_trade_amount,
+    max_liquidation_commission: 0.0075,
+    maker_commission: spec.maker_commission,
+    kind: spec.kind,
+    is_active: true,
+    instrument_name: spec.instrument_name,
+    instrument_id: spec.instrument_id,
+    instrument_type: spec.instrument_type,
+    expiration_timestamp: spec.expiration_timestamp,
+    creation_timestamp: LISTED_MS,
+    counter_currency: spec.counter_currency,
+    contract_size: spec.contract_size,
+    block_trade_tick_size: spec.kind === 'option' ? 0.0001 : 0.01,
+    block_trade_min_trade_amount: spec.kind === 'option' ? 25 : 200000,
+    block_trade_commission: clean(spec.taker_commission / 2),
+    base_currency: spec.base_currency,
+  }
+  if (spec.max_leverage !== undefined) wire.max_leverage = spec.max_leverage
+  if (spec.kind === 'future') wire.future_type = spec.instrument_type
+  if (spec.option_type !== undefined) wire.option_type = spec.option_type
+  if (spec.strike !== undefined) wire.strike = spec.strike
+  return wire
+}
+
+const CURRENCY_WIRE: Record<string, Record<string, unknown>> = {
+  BTC: {
+    coin_type: 'BITCOIN',
+    currency: 'BTC',
+    currency_long: 'Bitcoin',
+    fee_precision: 4,
+    min_confirmations: 1,
+    min_withdrawal_fee: 0.0001,
+    withdrawal_fee: 0.0001,
+  },
+  ETH: {
+    coin_type: 'ETHER',
+    currency: 'ETH',
+    currency_long: 'Ethereum',
+    fee_precision: 4,
+    min_confirmations: 1,
+    min_withdrawal_fee: 0.0001,
+    withdrawal_fee: 0.0006,
+  },
+  USDC: {
+    coin_type: 'ERC20',
+    currency: 'USDC',
+    currency_long: 'USD Coin',
+    fee_precision: 4,
+    min_confirmations: 1,
+    min_withdrawal_fee: 1,
+    withdrawal_fee: 1,
+  },
+}
+
+/** The `public/get_currencies` object of a currency. */
+export function currencyWire(currency: string): Record<string, unknown> {
+  return {
+    ...CURRENCY_WIRE[currency],
+    in_cross_collateral_pool: true,
+    withdrawal_priorities: [
+      { name: 'very_low', value: 0.15 },
+      { name: 'low', value: 1.5 },
+      { name: 'mid', value: 1.8 },
+      { name: 'high', value: 2 },
+      { name: 'very_high', value: 3 },
+    ],
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Per-account books of record: a balance per currency and a position per instrument, updated
+ * by fills (fees, realized P&L, option premiums). Each (sub)account has its own ledger, so
+ * nothing one account does shows in another's.
+ */
+import type { InstrumentSpec } from './instruments.js'
+import { CURRENCIES } from './instruments.js'
+import { round8 } from './numbers.js'
+
+/** Balances every new account starts with. */
+export const DEFAULT_STARTING_BALANCE: Readonly<Record<string, number>> = { BTC: 10, ETH: 100, USDC: 100_000 }
+
+/** One currency's cash state. */
+export interface CurrencyBalance {
+  balance: number
+  feesPaid: number
+  sessionRpl: number
+}
+
+/** A position: signed size (USD for inverse futures, coin otherwise) and its average entry. */
+export interface Position {
+  readonly instrument: InstrumentSpec
+  size: number
+  averagePrice: number
+  realizedPnl: number
+}
+
+/** Optional facts about an account the server knows and the exchange echoes. */
+export interface AccountProfile {
+  type?: 'main' | 'subaccount'
+  username?: string
+}
+
+/** One (sub)account's ledger. */
+export interface Account {
+  readonly id: number
+  readonly type: 'main' | 'subaccount'
+  readonly username: string
+  readonly createdMs: number
+  readonly balances: Map<string, CurrencyBalance>
+  readonly positions: Map<string, Position>
+}
+
+/** The result of booking one fill for one side. */
+export interface FillBooking {
+  fee: number
+  /** Realized P&L of the part that closed an existing position, in the settlement currency. */
+  profitLoss: number
+}
+
+/** Unrealized P&L of a position at `mark`, in the settlement currency. */
+export function unrealizedPnl(position: Position, mark: number): number {
+  const { size, averagePrice, instrument } = position
+  if (size === 0 || averagePrice === 0) return 0
+  if (instrument.kind === 'option' || instrument.instrument_type === 'linear')
+    return round8(size * (mark - averagePrice))
+  return round8(size * (1 / averagePrice - 1 / mark))
+}
+
+/** The trading fee of a fill, in the settlement currency. */
+export function feeOf(spec: InstrumentSpec, amount: number, price: number, maker: boolean): number {
+  const rate = maker ? spec.maker_commission : spec.taker_commission
+  if (spec.kind === 'option') return round8(Math.min(rate * amount, 0.125 * price * amount))
+  if (spec.instrument_type === 'linear') return round8(rate * amount * price)
+  return round8((rate * amount) / price)
+}
+
+export class Ledger {
+  private readonly accounts = new Map<number, Account>()
+
+  constructor(
+    private readonly startingBalance: Readonly<Record<string, number>>,
+    private readonly now: () => number,
+  ) {}
+
+  /** Creates an account's ledger (idempotent). */
+  open(id: number, profile: AccountProfile = {}): Account {
+    const existing = this.accounts.get(id)
+    if (existing !== undefined) return existing
+    const balances = new Map<string, CurrencyBalance>()
+    for (const currency of CURRENCIES) {
+      balances.set(currency, { balance: this.startingBalance[currency] ?? 0, feesPaid: 0, sessionRpl: 0 })
+    }
+    const account: Account = {
+      id,
+      type: profile.type ?? 'main',
+      username: profile.username ?? `sim_user_${id}`,
+      createdMs: this.now(),
+      balances,
+      positions: new Map(),
+    }
+    this.accounts.set(id, account)
+    return account
+  }
+
+  /** An account's ledger; opened on first use so a call never fails for a missing ledger. */
+  get(id: number): Account {
+    return this.accounts.get(id) ?? this.open(id)
+  }
+
+  /** The position of an account in an instrument (a zero position when it never traded it). */
+  position(account: Account, spec: InstrumentSpec): Position {
+    let position = account.positions.get(spec.instrument_name)
+    if (position === undefined) {
+      position = { instrument: spec, size: 0, averagePrice: 0, realizedPnl: 0 }
+      account.positions.set(spec.instrument_name, position)
+    }
+    return position
+  }
+
+  /** Books a fill: moves the position, realizes P&L on the closed part, charges the fee and premium. */
+  applyFill(
+    account: Account,
+    spec: InstrumentSpec,
+    direction: 'buy' | 'sell',
+    amount: number,
+    price: number,
+    maker: boolean,
+  ): FillBooking {
+    const cash = account.balances.get(spec.settlement_currency)
+    const position = this.position(account, spec)
+    const delta = direction === 'buy' ? amount : -amount
+    const fee = feeOf(spec, amount, price, maker)
+    let profitLoss = 0
+    const size = position.size
+    if (size === 0 || Math.sign(size) === Math.sign(delta)) {
+      position.averagePrice = averageEntry(spec, size, position.averagePrice, delta, price)
+      position.size = round8(size + delta)
+    } else {
+      const closing = Math.min(Math.abs(delta), Math.abs(size)) * Math.sign(size)
+      // Option premiums are paid in cash below, so only futures realize P&L on the position.
+      if (spec.kind !== 'option') profitLoss = unrealizedPnl({ ...position, size: closing }, price)
+      position.size = round8(size + delta)
+      if (position.size === 0) position.averagePrice = 0
+      else if (Math.sign(position.size) !== Math.sign(size)) position.averagePrice = price
+    }
+    position.realizedPnl = round8(position.realizedPnl + profitLoss)
+    if (cash !== undefined) {
+      const premium = spec.kind === 'option' ? -delta * price : 0
+      cash.balance = round8(cash.balance + profitLoss - fee + premium)
+      cash.feesPaid = round8(cash.feesPaid + fee)
+      cash.sessionRpl = round8(cash.sessionRpl + profitLoss)
+    }
+    return { fee, profitLoss }
+  }
+}
+
+/** The average entry after adding `delta` at `price` to a same-direction position. */
+function averageEntry(spec: InstrumentSpec, size: number, average: number, delta: number, price: number): number {
+  const a = Math.abs(size)
+  const b = Math.abs(delta)
+  if (a === 0) return price
+  // Inverse contracts average harmonically: each USD of size is worth 1/price coins.
+  if (spec.kind === 'future' && spec.instrument_type === 'reversed') return round8((a + b) / (a / average + b / price))
+  return round8((a * average + b * price) / (a + b))
+}

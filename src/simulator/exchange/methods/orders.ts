@@ -1,0 +1,209 @@
+/**
+ * Order-entry methods: `private/buy`, `private/sell`, `private/edit`, `private/cancel`,
+ * `private/cancel_all`, `private/cancel_all_by_currency`, `private/cancel_all_by_instrument`,
+ * `private/cancel_by_label`. Validation answers with Deribit's codes: 10020 unknown instrument,
+ * 10043 price off the tick, -32602 bad params, 10009 funds, 11054 post-only reject,
+ * 10004/10029/11044 for an unknown, foreign or finished order.
+ */
+import type { CallContext, MethodHandler } from '../../contract.js'
+import { invalidParams, SimRpcError } from '../../contract.js'
+import {
+  callerAccount,
+  currencyParam,
+  type ExchangeCore,
+  inCurrency,
+  instrumentParam,
+  ownOrder,
+} from '../exchangeCore.js'
+import { type InstrumentSpec, KINDS, tickAt } from '../instruments.js'
+import type { NewOrder } from '../matchingEngine.js'
+import { isMultipleOf, round8 } from '../numbers.js'
+import {
+  isTriggerType,
+  type OrderRecord,
+  type OrderType,
+  orderWire,
+  type TimeInForce,
+  type TriggerSource,
+} from '../orderRecord.js'
+import {
+  optionalBoolean,
+  optionalEnum,
+  optionalNumber,
+  optionalString,
+  type Params,
+  requiredString,
+} from '../params.js'
+
+/** Longest `label` Deribit accepts. */
+export const MAX_LABEL_LENGTH = 64
+
+const ORDER_TYPES: readonly OrderType[] = ['limit', 'market', 'stop_limit', 'stop_market']
+const TIME_IN_FORCE: readonly TimeInForce[] = [
+  'good_til_cancelled',
+  'good_til_day',
+  'fill_or_kill',
+  'immediate_or_cancel',
+]
+const TRIGGERS: readonly TriggerSource[] = ['index_price', 'mark_price', 'last_price']
+const CANCEL_TYPES = ['all', 'limit', 'trigger_all', 'stop', 'take', 'trailing_stop'] as const
+
+/** The order amount from `amount` and/or `contracts`; they must agree when both are given. */
+function amountParam(params: Params, spec: InstrumentSpec, required: boolean): number | undefined {
+  const amount = optionalNumber(params, 'amount')
+  const contracts = optionalNumber(params, 'contracts')
+  let value = amount
+  if (contracts !== undefined) {
+    const fromContracts = round8(contracts * spec.contract_size)
+    if (amount !== undefined && Math.abs(amount - fromContracts) > 1e-9)
+      throw invalidParams('contracts', 'contracts and amount do not match')
+    value = fromContracts
+  }
+  if (value === undefined) {
+    if (required) throw invalidParams('amount', 'value required')
+    return undefined
+  }
+  if (value <= 0) throw invalidParams('amount', 'must be positive')
+  if (value < spec.min_trade_amount - 1e-9 || !isMultipleOf(value, spec.min_trade_amount)) {
+    throw invalidParams('amount', `must be a multiple of ${spec.min_trade_amount}`)
+  }
+  return round8(value)
+}
+
+/** A price param on the instrument's tick (10043 otherwise). */
+function priceParam(params: Params, name: string, spec: InstrumentSpec, required: boolean): number | undefined {
+  const price = optionalNumber(params, name)
+  if (price === undefined) {
+    if (required) throw invalidParams(name, 'value required')
+    return undefined
+  }
+  if (price <= 0) throw invalidParams(name, 'must be positive')
+  if (!isMultipleOf(price, tickAt(spec, price)))
+    throw new SimRpcError(10043, 'price_wrong_tick', { param: name, reason: `tick size is ${tickAt(spec, price)}` })
+  return price
+}
+
+function labelParam(params: Params): string {
+  const label = optionalString(params, 'label') ?? ''
+  if (label.length > MAX_LABEL_LENGTH) throw invalidParams('label', `must be at most ${MAX_LABEL_LENGTH} characters`)
+  return label
+}
+
+function orderRequest(core: ExchangeCore, params: Params, ctx: CallContext, direction: 'buy' | 'sell'): NewOrder {
+  const account = callerAccount(core, ctx)
+  const spec = instrumentParam(core, params)
+  const type = optionalEnum(params, 'type', ORDER_TYPES) ?? 'limit'
+  const amount = amountParam(params, spec, true) as number
+  const limit = type === 'limit' || type === 'stop_limit'
+  const price = limit ? priceParam(params, 'price', spec, true) : undefined
+  const trigger = isTriggerType(type)
+  const triggerPrice = trigger ? priceParam(params, 'trigger_price', spec, true) : undefined
+  const triggerSource = trigger ? optionalEnum(params, 'trigger', TRIGGERS) : undefined
+  if (trigger && triggerSource === undefined) throw invalidParams('trigger', 'value required')
+  return {
+    accountId: account.id,
+    connectionId: ctx.connectionId,
+    instrument: spec,
+    direction,
+    type,
+    timeInForce: optionalEnum(params, 'time_in_force', TIME_IN_FORCE) ?? 'good_til_cancelled',
+    price,
+    amount,
+    label: labelParam(params),
+    postOnly: optionalBoolean(params, 'post_only') ?? false,
+    rejectPostOnly: optionalBoolean(params, 'reject_post_only') ?? false,
+    reduceOnly: optionalBoolean(params, 'reduce_only') ?? false,
+    trigger: triggerSource,
+    triggerPrice,
+  }
+}
+
+/** Which cancel `type` selects an order. */
+function cancelTypeMatches(type: (typeof CANCEL_TYPES)[number], order: OrderRecord): boolean {
+  if (type === 'all') return true
+  if (type === 'limit') return !isTriggerType(order.type)
+  if (type === 'trigger_all' || type === 'stop') return isTriggerType(order.type)
+  return false
+}
+
+/** A cancel result: the count, or with `detailed` the execution reports grouped by currency and type. */
+function cancelResult(params: Params, cancelled: readonly OrderRecord[]): unknown {
+  if (optionalBoolean(params, 'detailed') !== true) return cancelled.length
+  const reports = new Map<string, { currency: string; type: string; instrument_name?: string; result: unknown[] }>()
+  for (const order of cancelled) {
+    const currency = order.instrument.settlement_currency
+    const type = isTriggerType(order.type) ? 'trigger' : 'limit'
+    const key = `${currency}/${type}/${order.instrument.instrument_name}`
+    let report = reports.get(key)
+    if (report === undefined) {
+      report = { currency, type, instrument_name: order.instrument.instrument_name, result: [] }
+      reports.set(key, report)
+    }
+    report.result.push(orderWire(order))
+  }
+  return [...reports.values()]
+}
+
+/** Handlers for order entry and cancellation. */
+export function orderMethods(core: ExchangeCore): Record<string, MethodHandler> {
+  const { engine } = core
+  return {
+    'private/buy': (params, ctx) => engine.submit(orderRequest(core, params, ctx, 'buy')),
+    'private/sell': (params, ctx) => engine.submit(orderRequest(core, params, ctx, 'sell')),
+    'private/edit': (params, ctx) => {
+      const order = ownOrder(core, params, callerAccount(core, ctx))
+      const spec = order.instrument
+      const amount = amountParam(params, spec, false) ?? order.amount
+      const price =
+        order.type === 'limit' || order.type === 'stop_limit' ? priceParam(params, 'price', spec, false) : undefined
+      return engine.edit(order, {
+        amount,
+        price,
+        postOnly: optionalBoolean(params, 'post_only'),
+        rejectPostOnly: optionalBoolean(params, 'reject_post_only'),
+        reduceOnly: optionalBoolean(params, 'reduce_only'),
+        triggerPrice: isTriggerType(order.type) ? priceParam(params, 'trigger_price', spec, false) : undefined,
+      })
+    },
+    'private/cancel': (params, ctx) => engine.cancel(ownOrder(core, params, callerAccount(core, ctx)), 'user_request'),
+    'private/cancel_all': (params, ctx) => {
+      const account = callerAccount(core, ctx)
+      return cancelResult(
+        params,
+        engine.cancelWhere(account.id, () => true),
+      )
+    },
+    'private/cancel_all_by_currency': (params, ctx) => {
+      const account = callerAccount(core, ctx)
+      const currency = currencyParam(params, true)
+      const kind = optionalEnum(params, 'kind', [...KINDS, 'any'])
+      const type = optionalEnum(params, 'type', CANCEL_TYPES) ?? 'all'
+      const cancelled = engine.cancelWhere(
+        account.id,
+        (o) =>
+          inCurrency(o.instrument, currency) &&
+          (kind === undefined || kind === 'any' || o.instrument.kind === kind) &&
+          cancelTypeMatches(type, o),
+      )
+      return cancelResult(params, cancelled)
+    },
+    'private/cancel_all_by_instrument': (params, ctx) => {
+      const account = callerAccount(core, ctx)
+      const spec = instrumentParam(core, params)
+      const type = optionalEnum(params, 'type', CANCEL_TYPES) ?? 'all'
+      return cancelResult(
+        params,
+        engine.cancelWhere(account.id, (o) => o.instrument === spec && cancelTypeMatches(type, o)),
+      )
+    },
+    'private/cancel_by_label': (params, ctx) => {
+      const account = callerAccount(core, ctx)
+      const label = requiredString(params, 'label')
+      const currency = params.currency === undefined ? 'any' : currencyParam(params, false)
+      return cancelResult(
+        params,
+        engine.cancelWhere(account.id, (o) => o.label === label && inCurrency(o.instrument, currency)),
+      )
+    },
+  }
+}

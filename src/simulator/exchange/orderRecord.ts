@@ -1,0 +1,137 @@
+/**
+ * The exchange's internal, mutable record of one order, its id scheme and its wire form
+ * (every field of Deribit's order example). Wire objects are fresh copies: the server may
+ * hold a published object for an aggregated interval while the record keeps changing.
+ */
+import type { Order, OrderState } from '../../protocol/types.js'
+import type { InstrumentSpec } from './instruments.js'
+import { round8 } from './numbers.js'
+
+/** Order types the simulator accepts. */
+export type OrderType = 'limit' | 'market' | 'stop_limit' | 'stop_market'
+
+/** Deribit's `time_in_force` values. */
+export type TimeInForce = 'good_til_cancelled' | 'good_til_day' | 'fill_or_kill' | 'immediate_or_cancel'
+
+/** What a trigger order watches. */
+export type TriggerSource = 'index_price' | 'mark_price' | 'last_price'
+
+/** The account id of the simulated market maker; its orders are not any user's. */
+export const MARKET_MAKER_ACCOUNT = 0
+
+/** One order as the exchange keeps it. */
+export interface OrderRecord {
+  readonly id: string
+  readonly accountId: number
+  readonly connectionId: number | undefined
+  readonly instrument: InstrumentSpec
+  readonly direction: 'buy' | 'sell'
+  readonly type: OrderType
+  readonly timeInForce: TimeInForce
+  /** Limit price; for market orders the protective band price it matches up to. */
+  price: number
+  amount: number
+  filled: number
+  /** Σ price × amount of fills, for `average_price`. */
+  filledNotional: number
+  state: OrderState
+  label: string
+  postOnly: boolean
+  rejectPostOnly: boolean
+  reduceOnly: boolean
+  trigger: TriggerSource | undefined
+  triggerPrice: number | undefined
+  triggered: boolean
+  readonly createdMs: number
+  updatedMs: number
+  replaced: boolean
+  cancelReason: string | undefined
+  /** The user's trading fee on this order so far. */
+  commission: number
+  profitLoss: number
+}
+
+/** Amount still to trade. */
+export function remainingOf(order: OrderRecord): number {
+  return round8(order.amount - order.filled)
+}
+
+/** True while the order can still trade or be edited/cancelled. */
+export function isLive(order: OrderRecord): boolean {
+  return order.state === 'open' || order.state === 'untriggered'
+}
+
+/** True for stop orders, which rest untriggered until their price is reached. */
+export function isTriggerType(type: OrderType): boolean {
+  return type === 'stop_limit' || type === 'stop_market'
+}
+
+/** Moves `last_update_timestamp` strictly forward so clients can order an order's events. */
+export function touch(order: OrderRecord, nowMs: number): void {
+  order.updatedMs = Math.max(nowMs, order.updatedMs + 1)
+}
+
+/** Hands out order ids in Deribit's styles: `"94166"` (BTC), `"ETH-584864807"`, `"ETH-SLIS-12"` (trigger). */
+export class OrderIds {
+  private next = 1000
+  private nextTrade = 1000
+
+  order(currency: string, trigger: boolean): string {
+    const n = this.next++
+    if (trigger) return `${currency}-SLIS-${n}`
+    return currency === 'BTC' ? String(n) : `${currency}-${n}`
+  }
+
+  /** Trade ids are strings too: `"48079269"` (BTC), `"ETH-2696097"`, `"USDC-2436803"`. */
+  trade(currency: string): string {
+    const n = this.nextTrade++
+    return currency === 'BTC' ? String(n) : `${currency}-${n}`
+  }
+}
+
+/** An order object as Deribit sends it (plus `contracts`, `trigger*` and `cancel_reason` where they apply). */
+export type WireOrder = Order & Record<string, unknown>
+
+/** The wire form of an order. */
+export function orderWire(order: OrderRecord): WireOrder {
+  const wire: WireOrder = {
+    web: false,
+    time_in_force: order.timeInForce,
+    replaced: order.replaced,
+    reduce_only: order.reduceOnly,
+    risk_reducing: false,
+    price: order.type === 'stop_market' && !order.triggered ? 'market_price' : order.price,
+    post_only: order.postOnly,
+    reject_post_only: order.rejectPostOnly,
+    order_type: order.type,
+    order_state: order.state,
+    order_id: order.id,
+    max_show: order.amount,
+    last_update_timestamp: order.updatedMs,
+    label: order.label,
+    is_rebalance: false,
+    is_liquidation: false,
+    instrument_name: order.instrument.instrument_name,
+    filled_amount: order.filled,
+    direction: order.direction,
+    creation_timestamp: order.createdMs,
+    commission: order.commission,
+    profit_loss: order.profitLoss,
+    average_price: order.filled > 0 ? clampPrice(order.filledNotional / order.filled) : 0,
+    api: true,
+    mmp: false,
+    amount: order.amount,
+    contracts: round8(order.amount / order.instrument.contract_size),
+  }
+  if (order.trigger !== undefined) {
+    wire.trigger = order.trigger
+    wire.trigger_price = order.triggerPrice
+    wire.triggered = order.triggered
+  }
+  if (order.cancelReason !== undefined) wire.cancel_reason = order.cancelReason
+  return wire
+}
+
+function clampPrice(value: number): number {
+  return Math.round(value * 1e6) / 1e6
+}
