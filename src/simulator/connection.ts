@@ -30,6 +30,8 @@ export class SimConnection implements Subscriber {
   /** Closed by `private/logout`, which does not trigger cancel-on-disconnect. */
   loggedOut = false
   heartbeat: Heartbeat | undefined
+  /** Requests being handled, so a closing connection can answer them first. */
+  readonly inFlight = new Set<Promise<void>>()
 
   constructor(
     readonly id: number,

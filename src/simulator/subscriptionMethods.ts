@@ -23,7 +23,11 @@ function subscribe(deps: ServerDeps, access: 'public' | 'private'): ServerMethod
       const channels = requireStringList(call.params, 'channels')
       const label = access === 'private' ? optionalString(call.params, 'label') : undefined
       const conn = wsConnection(call)
-      if (access === 'public' && channels.some((c) => channelInterval(c) === 'raw') && !isAuthenticated(deps, call)) {
+      if (
+        access === 'public' &&
+        channels.some((c) => !isPrivateChannel(c) && channelInterval(c) === 'raw') &&
+        !isAuthenticated(deps, call)
+      ) {
         throw rawNeedsAuth()
       }
       const done: string[] = []

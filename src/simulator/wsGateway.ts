@@ -85,11 +85,13 @@ export class WsGateway {
     // Socket errors end in 'close'; listening keeps them from crashing the process.
     socket.on('error', () => {})
     socket.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
-      if (conn.closing) return
       const text = rawToString(data)
       this.deps.log.frame(id, this.deps.clock.nowMs(), text)
+      if (conn.closing) return
       conn.heartbeat?.activity()
-      void this.#handleFrame(conn, text, isBinary)
+      const handling = this.#handleFrame(conn, text, isBinary)
+      conn.inFlight.add(handling)
+      void handling.finally(() => conn.inFlight.delete(handling))
     })
     socket.on('close', (code: number) => this.#closed(conn, code))
   }
@@ -106,6 +108,9 @@ export class WsGateway {
       const payer = a !== undefined ? `account:${a.session.accountId}` : `conn:${conn.id}`
       if (!this.limiter.charge(payer, parsed.method)) {
         this.deps.stats.rateLimited++
+        // Later frames are ignored; earlier ones still get their answers before the 10028 and the close.
+        conn.closing = true
+        await Promise.allSettled([...conn.inFlight])
         conn.deliver(encodeError(parsed.id, TOO_MANY_REQUESTS, { usIn, usOut: this.deps.clock.nowUs() }))
         conn.close(1008, 'too_many_requests')
         return

@@ -219,3 +219,12 @@ export async function authCreds(
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Polls until `test` holds (server-side effects that follow a client-visible close). */
+export async function until(test: () => boolean, timeoutMs = 2000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!test()) {
+    if (Date.now() > end) throw new Error('condition not met in time')
+    await sleep(5)
+  }
+}
