@@ -1,0 +1,220 @@
+import type { Order } from '../protocol/types.js'
+import { TypedEmitter } from '../session/typedEmitter.js'
+import { isOpenOrder, isOrder, stateRank } from './orderShape.js'
+
+/** Closed orders kept for lookups; open orders are always kept. */
+export const DEFAULT_MAX_CLOSED_ORDERS = 10_000
+/** `cancel_reason` set on an order the exchange no longer knows after a reconcile. */
+export const RECONCILE_NOT_FOUND_REASON = 'not_found_on_reconcile'
+
+/** Events of {@link OrderTracker}. */
+export interface OrderTrackerEvents {
+  /** An order was added or changed (never for an ignored duplicate). */
+  order: [order: Order, subjectId: number | undefined]
+}
+
+/** Options of {@link OrderTracker}. */
+export interface OrderTrackerOptions {
+  /** @default DEFAULT_MAX_CLOSED_ORDERS */
+  maxClosedOrders?: number
+  /** Receives errors thrown by `order` listeners. */
+  onListenerError?: (error: unknown) => void
+}
+
+/** Result of {@link OrderTracker.reconcile}. */
+export interface ReconcileResult {
+  added: number
+  updated: number
+  /** Orders the tracker held open that turned out closed (or unknown to the exchange). */
+  closed: number
+}
+
+interface Entry {
+  order: Order
+  subjectId: number | undefined
+}
+
+/**
+ * Is `next` a newer view of the same order than `current`? Newer timestamp wins; at an
+ * equal timestamp, more final state, then more filled, then a `replaced` edit wins. Anything
+ * else is a duplicate or out of date. This total order is what makes `apply` idempotent and
+ * independent of arrival order.
+ */
+function supersedes(next: Order, current: Order): boolean {
+  if (next.last_update_timestamp !== current.last_update_timestamp) {
+    return next.last_update_timestamp > current.last_update_timestamp
+  }
+  const rank = stateRank(next.order_state) - stateRank(current.order_state)
+  if (rank !== 0) return rank > 0
+  const filled = (next.filled_amount ?? 0) - (current.filled_amount ?? 0)
+  if (filled !== 0) return filled > 0
+  return next.replaced === true && current.replaced !== true
+}
+
+/**
+ * Every order's latest known state, fed by notifications, call answers and reconciliation
+ * (the public `client.orders`). Applying the same or an older update again changes nothing.
+ */
+export class OrderTracker extends TypedEmitter<OrderTrackerEvents> {
+  readonly #orders = new Map<string, Entry>()
+  readonly #open = new Set<string>()
+  /** Closed order ids, oldest first (Map keeps insertion order), for eviction. */
+  readonly #closed = new Map<string, true>()
+  readonly #byLabel = new Map<string, Set<string>>()
+  readonly #maxClosed: number
+
+  constructor(options: OrderTrackerOptions = {}) {
+    const onListenerError = options.onListenerError
+    super(onListenerError === undefined ? {} : { onListenerError: (error) => onListenerError(error) })
+    this.#maxClosed = Math.max(0, options.maxClosedOrders ?? DEFAULT_MAX_CLOSED_ORDERS)
+  }
+
+  /** Number of orders held (open and closed). */
+  get size(): number {
+    return this.#orders.size
+  }
+
+  /**
+   * Records an order update for `subjectId` (the account it belongs to; undefined keeps
+   * what is known). Returns what happened; malformed input is `'ignored'`, never thrown.
+   */
+  apply(order: Order, subjectId: number | undefined): 'added' | 'updated' | 'ignored' {
+    if (!isOrder(order)) return 'ignored'
+    const current = this.#orders.get(order.order_id)
+    if (current !== undefined && !supersedes(order, current.order)) {
+      if (current.subjectId === undefined && subjectId !== undefined) current.subjectId = subjectId
+      return 'ignored'
+    }
+    const entry: Entry = { order, subjectId: subjectId ?? current?.subjectId }
+    this.#store(entry, current)
+    this.emit('order', order, entry.subjectId)
+    return current === undefined ? 'added' : 'updated'
+  }
+
+  /** Orders that can still trade (`open`, `untriggered`), oldest first. */
+  open(): Order[] {
+    return [...this.#open].map((id) => (this.#orders.get(id) as Entry).order)
+  }
+
+  get(orderId: string): Order | undefined {
+    return this.#orders.get(orderId)?.order
+  }
+
+  /** Orders carrying `label` (normally one: labels are per intent). */
+  byLabel(label: string): Order[] {
+    return [...(this.#byLabel.get(label) ?? [])].map((id) => (this.#orders.get(id) as Entry).order)
+  }
+
+  /** Every held order of `subjectId` (open and kept closed ones). */
+  forSubject(subjectId: number | undefined): Order[] {
+    const out: Order[] = []
+    for (const entry of this.#orders.values()) if (entry.subjectId === subjectId) out.push(entry.order)
+    return out
+  }
+
+  /** The account an order belongs to, as far as known. */
+  subjectOf(orderId: string): number | undefined {
+    return this.#orders.get(orderId)?.subjectId
+  }
+
+  /**
+   * Brings the tracker in line with the exchange after a reconnect or identity change.
+   * `openOnExchange` is the exchange's open-order list for `subjectId`: each is applied. Each
+   * order held open for that subject but missing from the list is looked up with `fetchState`
+   * (it was filled or cancelled meanwhile); when that gives nothing, the order is closed as
+   * `cancelled` with `cancel_reason` {@link RECONCILE_NOT_FOUND_REASON}. `only` limits the
+   * held orders considered (e.g. to the currencies the list covers).
+   *
+   * Afterwards `open()` for the subject equals the list, except where the tracker already
+   * holds a newer update than the list (it never goes back in time). If `fetchState` throws,
+   * the other orders are still settled, then the first error is rethrown.
+   */
+  async reconcile(
+    subjectId: number | undefined,
+    openOnExchange: readonly Order[],
+    fetchState: (orderId: string) => Promise<Order | undefined>,
+    options: { only?: (order: Order) => boolean } = {},
+  ): Promise<ReconcileResult> {
+    const result: ReconcileResult = { added: 0, updated: 0, closed: 0 }
+    const listed = new Set<string>()
+    for (const order of openOnExchange) {
+      if (!isOrder(order)) continue
+      listed.add(order.order_id)
+      const outcome = this.apply(order, subjectId)
+      if (outcome !== 'ignored') result[outcome]++
+    }
+    const missing = [...this.#open].filter((id) => {
+      const entry = this.#orders.get(id) as Entry
+      return entry.subjectId === subjectId && !listed.has(id) && (options.only?.(entry.order) ?? true)
+    })
+    let firstError: { error: unknown } | undefined
+    for (const id of missing) {
+      let fetched: Order | undefined
+      try {
+        fetched = await fetchState(id)
+      } catch (error) {
+        firstError ??= { error }
+        continue
+      }
+      const held = this.#orders.get(id)
+      if (held === undefined || !isOpenOrder(held.order)) continue // a notification settled it meanwhile
+      if (fetched !== undefined && isOrder(fetched) && fetched.order_id === id) {
+        if (this.apply(fetched, subjectId) !== 'ignored') {
+          if (isOpenOrder(fetched)) result.updated++
+          else result.closed++
+        }
+        continue
+      }
+      this.#forceClosed(held)
+      result.closed++
+    }
+    if (firstError !== undefined) throw firstError.error
+    return result
+  }
+
+  /** Closes an order the exchange no longer knows: the only non-exchange state the tracker invents. */
+  #forceClosed(held: Entry): void {
+    const order: Order = { ...held.order, order_state: 'cancelled', cancel_reason: RECONCILE_NOT_FOUND_REASON }
+    const entry: Entry = { order, subjectId: held.subjectId }
+    this.#store(entry, held)
+    this.emit('order', order, entry.subjectId)
+  }
+
+  #store(entry: Entry, previous: Entry | undefined): void {
+    const { order } = entry
+    const id = order.order_id
+    this.#orders.set(id, entry)
+    const oldLabel = previous?.order.label
+    if (oldLabel !== undefined && oldLabel !== order.label) this.#unindexLabel(oldLabel, id)
+    if (order.label !== undefined && order.label !== '') {
+      let ids = this.#byLabel.get(order.label)
+      if (ids === undefined) {
+        ids = new Set()
+        this.#byLabel.set(order.label, ids)
+      }
+      ids.add(id)
+    }
+    if (isOpenOrder(order)) {
+      this.#open.add(id)
+      this.#closed.delete(id)
+      return
+    }
+    this.#open.delete(id)
+    this.#closed.delete(id)
+    this.#closed.set(id, true)
+    while (this.#closed.size > this.#maxClosed) {
+      const oldest = this.#closed.keys().next().value as string
+      this.#closed.delete(oldest)
+      const evicted = this.#orders.get(oldest)
+      this.#orders.delete(oldest)
+      if (evicted?.order.label) this.#unindexLabel(evicted.order.label, oldest)
+    }
+  }
+
+  #unindexLabel(label: string, id: string): void {
+    const ids = this.#byLabel.get(label)
+    if (ids === undefined) return
+    ids.delete(id)
+    if (ids.size === 0) this.#byLabel.delete(label)
+  }
+}
