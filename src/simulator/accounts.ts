@@ -33,16 +33,16 @@ export class AccountBook {
   #nextId = FIRST_ACCOUNT_ID
 
   /** Creates a main account with `subaccounts` subaccounts and one API key on the main account. */
-  createAccount(subaccounts: number, onOpen: (accountId: number) => void): CreatedAccount {
+  createAccount(subaccounts: number, onOpen: (accountId: number, isMain: boolean) => void): CreatedAccount {
     const mainAccountId = this.#nextId++
     this.#accounts.set(mainAccountId, { id: mainAccountId, mainAccountId })
-    onOpen(mainAccountId)
+    onOpen(mainAccountId, true)
     const subaccountIds: number[] = []
     for (let i = 0; i < subaccounts; i++) {
       const id = this.#nextId++
       this.#accounts.set(id, { id, mainAccountId })
       subaccountIds.push(id)
-      onOpen(id)
+      onOpen(id, false)
     }
     const key: ApiKey = {
       clientId: randomBytes(6).toString('base64url'),

@@ -7,14 +7,14 @@
  * const { clientId, clientSecret } = sim.createAccount({ subaccounts: 1 })
  * // connect a client to sim.url
  */
-import { createExchange } from './exchange/index.js'
+import { createExchange, type Exchange } from './exchange/index.js'
 import type { SimulatorOptions } from './options.js'
 import { type SimulatorHandle, startSimulatorServer } from './server.js'
 
 export type { CreatedAccount } from './accounts.js'
 export type { ConnectionInfo, ConnectionLogView, LoggedConnectionFrame, LoggedFrame } from './connectionLog.js'
+export type { MarketControls } from './exchange/index.js'
 export type { ConnectionSelector, SimulatorFaults } from './faults.js'
-export type { MarketControls } from './market.js'
 export {
   type CreditPoolOptions,
   DEFAULT_MAX_SESSIONS_PER_KEY,
@@ -30,7 +30,7 @@ export type { CreateAccountOptions } from './server.js'
 export type { GrantType, SimulatorStats } from './stats.js'
 
 /** A running simulator: its URLs, accounts, faults, market controls, log and stats. */
-export type Simulator = SimulatorHandle
+export type Simulator = SimulatorHandle<Exchange['market']>
 
 /** Starts a simulator; `close()` it (or `await using`) when done. */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {

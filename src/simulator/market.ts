@@ -8,14 +8,23 @@ export interface MarketControls {
   /** Market events per second. */
   setRate(eventsPerSec: number): void
   /** Emits `count` single-trade notifications on `instrument` as fast as possible (benchmarks). */
-  burstTrades(instrument: string, count: number): void
+  burstTrades(instrument: string, count: number): void | Promise<void>
   /** Makes the next book change of `instrument` skip a change_id (a gap). */
   skipChangeId(instrument: string): void
 }
 
+/** How a new account describes itself in account summaries. */
+export interface AccountProfile {
+  type?: 'main' | 'subaccount'
+  username?: string
+}
+
 /** The exchange side plus its market controls, as `createExchange` returns it. */
-export interface ExchangeWithMarket extends ExchangeSide {
-  readonly market: MarketControls
+export interface ExchangeWithMarket<M extends MarketControls = MarketControls> extends ExchangeSide {
+  readonly market: M
+  openAccount(accountId: number, profile?: AccountProfile): void
+  /** The account's open orders, when the exchange offers this oracle. */
+  openOrders?(accountId: number): unknown[]
 }
 
 /** What the server passes to the exchange factory. */
@@ -26,4 +35,7 @@ export interface ExchangeFactoryOptions {
 }
 
 /** Builds the exchange side, given the sink it reports events to. */
-export type ExchangeFactory = (options: ExchangeFactoryOptions, sink: EventSink) => ExchangeWithMarket
+export type ExchangeFactory<E extends ExchangeWithMarket = ExchangeWithMarket> = (
+  options: ExchangeFactoryOptions,
+  sink: EventSink,
+) => E

@@ -10,7 +10,7 @@ import { Dispatcher } from './dispatcher.js'
 import { FaultState } from './faultState.js'
 import { createFaults, type SimulatorFaults } from './faults.js'
 import { HttpApi } from './httpApi.js'
-import type { ExchangeFactory, MarketControls } from './market.js'
+import type { ExchangeFactory, ExchangeWithMarket, MarketControls } from './market.js'
 import { resolveOptions, type SimulatorOptions } from './options.js'
 import { RateLimiter } from './rateLimiter.js'
 import type { ServerDeps } from './serverMethod.js'
@@ -27,7 +27,7 @@ export interface CreateAccountOptions {
 }
 
 /** A running simulator. */
-export interface SimulatorHandle extends AsyncDisposable {
+export interface SimulatorHandle<M extends MarketControls = MarketControls> extends AsyncDisposable {
   /** `ws://HOST:PORT/ws/api/v2`. */
   readonly url: string
   /** `http://HOST:PORT` (methods at `/api/v2/{method}`). */
@@ -36,7 +36,8 @@ export interface SimulatorHandle extends AsyncDisposable {
   /** A main account with an API key, and its subaccounts. */
   createAccount(options?: CreateAccountOptions): CreatedAccount
   readonly faults: SimulatorFaults
-  readonly market: MarketControls
+  /** The exchange's market generator controls. */
+  readonly market: M
   /** Frames received from each client. */
   readonly log: ConnectionLogView
   readonly stats: SimulatorStats
@@ -51,10 +52,10 @@ export interface SimulatorHandle extends AsyncDisposable {
 const ORDER_CURRENCIES = ['BTC', 'ETH', 'USDC', 'USDT', 'EURR']
 
 /** Starts the server side over the exchange `makeExchange` builds. */
-export async function startSimulatorServer(
+export async function startSimulatorServer<E extends ExchangeWithMarket>(
   options: SimulatorOptions,
-  makeExchange: ExchangeFactory,
-): Promise<SimulatorHandle> {
+  makeExchange: ExchangeFactory<E>,
+): Promise<SimulatorHandle<E['market']>> {
   const opts = resolveOptions(options)
   const clock = createClock(opts.now)
   const stats = new StatsCounter()
@@ -138,7 +139,10 @@ export async function startSimulatorServer(
     url: `ws://${hostForUrl}:${port}${WS_PATH}`,
     httpUrl: `http://${hostForUrl}:${port}`,
     port,
-    createAccount: ({ subaccounts = 0 } = {}) => accounts.createAccount(subaccounts, (id) => exchange.openAccount(id)),
+    createAccount: ({ subaccounts = 0 } = {}) =>
+      accounts.createAccount(subaccounts, (id, main) =>
+        exchange.openAccount(id, { type: main ? 'main' : 'subaccount', username: `sim_${id}` }),
+      ),
     faults,
     market: exchange.market,
     log,
@@ -148,6 +152,7 @@ export async function startSimulatorServer(
       return conn === undefined ? [] : hub.channelsOf(conn)
     },
     openOrders(accountId) {
+      if (exchange.openOrders !== undefined) return exchange.openOrders(accountId)
       const ctx: CallContext = { accountId, connectionId: undefined, transport: 'http', now: clock.nowMs() }
       const all = exchange.methods['private/get_open_orders']
       if (all !== undefined) return asArray(all({}, ctx))

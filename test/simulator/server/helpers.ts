@@ -89,11 +89,11 @@ export function fakeExchange(sink: EventSink): FakeExchange {
       ex.closed = true
     },
     market: {
-      pause: () => marketCalls.push('pause'),
-      resume: () => marketCalls.push('resume'),
-      setRate: (hz) => marketCalls.push(`rate:${hz}`),
-      burstTrades: (i, n) => marketCalls.push(`burst:${i}:${n}`),
-      skipChangeId: (i) => marketCalls.push(`skip:${i}`),
+      pause: () => void marketCalls.push('pause'),
+      resume: () => void marketCalls.push('resume'),
+      setRate: (hz) => void marketCalls.push(`rate:${hz}`),
+      burstTrades: (i, n) => void marketCalls.push(`burst:${i}:${n}`),
+      skipChangeId: (i) => void marketCalls.push(`skip:${i}`),
     },
   }
   return ex
