@@ -1,30 +1,28 @@
 /**
  * Publishes book changes: chains `change_id`s (sometimes stepping by 2, as Deribit does, so
  * clients compare with `prev_change_id` instead of counting), can deliberately lose one change
- * (a gap a client must detect), builds snapshots for new subscribers and publishes the grouped
- * books that someone asked a snapshot for.
+ * (a gap a client must detect), and publishes the grouped books (`book.{instrument}.{group}.{depth}`)
+ * as full snapshots, at most once per {@link GROUPED_PERIOD_MS} per book as Deribit does per interval.
  */
 import type { EventSink } from '../contract.js'
+import type { GroupedView } from './channels.js'
 import type { OrderBook } from './orderBook.js'
 import type { Random } from './random.js'
 
-/** A grouped book a subscriber asked for: bucket size (0 = none) and depth. */
-interface GroupedView {
-  readonly group: number
-  readonly depth: number
-  readonly channelBase: string
-}
+/** Shortest time between two grouped-book publications of one book (the 100ms interval). */
+export const GROUPED_PERIOD_MS = 100
 
 /** Share of changes whose `change_id` steps by 2 instead of 1. */
 const DOUBLE_STEP_SHARE = 0.2
 
 export class BookFeed {
-  private readonly grouped = new Map<string, GroupedView[]>()
+  private readonly lastGroupedMs = new Map<string, number>()
 
   constructor(
     private readonly sink: EventSink,
     private readonly random: Random,
     private readonly now: () => number,
+    private readonly views: (instrumentName: string) => readonly GroupedView[],
   ) {}
 
   /** Publishes what changed in `book` since its last flush (nothing when nothing changed). */
@@ -34,9 +32,11 @@ export class BookFeed {
     const change = book.flush(timestamp, this.random.chance(DOUBLE_STEP_SHARE) ? 2 : 1)
     if (change === undefined) return
     this.sink.publish(`book.${book.instrumentName}`, change)
-    const views = this.grouped.get(book.instrumentName)
-    if (views !== undefined)
-      for (const view of views) this.sink.publish(view.channelBase, this.groupedData(book, view, timestamp))
+    const last = this.lastGroupedMs.get(book.instrumentName)
+    if (last !== undefined && timestamp - last < GROUPED_PERIOD_MS) return
+    this.lastGroupedMs.set(book.instrumentName, timestamp)
+    for (const view of this.views(book.instrumentName))
+      this.sink.publish(view.channelBase, this.groupedData(book, view, timestamp))
   }
 
   /** Advances the book's `change_id` without publishing: the next change's `prev_change_id` shows a gap. */
@@ -44,22 +44,8 @@ export class BookFeed {
     book.changeId += 1
   }
 
-  /**
-   * The grouped-book snapshot for `book.{instrument}.{group}.{depth}`; from now on every change of
-   * that book also publishes this grouped view in full.
-   */
-  groupedSnapshot(book: OrderBook, groupName: string, group: number, depth: number): unknown {
-    const channelBase = `book.${book.instrumentName}.${groupName}.${depth}`
-    let views = this.grouped.get(book.instrumentName)
-    if (views === undefined) {
-      views = []
-      this.grouped.set(book.instrumentName, views)
-    }
-    let view = views.find((v) => v.channelBase === channelBase)
-    if (view === undefined) {
-      view = { group, depth, channelBase }
-      views.push(view)
-    }
+  /** The current grouped view of a book, as `book.{instrument}.{group}.{depth}.{interval}` carries it. */
+  groupedSnapshot(book: OrderBook, view: GroupedView): unknown {
     return this.groupedData(book, view, this.now())
   }
 

@@ -12,6 +12,29 @@ const BTC_GROUPS: ReadonlySet<string> = new Set(['none', '1', '2', '5', '10'])
 const ETH_GROUPS: ReadonlySet<string> = new Set(['none', '5', '10', '25', '100', '250'])
 const INDEXES: ReadonlySet<string> = new Set(INDEX_NAMES)
 
+/** A grouped book view: its channel base (`book.{instrument}.{group}.{depth}`), bucket (0 = none) and depth. */
+export interface GroupedView {
+  readonly channelBase: string
+  readonly group: number
+  readonly depth: number
+}
+
+/** Every grouped view the catalogue allows for an instrument. */
+export function groupedViews(instrument: InstrumentSpec): GroupedView[] {
+  const eth = instrument.base_currency === 'ETH'
+  const views: GroupedView[] = []
+  for (const groupName of eth ? ETH_GROUPS : BTC_GROUPS) {
+    for (const depth of DEPTHS) {
+      views.push({
+        channelBase: `book.${instrument.instrument_name}.${groupName}.${depth}`,
+        group: groupName === 'none' ? 0 : Number(groupName) / (eth ? 100 : 1),
+        depth: Number(depth),
+      })
+    }
+  }
+  return views
+}
+
 /** A parsed `book.*` channel. */
 export type BookChannel =
   | { kind: 'incremental'; instrument: InstrumentSpec }

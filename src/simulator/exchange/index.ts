@@ -5,7 +5,7 @@
 import type { Order } from '../../protocol/types.js'
 import type { EventSink, ExchangeSide, InstrumentFacts, MethodHandler } from '../contract.js'
 import { BookFeed } from './bookFeed.js'
-import { isPublicChannelName, parseBookChannel } from './channels.js'
+import { type GroupedView, groupedViews, isPublicChannelName, parseBookChannel } from './channels.js'
 import type { ExchangeCore } from './exchangeCore.js'
 import { INSTRUMENTS, type InstrumentSpec } from './instruments.js'
 import { type AccountProfile, DEFAULT_STARTING_BALANCE, Ledger } from './ledger.js'
@@ -87,7 +87,8 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
   const market = new Market(60_000 + random.next() * 2_000, 3_000 + random.next() * 100)
   const ledger = new Ledger(options.startingBalance ?? DEFAULT_STARTING_BALANCE, now)
   const ids = new OrderIds()
-  const feed = new BookFeed(sink, feedRandom, now)
+  const views = new Map<string, GroupedView[]>(INSTRUMENTS.map((s) => [s.instrument_name, groupedViews(s)]))
+  const feed = new BookFeed(sink, feedRandom, now, (name) => views.get(name) ?? [])
   const engine = new MatchingEngine(INSTRUMENTS, market, ledger, ids, feed, sink, now, () =>
     feedRandom.int(1_000_000, 9_000_000),
   )
@@ -146,7 +147,11 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
       if (parsed === undefined) return undefined
       const book = engine.book(parsed.instrument)
       if (parsed.kind === 'incremental') return book.snapshot(now())
-      return feed.groupedSnapshot(book, parsed.groupName, parsed.group, parsed.depth)
+      return feed.groupedSnapshot(book, {
+        channelBase: `book.${parsed.instrument.instrument_name}.${parsed.groupName}.${parsed.depth}`,
+        group: parsed.group,
+        depth: parsed.depth,
+      })
     },
     cancelOrdersOfConnection: (connectionId) => engine.cancelConnection(connectionId),
     openOrders: (accountId) => [...engine.liveOrders(accountId)].map(orderWire),

@@ -118,7 +118,7 @@ describe('market generator', () => {
     expect(book.asks).toEqual([...asks].sort((a, b) => a[0] - b[0]))
   })
 
-  it('publishes a grouped book in full once someone took its snapshot', () => {
+  it('publishes grouped books as full snapshots at most once per 100ms of clock', () => {
     const h = harness()
     const first = h.exchange.snapshotFor('book.ETH-PERPETUAL.100.10.100ms') as {
       bids: [number, number][]
@@ -126,11 +126,23 @@ describe('market generator', () => {
     }
     expect(first.bids.length).toBeGreaterThan(0)
     for (const [price] of first.bids) expect(Number.isInteger(price)).toBe(true)
-    h.exchange.market.tick(200)
+    h.sink.clear()
+    for (let i = 0; i < 50; i++) {
+      h.exchange.market.tick(4)
+      h.clock.now += 25
+    }
     const grouped = h.sink.on('book.ETH-PERPETUAL.100.10') as Record<string, unknown>[]
-    expect(grouped.length).toBeGreaterThan(0)
+    expect(grouped.length).toBeGreaterThan(3)
+    expect(grouped.length).toBeLessThanOrEqual(13)
+    const stamps = grouped.map((g) => g.timestamp as number)
+    for (let i = 1; i < stamps.length; i++)
+      expect((stamps[i] as number) - (stamps[i - 1] as number)).toBeGreaterThanOrEqual(100)
     expect(grouped[0]).not.toHaveProperty('type')
     expect(grouped[0]).not.toHaveProperty('prev_change_id')
+    const none = h.sink.on('book.BTC-PERPETUAL.none.1').at(-1) as { bids: [number, number][]; change_id: number }
+    expect(none.bids).toHaveLength(1)
+    const latest = (h.sink.on('book.BTC-PERPETUAL') as BookChange[]).at(-1) as BookChange
+    expect(none.change_id).toBeLessThanOrEqual(latest.change_id)
   })
 
   it('burstTrades emits exactly count distinct trades with increasing trade_seq', async () => {
