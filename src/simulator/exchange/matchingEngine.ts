@@ -73,6 +73,8 @@ interface AccountChanges {
 
 /** How many finished orders an account keeps for `get_order_state` and label lookups. */
 const FINISHED_ORDERS_KEPT = 10_000
+/** How many of its latest trades an account keeps for `get_user_trades_by_*`. */
+const USER_TRADES_KEPT = 10_000
 
 export class MatchingEngine {
   readonly books = new Map<string, OrderBook>()
@@ -83,6 +85,7 @@ export class MatchingEngine {
   private readonly touchedBooks = new Set<OrderBook>()
   private readonly pending = new Map<number, AccountChanges>()
   private readonly publicTrades = new Map<string, Record<string, unknown>[]>()
+  private readonly userTrades = new Map<number, Record<string, unknown>[]>()
   private depth = 0
 
   constructor(
@@ -117,6 +120,11 @@ export class MatchingEngine {
   /** Every order an account placed that is still remembered, oldest first. */
   ordersOf(accountId: number): readonly OrderRecord[] {
     return this.history.get(accountId) ?? []
+  }
+
+  /** An account's latest trades, oldest first. */
+  tradesOf(accountId: number): readonly Record<string, unknown>[] {
+    return this.userTrades.get(accountId) ?? []
   }
 
   /**
@@ -393,6 +401,13 @@ export class MatchingEngine {
         profit_loss: booking.profitLoss,
         api: true,
       }
+      let kept = this.userTrades.get(order.accountId)
+      if (kept === undefined) {
+        kept = []
+        this.userTrades.set(order.accountId, kept)
+      }
+      kept.push(userTrade)
+      if (kept.length > USER_TRADES_KEPT * 2) kept.splice(0, kept.length - USER_TRADES_KEPT)
       const changes = this.changesOf(order.accountId)
       changes.trades.push(userTrade)
       changes.orders.add(order)

@@ -289,4 +289,46 @@ describe('order entry', () => {
     expect(last).toMatchObject({ order_state: 'cancelled', cancel_reason: 'cancel_on_disconnect' })
     expect(h.exchange.cancelOrdersOfConnection(7)).toBe(0)
   })
+
+  it('edits by label, cancels by kind or type, closes positions and lists user trades', () => {
+    const h = harness()
+    const { order } = rest(h, 1, { label: 'quote-1' })
+    const { bid } = h.top(BTC)
+    const edited = h.call<OrderResult>(
+      'private/edit_by_label',
+      { label: 'quote-1', instrument_name: BTC, amount: 40, price: bid - 30 },
+      1,
+    )
+    expect(edited.order).toMatchObject({ order_id: order.order_id, amount: 40, replaced: true })
+    expect(h.fail('private/edit_by_label', { label: 'nope', instrument_name: BTC, amount: 10 }, 1)).toMatchObject({
+      code: 10004,
+    })
+    h.call(
+      'private/buy',
+      { instrument_name: BTC, amount: 10, type: 'stop_market', trigger_price: 1_000_000, trigger: 'last_price' },
+      1,
+    )
+    expect(
+      h.call('private/cancel_all_by_kind_or_type', { currency: ['BTC'], kind: 'future', type: 'trigger_all' }, 1),
+    ).toBe(1)
+    expect(h.exchange.openOrders(1).map((o) => o.order_id)).toEqual([order.order_id])
+    h.call('private/buy', { instrument_name: ETH, amount: 7, type: 'market' }, 1)
+    const closed = h.call<OrderResult>('private/close_position', { instrument_name: ETH, type: 'market' }, 1)
+    expect(closed.order).toMatchObject({ direction: 'sell', amount: 7, reduce_only: true, order_state: 'filled' })
+    expect(h.call<Record<string, unknown>>('private/get_position', { instrument_name: ETH }, 1).size).toBe(0)
+    expect(h.fail('private/close_position', { instrument_name: ETH, type: 'market' }, 1)).toMatchObject({
+      code: -32602,
+    })
+    const page = h.call<{ trades: Record<string, unknown>[]; has_more: boolean }>(
+      'private/get_user_trades_by_instrument',
+      { instrument_name: ETH, count: 100 },
+      1,
+    )
+    expect(page.has_more).toBe(false)
+    expect(page.trades.length).toBeGreaterThanOrEqual(2)
+    expect(page.trades[0]?.direction).toBe('sell')
+    expect(h.call<{ trades: unknown[] }>('private/get_user_trades_by_currency', { currency: 'ETH' }, 2).trades).toEqual(
+      [],
+    )
+  })
 })

@@ -1,7 +1,8 @@
 /**
  * Order queries: `private/get_open_orders`, `private/get_open_orders_by_currency`,
  * `private/get_open_orders_by_instrument`, `private/get_order_state`,
- * `private/get_order_state_by_label`. Each sees only the caller's own (sub)account.
+ * `private/get_order_state_by_label`, `private/get_user_trades_by_instrument`,
+ * `private/get_user_trades_by_currency`. Each sees only the caller's own (sub)account.
  */
 import type { MethodHandler } from '../../contract.js'
 import {
@@ -14,7 +15,7 @@ import {
 } from '../exchangeCore.js'
 import { KINDS } from '../instruments.js'
 import { isTriggerType, type OrderRecord, orderWire } from '../orderRecord.js'
-import { optionalEnum, type Params, requiredString } from '../params.js'
+import { optionalEnum, optionalNumber, type Params, requiredString } from '../params.js'
 
 const OPEN_ORDER_TYPES = [
   'all',
@@ -46,6 +47,17 @@ function typeFilter(params: Params): (order: OrderRecord) => boolean {
     default:
       return () => false
   }
+}
+
+/** Trades to return when `count` is not given, as Deribit's default. */
+export const DEFAULT_TRADES_COUNT = 10
+
+/** `{trades, has_more}` of the newest `count` trades, sorted as `sorting` asks (default newest first). */
+function tradesPage(params: Params, trades: readonly Record<string, unknown>[]): unknown {
+  const count = Math.max(1, Math.min(1000, Math.floor(optionalNumber(params, 'count') ?? DEFAULT_TRADES_COUNT)))
+  const sorting = optionalEnum(params, 'sorting', ['asc', 'desc', 'default'] as const) ?? 'desc'
+  const newest = trades.slice(-count)
+  return { trades: sorting === 'asc' ? newest : newest.reverse(), has_more: trades.length > count }
 }
 
 /** Handlers for order queries. */
@@ -85,6 +97,28 @@ export function orderQueryMethods(core: ExchangeCore): Record<string, MethodHand
         .ordersOf(account.id)
         .filter((o) => o.label === label && inCurrency(o.instrument, currency))
         .map(orderWire)
+    },
+    'private/get_user_trades_by_instrument': (params, ctx) => {
+      const account = callerAccount(core, ctx)
+      const spec = instrumentParam(core, params)
+      return tradesPage(
+        params,
+        engine.tradesOf(account.id).filter((t) => t.instrument_name === spec.instrument_name),
+      )
+    },
+    'private/get_user_trades_by_currency': (params, ctx) => {
+      const account = callerAccount(core, ctx)
+      const currency = currencyParam(params, true)
+      const kind = optionalEnum(params, 'kind', [...KINDS, 'any'])
+      const names = new Set(
+        core.instruments
+          .filter((s) => inCurrency(s, currency) && (kind === undefined || kind === 'any' || s.kind === kind))
+          .map((s) => s.instrument_name),
+      )
+      return tradesPage(
+        params,
+        engine.tradesOf(account.id).filter((t) => names.has(t.instrument_name as string)),
+      )
     },
   }
 }

@@ -1,9 +1,10 @@
 /**
  * Order-entry methods: `private/buy`, `private/sell`, `private/edit`, `private/cancel`,
- * `private/cancel_all`, `private/cancel_all_by_currency`, `private/cancel_all_by_instrument`,
- * `private/cancel_by_label`. Validation answers with Deribit's codes: 10020 unknown instrument,
- * 10043 price off the tick, -32602 bad params, 10009 funds, 11054 post-only reject,
- * 10004/10029/11044 for an unknown, foreign or finished order.
+ * `private/edit_by_label`, `private/close_position`, `private/cancel_all`,
+ * `private/cancel_all_by_currency`, `private/cancel_all_by_instrument`,
+ * `private/cancel_all_by_kind_or_type`, `private/cancel_by_label`. Validation answers with
+ * Deribit's codes: 10020 unknown instrument, 10043 price off the tick, -32602 bad params,
+ * 10009 funds, 11054 post-only reject, 10004/10029/11044 for an unknown, foreign or finished order.
  */
 import type { CallContext, MethodHandler } from '../../contract.js'
 import { invalidParams, SimRpcError } from '../../contract.js'
@@ -118,8 +119,36 @@ function orderRequest(core: ExchangeCore, params: Params, ctx: CallContext, dire
   }
 }
 
+type CancelType = (typeof CANCEL_TYPES)[number]
+
+/** A param that is a string or a list of strings (`cancel_all_by_kind_or_type`). */
+function stringList(params: Params, name: string): string[] {
+  const value = params[name]
+  const list = typeof value === 'string' ? [value] : value
+  if (!Array.isArray(list) || list.length === 0 || !list.every((v) => typeof v === 'string')) {
+    throw invalidParams(name, 'must be a string or a list of strings')
+  }
+  return list as string[]
+}
+
+/** Applies `private/edit` params to an order. */
+function editOrder(core: ExchangeCore, order: OrderRecord, params: Params): unknown {
+  const spec = order.instrument
+  const amount = amountParam(params, spec, false) ?? order.amount
+  const price =
+    order.type === 'limit' || order.type === 'stop_limit' ? priceParam(params, 'price', spec, false) : undefined
+  return core.engine.edit(order, {
+    amount,
+    price,
+    postOnly: optionalBoolean(params, 'post_only'),
+    rejectPostOnly: optionalBoolean(params, 'reject_post_only'),
+    reduceOnly: optionalBoolean(params, 'reduce_only'),
+    triggerPrice: isTriggerType(order.type) ? priceParam(params, 'trigger_price', spec, false) : undefined,
+  })
+}
+
 /** Which cancel `type` selects an order. */
-function cancelTypeMatches(type: (typeof CANCEL_TYPES)[number], order: OrderRecord): boolean {
+function cancelTypeMatches(type: CancelType, order: OrderRecord): boolean {
   if (type === 'all') return true
   if (type === 'limit') return !isTriggerType(order.type)
   if (type === 'trigger_all' || type === 'stop') return isTriggerType(order.type)
@@ -150,19 +179,37 @@ export function orderMethods(core: ExchangeCore): Record<string, MethodHandler> 
   return {
     'private/buy': (params, ctx) => engine.submit(orderRequest(core, params, ctx, 'buy')),
     'private/sell': (params, ctx) => engine.submit(orderRequest(core, params, ctx, 'sell')),
-    'private/edit': (params, ctx) => {
-      const order = ownOrder(core, params, callerAccount(core, ctx))
-      const spec = order.instrument
-      const amount = amountParam(params, spec, false) ?? order.amount
-      const price =
-        order.type === 'limit' || order.type === 'stop_limit' ? priceParam(params, 'price', spec, false) : undefined
-      return engine.edit(order, {
-        amount,
-        price,
-        postOnly: optionalBoolean(params, 'post_only'),
-        rejectPostOnly: optionalBoolean(params, 'reject_post_only'),
-        reduceOnly: optionalBoolean(params, 'reduce_only'),
-        triggerPrice: isTriggerType(order.type) ? priceParam(params, 'trigger_price', spec, false) : undefined,
+    'private/edit': (params, ctx) => editOrder(core, ownOrder(core, params, callerAccount(core, ctx)), params),
+    'private/edit_by_label': (params, ctx) => {
+      const account = callerAccount(core, ctx)
+      const label = requiredString(params, 'label')
+      const spec = instrumentParam(core, params)
+      const order = [...engine.liveOrders(account.id)].find((o) => o.label === label && o.instrument === spec)
+      if (order === undefined) throw new SimRpcError(10004, 'order_not_found')
+      return editOrder(core, order, params)
+    },
+    'private/close_position': (params, ctx) => {
+      const account = callerAccount(core, ctx)
+      const spec = instrumentParam(core, params)
+      const type = optionalEnum(params, 'type', ['limit', 'market'] as const)
+      if (type === undefined) throw invalidParams('type', 'value required')
+      const size = account.positions.get(spec.instrument_name)?.size ?? 0
+      if (size === 0) throw invalidParams('instrument_name', 'no open position')
+      return engine.submit({
+        accountId: account.id,
+        connectionId: ctx.connectionId,
+        instrument: spec,
+        direction: size > 0 ? 'sell' : 'buy',
+        type,
+        timeInForce: 'good_til_cancelled',
+        price: type === 'limit' ? priceParam(params, 'price', spec, true) : undefined,
+        amount: Math.abs(size),
+        label: '',
+        postOnly: false,
+        rejectPostOnly: false,
+        reduceOnly: true,
+        trigger: undefined,
+        triggerPrice: undefined,
       })
     },
     'private/cancel': (params, ctx) => engine.cancel(ownOrder(core, params, callerAccount(core, ctx)), 'user_request'),
@@ -195,6 +242,20 @@ export function orderMethods(core: ExchangeCore): Record<string, MethodHandler> 
         params,
         engine.cancelWhere(account.id, (o) => o.instrument === spec && cancelTypeMatches(type, o)),
       )
+    },
+    'private/cancel_all_by_kind_or_type': (params, ctx) => {
+      const account = callerAccount(core, ctx)
+      const currencies = stringList(params, 'currency')
+      const kinds = params.kind === undefined ? ['any'] : stringList(params, 'kind')
+      const types = params.type === undefined ? ['all'] : stringList(params, 'type')
+      const cancelled = engine.cancelWhere(
+        account.id,
+        (o) =>
+          currencies.some((c) => inCurrency(o.instrument, c)) &&
+          kinds.some((k) => k === 'any' || k === o.instrument.kind) &&
+          types.some((t) => (CANCEL_TYPES as readonly string[]).includes(t) && cancelTypeMatches(t as CancelType, o)),
+      )
+      return cancelResult(params, cancelled)
     },
     'private/cancel_by_label': (params, ctx) => {
       const account = callerAccount(core, ctx)
