@@ -1,4 +1,6 @@
+import type { Socket } from 'node:net'
 import WebSocket from 'ws'
+import { encodeTextFrames, FLUSH_AT_BYTES } from './frameBatch.js'
 import type { Heartbeat } from './heartbeat.js'
 import type { Session } from './sessions.js'
 import type { Identity, Subscriber } from './subscriptionHub.js'
@@ -33,21 +35,51 @@ export class SimConnection implements Subscriber {
   /** Requests being handled, so a closing connection can answer them first. */
   readonly inFlight = new Set<Promise<void>>()
 
+  #queue: string[] = []
+  #queuedBytes = 0
+
   constructor(
     readonly id: number,
     readonly socket: WebSocket,
+    /** The TCP socket under the WebSocket: queued frames are written to it directly. */
+    private readonly tcp: Socket | undefined,
   ) {}
 
+  /**
+   * Queues one text frame; the tick's frames leave together (see {@link encodeTextFrames}).
+   * Every data frame of the connection goes through here, so their order is kept; control
+   * frames (`close`) flush the queue first.
+   */
   deliver(frame: string): void {
     if (this.halfOpen || this.socket.readyState !== WebSocket.OPEN) return
-    if (this.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+    if (this.tcp === undefined) {
+      this.socket.send(frame)
+      return
+    }
+    if (this.#queue.length === 0) process.nextTick(() => this.flush())
+    this.#queue.push(frame)
+    this.#queuedBytes += frame.length
+    if (this.#queuedBytes >= FLUSH_AT_BYTES) this.flush()
+  }
+
+  /** Writes the queued frames now. */
+  flush(): void {
+    if (this.#queue.length === 0) return
+    const frames = this.#queue
+    this.#queue = []
+    this.#queuedBytes = 0
+    const tcp = this.tcp
+    if (tcp === undefined || this.halfOpen || this.socket.readyState !== WebSocket.OPEN || tcp.destroyed) return
+    if (tcp.writableLength > MAX_BUFFERED_BYTES) {
+      // The client reads too slowly (Deribit's `connection_too_slow`).
       this.terminate()
       return
     }
-    this.socket.send(frame)
+    tcp.write(encodeTextFrames(frames))
   }
 
   close(code: number, reason = ''): void {
+    this.flush()
     this.closing = true
     this.heartbeat?.stop()
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http'
+import { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type WebSocket from 'ws'
 import { WebSocketServer } from 'ws'
@@ -34,7 +35,7 @@ export class WsGateway {
     private readonly dispatcher: Dispatcher,
     private readonly limiter: RateLimiter | undefined,
   ) {
-    this.#wss.on('connection', (socket: WebSocket) => this.#accept(socket))
+    this.#wss.on('connection', (socket: WebSocket, req: IncomingMessage) => this.#accept(socket, req))
   }
 
   /** Takes over HTTP upgrades on {@link WS_PATH}; other paths are refused. */
@@ -76,9 +77,9 @@ export class WsGateway {
     conn.heartbeat.start()
   }
 
-  #accept(socket: WebSocket): void {
+  #accept(socket: WebSocket, req: IncomingMessage): void {
     const id = this.#nextId++
-    const conn = new SimConnection(id, socket)
+    const conn = new SimConnection(id, socket, req.socket instanceof Socket ? req.socket : undefined)
     this.connections.set(id, conn)
     this.deps.stats.connectionsOpened++
     this.deps.log.opened(id, this.deps.clock.nowMs())

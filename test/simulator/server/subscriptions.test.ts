@@ -57,6 +57,17 @@ describe('subscribe / unsubscribe', () => {
     })
   })
 
+  it('batched frames of every length encoding arrive intact and in order', async () => {
+    await setup()
+    const c = await connect()
+    await c.result('public/subscribe', { channels: ['ticker.BTC-PERPETUAL.100ms'] })
+    const sizes = [1, 100, 125, 126, 200, 65_535, 70_000, 3]
+    for (const n of sizes) exchange.sink.publish('ticker.BTC-PERPETUAL', { s: 'é'.repeat(n) })
+    await c.waitFor(() => c.notifications().length === sizes.length)
+    expect(c.notifications().map((f) => ((f.params as Json).data as { s: string }).s.length)).toEqual(sizes)
+    expect(await c.result('public/test')).toBeDefined()
+  })
+
   it('trades.{kind}.{currency} receive instrument trades', async () => {
     await setup()
     const c = await connect()
