@@ -43,7 +43,9 @@ export function inCurrency(spec: InstrumentSpec, currency: string): boolean {
 
 /** The caller's ledger. The server dispatches private methods only with an account, so this is a guard. */
 export function callerAccount(core: ExchangeCore, ctx: CallContext): Account {
-  if (ctx.accountId === undefined) throw new SimRpcError(13009, 'unauthorized')
+  // Account 0 is the simulated market maker: no caller may act as it.
+  if (ctx.accountId === undefined || ctx.accountId === MARKET_MAKER_ACCOUNT)
+    throw new SimRpcError(13009, 'unauthorized')
   return core.ledger.get(ctx.accountId)
 }
 

@@ -105,6 +105,22 @@ describe('accounts', () => {
     })
   })
 
+  it('trades options in coin premiums on their stepped tick', () => {
+    const h = harness()
+    const name = 'BTC-27DEC26-100000-C'
+    expect(h.fail('private/buy', { instrument_name: name, amount: 1, price: 0.0123 }, 1)).toMatchObject({ code: 10043 })
+    expect(h.fail('private/buy', { instrument_name: name, amount: 0.15, price: 0.01 }, 1)).toMatchObject({
+      code: -32602,
+    })
+    const { ask } = h.top(name)
+    const buy = h.call<OrderResult>('private/buy', { instrument_name: name, amount: 0.3, price: ask }, 1)
+    expect(buy.order).toMatchObject({ order_state: 'filled', filled_amount: 0.3, average_price: ask })
+    const summary = h.call<Record<string, number>>('private/get_account_summary', { currency: 'BTC' }, 1)
+    const fee = buy.trades[0]?.fee as number
+    expect(summary.balance).toBeCloseTo(10 - 0.3 * ask - fee, 8)
+    expect(summary.options_value).toBeGreaterThan(0)
+  })
+
   it('settles linear USDC instruments in USDC', () => {
     const h = harness()
     const buy = h.call<OrderResult>(

@@ -214,4 +214,23 @@ describe('market generator', () => {
     }
     expect(exchange.snapshotFor('ticker.BTC-PERPETUAL.raw')).toBeUndefined()
   })
+
+  it('runs on its own timer at the configured rate, and stops on pause and close', async () => {
+    const h = harness({ marketRateHz: 500 })
+    const count = () => h.sink.on('deribit_price_index.btc_usd').length
+    await new Promise((r) => setTimeout(r, 120))
+    expect(count()).toBeGreaterThan(5)
+    h.exchange.market.pause()
+    const paused = count()
+    await new Promise((r) => setTimeout(r, 40))
+    expect(count()).toBe(paused)
+    h.exchange.market.resume()
+    h.exchange.market.setRate(1000)
+    await new Promise((r) => setTimeout(r, 60))
+    expect(count()).toBeGreaterThan(paused)
+    h.exchange.close()
+    const closed = count()
+    await new Promise((r) => setTimeout(r, 40))
+    expect(count()).toBe(closed)
+  })
 })
