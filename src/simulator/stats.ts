@@ -10,6 +10,8 @@ export interface SimulatorStats {
   readonly requests: Readonly<Record<string, number>>
   /** Successful `public/auth` calls per grant type. */
   readonly authByGrant: Readonly<Record<GrantType, number>>
+  /** Successful refresh-token grants (same as `authByGrant.refresh_token`). */
+  readonly refreshes: number
   /** `public/auth` calls answered with an error. */
   readonly authFailures: number
   /** Successful `public/exchange_token` calls. */
@@ -43,6 +45,10 @@ export class StatsCounter implements SimulatorStats {
   rateLimited = 0
   heartbeatTimeouts = 0
   codCancelledOrders = 0
+
+  get refreshes(): number {
+    return this.authByGrant.refresh_token
+  }
 
   countRequest(method: string): void {
     this.requests[method] = (this.requests[method] ?? 0) + 1

@@ -97,7 +97,7 @@ describe('public/auth', () => {
     expect(errorOf(await c.call('private/whoami', { access_token: tokens.access_token })).code).toBe(13009)
     await c.result('public/auth', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token })
     expect(await c.result('private/whoami')).toMatchObject({ accountId: acc.mainAccountId })
-    expect(sim.stats.authByGrant.refresh_token).toBe(1)
+    expect(sim.stats.refreshes).toBe(1)
   })
 
   it('connection-scoped tokens are valid only on their connection and die with it', async () => {
