@@ -49,7 +49,7 @@ export class Dispatcher {
   ) {}
 
   async dispatch(req: DispatchRequest, caller: Caller): Promise<Outcome> {
-    if (this.faults.delayMs > 0) await sleep(this.faults.delayMs)
+    if (this.faults.delayMs > 0) await sleep(this.faults.delayMs, undefined, { ref: false })
     this.deps.stats.countRequest(req.method)
     const injected = this.faults.take(req.method)
     if (injected !== undefined) return { kind: 'error', error: injected }
