@@ -25,6 +25,8 @@ export interface ExchangeWithMarket<M extends MarketControls = MarketControls> e
   openAccount(accountId: number, profile?: AccountProfile): void
   /** The account's open orders, when the exchange offers this oracle. */
   openOrders?(accountId: number): unknown[]
+  /** Orders ever placed by the account (any state), optionally with one label. */
+  orderCount?(accountId: number, label?: string): number
 }
 
 /** What the server passes to the exchange factory. */

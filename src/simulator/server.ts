@@ -45,6 +45,11 @@ export interface SimulatorHandle<M extends MarketControls = MarketControls> exte
   subscriptionsOf(connectionId: number): string[]
   /** The open orders of an account, as the exchange reports them. */
   openOrders(accountId: number): unknown[]
+  /**
+   * How many orders an account has ever placed (any state), optionally only those with a label:
+   * the oracle for "nothing placed twice".
+   */
+  orderCount(accountId: number, label?: string): number
   /** Closes every socket, the server and the exchange's timers. Safe to call twice. */
   close(): Promise<void>
 }
@@ -150,6 +155,9 @@ export async function startSimulatorServer<E extends ExchangeWithMarket>(
     subscriptionsOf: (connectionId) => {
       const conn = ws.connections.get(connectionId)
       return conn === undefined ? [] : hub.channelsOf(conn)
+    },
+    orderCount(accountId, label) {
+      return exchange.orderCount?.(accountId, label) ?? 0
     },
     openOrders(accountId) {
       if (exchange.openOrders !== undefined) return exchange.openOrders(accountId)
