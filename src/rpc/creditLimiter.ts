@@ -1,0 +1,236 @@
+import PQueue from 'p-queue'
+import { AbortError, ConnectionClosedError, DeribitError } from '../errors.js'
+import { monotonicNow, SYSTEM_TIMERS, type Timers } from '../transport/timers.js'
+import { MATCHING_ENGINE_METHODS } from './callPolicy.js'
+
+/**
+ * One of Deribit's credit pools (protocol reference §8): a leaky bucket that holds up to
+ * `maxCredits`, refills continuously at `refillPerSecond`, and is charged `costPerRequest` per call.
+ */
+export interface CreditPoolConfig {
+  costPerRequest: number
+  maxCredits: number
+  refillPerSecond: number
+  /** Methods charged to this pool; the pool named `default` takes every method no pool lists. */
+  methods?: readonly string[]
+}
+
+/**
+ * Deribit's documented pools. The matching-engine pool models tier 4 (5 requests/s, burst 20),
+ * the most conservative tier; pass `pools.matchingEngine` for a higher one.
+ */
+export const DEFAULT_CREDIT_POOLS: Readonly<Record<string, Readonly<CreditPoolConfig>>> = Object.freeze({
+  default: Object.freeze({ costPerRequest: 500, maxCredits: 50_000, refillPerSecond: 10_000 }),
+  subscribe: Object.freeze({
+    costPerRequest: 3_000,
+    maxCredits: 30_000,
+    refillPerSecond: 10_000,
+    methods: Object.freeze(['public/subscribe', 'private/subscribe']),
+  }),
+  matchingEngine: Object.freeze({
+    costPerRequest: 1,
+    maxCredits: 20,
+    refillPerSecond: 5,
+    methods: MATCHING_ENGINE_METHODS,
+  }),
+  getInstruments: Object.freeze({
+    costPerRequest: 10_000,
+    maxCredits: 500_000,
+    refillPerSecond: 10_000,
+    methods: Object.freeze(['public/get_instruments']),
+  }),
+  getTransactionLog: Object.freeze({
+    costPerRequest: 10_000,
+    maxCredits: 80_000,
+    refillPerSecond: 10_000,
+    methods: Object.freeze(['private/get_transaction_log']),
+  }),
+})
+
+/** Options of {@link CreditLimiter}. */
+export interface CreditLimiterOptions {
+  /**
+   * Pool settings by name, merged field by field over {@link DEFAULT_CREDIT_POOLS}; a new name
+   * adds a pool (then all three numbers are required). @default DEFAULT_CREDIT_POOLS
+   */
+  pools?: Record<string, Partial<CreditPoolConfig>> | undefined
+  /** Monotonic clock in ms. @default performance.now */
+  now?: (() => number) | undefined
+  /** Timer source. @default the platform's timers */
+  timers?: Timers | undefined
+}
+
+class Pool {
+  readonly queue = new PQueue({ concurrency: 1 })
+  credits: number
+  lastRefillMs: number
+
+  constructor(
+    readonly name: string,
+    readonly cost: number,
+    readonly max: number,
+    readonly refillPerMs: number,
+    nowMs: number,
+  ) {
+    this.credits = max
+    this.lastRefillMs = nowMs
+  }
+
+  refill(nowMs: number): void {
+    const elapsed = nowMs - this.lastRefillMs
+    if (elapsed > 0) {
+      this.credits = Math.min(this.max, this.credits + elapsed * this.refillPerMs)
+      this.lastRefillMs = nowMs
+    }
+  }
+
+  tryTake(nowMs: number): boolean {
+    this.refill(nowMs)
+    if (this.credits < this.cost) return false
+    this.credits -= this.cost
+    return true
+  }
+
+  /** Time until the next request fits, after a failed `tryTake`. */
+  waitMs(): number {
+    return Math.max(1, Math.ceil((this.cost - this.credits) / this.refillPerMs))
+  }
+}
+
+/**
+ * Paces requests so they stay within Deribit's credit pools instead of earning a 10028 and a
+ * closed connection. When credits are available and nobody waits, a request runs at once
+ * (synchronously, without touching the queue); otherwise it waits in its pool's FIFO queue.
+ */
+export class CreditLimiter {
+  readonly #pools: Pool[] = []
+  readonly #byMethod = new Map<string, Pool>()
+  readonly #fallback: Pool
+  readonly #now: () => number
+  readonly #timers: Timers
+  readonly #waiting = new Set<AbortController>()
+
+  constructor(options: CreditLimiterOptions = {}) {
+    this.#now = options.now ?? monotonicNow
+    this.#timers = options.timers ?? SYSTEM_TIMERS
+    const merged: Record<string, Partial<CreditPoolConfig>> = { ...DEFAULT_CREDIT_POOLS }
+    for (const [name, config] of Object.entries(options.pools ?? {})) merged[name] = { ...merged[name], ...config }
+    const start = this.#now()
+    let fallback: Pool | undefined
+    for (const [name, config] of Object.entries(merged)) {
+      const { costPerRequest, maxCredits, refillPerSecond } = config
+      if (!isPositive(costPerRequest) || !isPositive(maxCredits) || !isPositive(refillPerSecond)) {
+        throw new DeribitError('INVALID_ARGUMENT', `Credit pool ${name} needs positive cost, maximum and refill rate`)
+      }
+      if (maxCredits < costPerRequest) {
+        throw new DeribitError('INVALID_ARGUMENT', `Credit pool ${name} cannot hold even one request`)
+      }
+      const pool = new Pool(name, costPerRequest, maxCredits, refillPerSecond / 1000, start)
+      this.#pools.push(pool)
+      if (name === 'default') fallback = pool
+      for (const method of config.methods ?? []) this.#byMethod.set(method, pool)
+    }
+    if (fallback === undefined) throw new DeribitError('INVALID_ARGUMENT', 'Credit pools need a pool named default')
+    this.#fallback = fallback
+  }
+
+  /** Requests waiting for credits, over all pools (including each pool's head). */
+  get size(): number {
+    let total = 0
+    for (const pool of this.#pools) total += pool.queue.size + pool.queue.pending
+    return total
+  }
+
+  /** Pools whose head request is currently waiting for a refill. */
+  get pending(): number {
+    let total = 0
+    for (const pool of this.#pools) total += pool.queue.pending
+    return total
+  }
+
+  /** Name of the pool `method` is charged to. */
+  poolOf(method: string): string {
+    return this.#poolFor(method).name
+  }
+
+  /** Credits currently available in the pool of `method` (after refill). */
+  available(method: string): number {
+    const pool = this.#poolFor(method)
+    pool.refill(this.#now())
+    return pool.credits
+  }
+
+  /**
+   * Runs `fn` once the pool of `method` has the credits for it, charging them. FIFO per pool.
+   * Rejects with {@link AbortError} if `signal` fires while waiting (nothing is charged), or with
+   * the reason given to {@link clear}.
+   */
+  schedule<T>(method: string, fn: () => T | PromiseLike<T>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) return Promise.reject(new AbortError(`${method} was aborted`, { method }))
+    const pool = this.#poolFor(method)
+    if (pool.queue.size === 0 && pool.queue.pending === 0 && pool.tryTake(this.#now())) {
+      return new Promise<T>((resolve) => resolve(fn()))
+    }
+    return this.#enqueue(pool, method, fn, signal)
+  }
+
+  /**
+   * The exchange answered 10028 for `method`: its pool is empty whatever we counted (the web UI
+   * and other connections share it), so wait for a full refill of one request from now.
+   */
+  exhausted(method: string): void {
+    const pool = this.#poolFor(method)
+    pool.credits = 0
+    pool.lastRefillMs = this.#now()
+  }
+
+  /** Rejects every waiting request (e.g. on close). @default reason: ConnectionClosedError (NOT_CONNECTED) */
+  clear(reason?: DeribitError): void {
+    const error = reason ?? new ConnectionClosedError('Rate-limit queue cleared', { notSent: true })
+    for (const controller of [...this.#waiting]) controller.abort(error)
+  }
+
+  #poolFor(method: string): Pool {
+    return this.#byMethod.get(method) ?? this.#fallback
+  }
+
+  async #enqueue<T>(pool: Pool, method: string, fn: () => T | PromiseLike<T>, signal?: AbortSignal): Promise<T> {
+    const controller = new AbortController()
+    const onAbort = (): void => controller.abort(new AbortError(`${method} was aborted`, { method }))
+    signal?.addEventListener('abort', onAbort, { once: true })
+    this.#waiting.add(controller)
+    try {
+      await pool.queue.add(() => this.#waitForCredits(pool, controller.signal), { signal: controller.signal })
+    } finally {
+      this.#waiting.delete(controller)
+      signal?.removeEventListener('abort', onAbort)
+    }
+    return fn()
+  }
+
+  #waitForCredits(pool: Pool, signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let timer: unknown
+      const onAbort = (): void => {
+        this.#timers.clearTimeout(timer)
+        reject(signal.reason)
+      }
+      const attempt = (): void => {
+        timer = undefined
+        if (signal.aborted) return
+        if (pool.tryTake(this.#now())) {
+          signal.removeEventListener('abort', onAbort)
+          resolve()
+          return
+        }
+        timer = this.#timers.setTimeout(attempt, pool.waitMs())
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+      attempt()
+    })
+  }
+}
+
+function isPositive(value: number | undefined): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0
+}

@@ -1,0 +1,335 @@
+import {
+  AbortError,
+  ConnectionClosedError,
+  DeribitError,
+  errorFromExchange,
+  ProtocolError,
+  RateLimitedError,
+  TimeoutError,
+} from '../errors.js'
+import { MAX_REQUEST_BYTES } from '../protocol/errorCodes.js'
+import type { RpcErrorObject } from '../protocol/types.js'
+import { type Logger, silentLogger } from '../transport/logger.js'
+import { SYSTEM_TIMERS, type Timers } from '../transport/timers.js'
+import type { CreditLimiter } from './creditLimiter.js'
+import { DEFAULT_MAX_FRAME_BYTES, parseFrame } from './frame.js'
+
+/** What the RPC client needs from a socket; {@link ReconnectingSocket} satisfies it. */
+export interface RpcSocket {
+  readonly state: string
+  readonly epoch: number
+  /** Writes one frame if the socket is open; returns false (writing nothing) otherwise. */
+  send(text: string): boolean
+}
+
+/** Options of {@link RpcClient}. */
+export interface RpcClientOptions {
+  socket: RpcSocket
+  /** Time a call may take, queueing in the limiter included. @default 10_000 */
+  requestTimeoutMs?: number | undefined
+  /** @default silentLogger */
+  logger?: Logger | undefined
+  /** Paces calls within Deribit's credit pools. @default none */
+  limiter?: CreditLimiter | undefined
+  /** Largest incoming frame accepted by the parser. @default 16 MiB */
+  maxPayloadBytes?: number | undefined
+  /** Largest outgoing frame; Deribit rejects bigger ones without an id. @default 32 KiB (MAX_REQUEST_BYTES) */
+  maxRequestBytes?: number | undefined
+  /** Timer source for request timeouts. @default the platform's timers */
+  timers?: Timers | undefined
+  /** Receives every subscription notification (the hot path: keep it cheap; it must not throw). */
+  onNotification: (channel: string, data: unknown, label: string | undefined) => void
+  /** Receives every dropped invalid frame. */
+  onProtocolError?: ((error: ProtocolError) => void) | undefined
+}
+
+/** Defaults of {@link RpcClientOptions}. */
+export const DEFAULT_RPC_CLIENT_OPTIONS = Object.freeze({
+  requestTimeoutMs: 10_000,
+  maxPayloadBytes: DEFAULT_MAX_FRAME_BYTES,
+  maxRequestBytes: MAX_REQUEST_BYTES,
+})
+
+/** Per-call options of {@link RpcClient.call}. */
+export interface CallOptions {
+  signal?: AbortSignal | undefined
+  /** @default the client's requestTimeoutMs */
+  timeoutMs?: number | undefined
+  /** Only write on the connection of this epoch; otherwise fail with NOT_CONNECTED. */
+  epoch?: number | undefined
+}
+
+/** A call from `call()` to its settlement. `id`/`epoch` are set when the frame is written. */
+interface Call {
+  readonly method: string
+  readonly params: Record<string, unknown> | undefined
+  readonly pinnedEpoch: number | undefined
+  readonly signal: AbortSignal | undefined
+  readonly resolve: (value: unknown) => void
+  readonly reject: (error: DeribitError) => void
+  id: number
+  epoch: number
+  written: boolean
+  settled: boolean
+  timer: unknown
+  onAbort: (() => void) | undefined
+  queueAbort: AbortController | undefined
+}
+
+/**
+ * JSON-RPC over a {@link RpcSocket}: correlates answers with calls by id, times calls out, answers
+ * the exchange's `test_request` heartbeats, and hands notifications on. It never retries and never
+ * writes a frame on a socket other than the one the caller expects.
+ */
+export class RpcClient {
+  readonly #socket: RpcSocket
+  readonly #requestTimeoutMs: number
+  readonly #logger: Logger
+  readonly #limiter: CreditLimiter | undefined
+  readonly #maxPayloadBytes: number
+  readonly #maxRequestBytes: number
+  readonly #timers: Timers
+  readonly #onNotification: RpcClientOptions['onNotification']
+  readonly #onProtocolError: ((error: ProtocolError) => void) | undefined
+  /** Written calls awaiting an answer, by id. */
+  readonly #inFlight = new Map<number, Call>()
+  /** Calls waiting in the limiter. */
+  readonly #queued = new Set<Call>()
+  #lastId = 0
+
+  constructor(options: RpcClientOptions) {
+    this.#socket = options.socket
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_RPC_CLIENT_OPTIONS.requestTimeoutMs
+    this.#logger = options.logger ?? silentLogger
+    this.#limiter = options.limiter
+    this.#maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_RPC_CLIENT_OPTIONS.maxPayloadBytes
+    this.#maxRequestBytes = options.maxRequestBytes ?? DEFAULT_RPC_CLIENT_OPTIONS.maxRequestBytes
+    this.#timers = options.timers ?? SYSTEM_TIMERS
+    this.#onNotification = options.onNotification
+    this.#onProtocolError = options.onProtocolError
+  }
+
+  /** Calls not settled yet: written and awaiting an answer, or waiting in the limiter. */
+  get pendingCount(): number {
+    return this.#inFlight.size + this.#queued.size
+  }
+
+  /** The id of the last frame written (ids are strictly increasing integers from 1). */
+  get lastId(): number {
+    return this.#lastId
+  }
+
+  /**
+   * Sends `method` and resolves with its result. Goes through the limiter (if any), then writes
+   * only if the socket is open (on `options.epoch`, when given); otherwise rejects with
+   * `ConnectionClosedError` code `NOT_CONNECTED` and writes nothing. Rejects with the mapped
+   * exchange error (`errorFromExchange`), `TimeoutError` or `AbortError`. Params never appear in
+   * errors or logs.
+   */
+  call<T>(method: string, params?: Record<string, unknown>, options: CallOptions = {}): Promise<T> {
+    return this.#start(method, params, options, false) as Promise<T>
+  }
+
+  /**
+   * Parses one incoming frame and dispatches it: answers to their calls, notifications to
+   * `onNotification`, `test_request` to an immediate `public/test`. Never throws.
+   */
+  handleMessage(text: string, epoch: number): void {
+    const frame = parseFrame(text, this.#maxPayloadBytes)
+    switch (frame.kind) {
+      case 'notification':
+        try {
+          this.#onNotification(frame.channel, frame.data, frame.label)
+        } catch (error) {
+          this.#logger.error('notification handler threw', { channel: frame.channel, error: describe(error) })
+        }
+        return
+      case 'response':
+        this.#onResponse(frame.id, frame.result, frame.error, epoch)
+        return
+      case 'heartbeat':
+        if (frame.type === 'test_request') this.#answerTestRequest(epoch)
+        return
+      case 'invalid': {
+        this.#logger.warn('dropped invalid frame', { reason: frame.reason, epoch })
+        const error = new ProtocolError(`Dropped an invalid frame: ${frame.reason}`)
+        try {
+          this.#onProtocolError?.(error)
+        } catch (thrown) {
+          this.#logger.error('protocol error handler threw', { error: describe(thrown) })
+        }
+        return
+      }
+    }
+  }
+
+  /**
+   * The socket of `epoch` closed: rejects every call written on it (`error(true)`: the outcome is
+   * unknown, the caller decides what to do) and every queued call pinned to it (`error(false)`).
+   * @default error: ConnectionClosedError, `CONNECTION_CLOSED` if written, else `NOT_CONNECTED`
+   */
+  failPending(epoch: number, error: (written: boolean) => DeribitError = closedError): void {
+    for (const call of [...this.#inFlight.values()]) {
+      if (call.epoch === epoch) this.#settle(call, error(true))
+    }
+    for (const call of [...this.#queued]) {
+      if (call.pinnedEpoch === epoch) this.#settle(call, error(false))
+    }
+  }
+
+  #start(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options: CallOptions,
+    bypassLimiter: boolean,
+  ): Promise<unknown> {
+    const signal = options.signal
+    if (signal?.aborted) return Promise.reject(new AbortError(`${method} was aborted`, { method }))
+    return new Promise<unknown>((resolve, reject) => {
+      const call: Call = {
+        method,
+        params,
+        pinnedEpoch: options.epoch,
+        signal,
+        resolve,
+        reject,
+        id: 0,
+        epoch: -1,
+        written: false,
+        settled: false,
+        timer: undefined,
+        onAbort: undefined,
+        queueAbort: undefined,
+      }
+      const timeoutMs = options.timeoutMs ?? this.#requestTimeoutMs
+      call.timer = this.#timers.setTimeout(() => {
+        call.timer = undefined
+        this.#settle(call, new TimeoutError(`${method} got no answer within ${timeoutMs} ms`, { method }))
+      }, timeoutMs)
+      if (signal !== undefined) {
+        call.onAbort = () => this.#settle(call, new AbortError(`${method} was aborted`, { method }))
+        signal.addEventListener('abort', call.onAbort, { once: true })
+      }
+      const limiter = this.#limiter
+      if (limiter === undefined || bypassLimiter) {
+        this.#write(call)
+        return
+      }
+      const queueAbort = new AbortController()
+      call.queueAbort = queueAbort
+      this.#queued.add(call)
+      limiter
+        .schedule(method, () => this.#write(call), queueAbort.signal)
+        .catch((error: unknown) => {
+          this.#settle(call, error instanceof DeribitError ? error : new DeribitError('RPC_ERROR', describe(error)))
+        })
+    })
+  }
+
+  /** Writes a call's frame if it is still wanted and the expected socket is open. */
+  #write(call: Call): void {
+    this.#queued.delete(call)
+    call.queueAbort = undefined
+    if (call.settled) return
+    const socket = this.#socket
+    if (socket.state !== 'open' || (call.pinnedEpoch !== undefined && socket.epoch !== call.pinnedEpoch)) {
+      this.#settle(call, notConnected(call.method))
+      return
+    }
+    const id = ++this.#lastId
+    let text: string
+    try {
+      text = JSON.stringify({ jsonrpc: '2.0', id, method: call.method, params: call.params })
+    } catch (cause) {
+      const error = new DeribitError('INVALID_ARGUMENT', `${call.method} params cannot be serialised`, {
+        method: call.method,
+        cause,
+      })
+      this.#settle(call, error)
+      return
+    }
+    const max = this.#maxRequestBytes
+    if (text.length > max || (text.length * 3 > max && Buffer.byteLength(text, 'utf8') > max)) {
+      this.#settle(call, new DeribitError('INVALID_ARGUMENT', `${call.method} request exceeds ${max} bytes`))
+      return
+    }
+    call.id = id
+    call.epoch = socket.epoch
+    this.#inFlight.set(id, call)
+    if (!socket.send(text)) {
+      this.#inFlight.delete(id)
+      this.#settle(call, notConnected(call.method))
+      return
+    }
+    call.written = true
+  }
+
+  #onResponse(id: number | string | null, result: unknown, error: RpcErrorObject | undefined, epoch: number): void {
+    const call = typeof id === 'number' ? this.#inFlight.get(id) : undefined
+    if (call === undefined) {
+      if (typeof id === 'number' && Number.isInteger(id) && id > 0 && id <= this.#lastId) {
+        this.#logger.debug('ignored a late answer to a settled call', { id })
+      } else if (error !== undefined) {
+        // E.g. -32600 for a frame too large, which Deribit sends without an id.
+        this.#logger.warn('exchange error for no known call', { id, code: error.code, message: error.message })
+      } else {
+        this.#logger.warn('dropped an answer with an unknown id', { id })
+      }
+      return
+    }
+    if (call.epoch !== epoch) {
+      this.#logger.warn('dropped an answer that arrived on another connection', { id, epoch })
+      return
+    }
+    if (error === undefined) {
+      this.#settle(call, undefined, result)
+      return
+    }
+    const mapped = errorFromExchange(call.method, error)
+    if (mapped instanceof RateLimitedError) this.#limiter?.exhausted(call.method)
+    this.#settle(call, mapped)
+  }
+
+  #answerTestRequest(epoch: number): void {
+    this.#start('public/test', undefined, { epoch }, true).catch((error: unknown) => {
+      this.#logger.warn('answering test_request failed', { error: describe(error) })
+    })
+  }
+
+  /** Settles a call exactly once and releases everything it holds. */
+  #settle(call: Call, error: DeribitError | undefined, result?: unknown): void {
+    if (call.settled) return
+    call.settled = true
+    if (call.timer !== undefined) {
+      this.#timers.clearTimeout(call.timer)
+      call.timer = undefined
+    }
+    if (call.onAbort !== undefined) {
+      call.signal?.removeEventListener('abort', call.onAbort)
+      call.onAbort = undefined
+    }
+    if (call.id !== 0 && this.#inFlight.get(call.id) === call) this.#inFlight.delete(call.id)
+    if (call.queueAbort !== undefined) {
+      this.#queued.delete(call)
+      const queueAbort = call.queueAbort
+      call.queueAbort = undefined
+      queueAbort.abort(error)
+    }
+    if (error === undefined) call.resolve(result)
+    else call.reject(error)
+  }
+}
+
+function notConnected(method: string): ConnectionClosedError {
+  return new ConnectionClosedError(`${method} not sent: no open connection`, { method, notSent: true })
+}
+
+function closedError(written: boolean): DeribitError {
+  return written
+    ? new ConnectionClosedError('The connection closed before the answer came')
+    : new ConnectionClosedError('The connection closed before the call was sent', { notSent: true })
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : typeof error
+}

@@ -1,0 +1,166 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { type Frame, parseFrame } from '../../src/rpc/frame.js'
+
+const invalid = (text: string, maxBytes?: number): string => {
+  const frame = parseFrame(text, maxBytes)
+  if (frame.kind !== 'invalid') throw new Error(`expected invalid, got ${frame.kind}`)
+  return frame.reason
+}
+
+describe('parseFrame', () => {
+  it('classifies responses, keeping Deribit extensions out of the way', () => {
+    expect(
+      parseFrame('{"jsonrpc":"2.0","id":7,"result":{"a":1},"usIn":1,"usOut":2,"usDiff":1,"testnet":true}'),
+    ).toEqual({ kind: 'response', id: 7, result: { a: 1 } })
+    expect(parseFrame('{"jsonrpc":"2.0","id":"x","result":null}')).toEqual({ kind: 'response', id: 'x', result: null })
+    expect(parseFrame('{"jsonrpc":"2.0","id":47,"result":4}')).toEqual({ kind: 'response', id: 47, result: 4 })
+  })
+
+  it('classifies error responses, with or without id and data', () => {
+    const withData =
+      '{"jsonrpc":"2.0","id":1,"error":{"message":"Invalid params","data":{"reason":"invalid format","param":"nonce"},"code":-32602}}'
+    expect(parseFrame(withData)).toEqual({
+      kind: 'response',
+      id: 1,
+      error: { message: 'Invalid params', data: { reason: 'invalid format', param: 'nonce' }, code: -32602 },
+    })
+    // Deribit's "request entity too large" comes without an id.
+    expect(parseFrame('{"jsonrpc":"2.0","error":{"code":-32600,"message":"request entity too large"}}')).toEqual({
+      kind: 'response',
+      id: null,
+      error: { code: -32600, message: 'request entity too large' },
+    })
+    expect(parseFrame('{"id":2,"error":{"code":10028}}')).toEqual({
+      kind: 'response',
+      id: 2,
+      error: { code: 10028, message: '' },
+    })
+  })
+
+  it('classifies notifications with and without label', () => {
+    const plain = parseFrame(
+      '{"jsonrpc":"2.0","method":"subscription","params":{"channel":"deribit_price_index.btc_usd","data":{"price":3937.89}}}',
+    )
+    expect(plain).toEqual({ kind: 'notification', channel: 'deribit_price_index.btc_usd', data: { price: 3937.89 } })
+    expect(plain).not.toHaveProperty('label')
+    expect(
+      parseFrame(
+        '{"jsonrpc":"2.0","method":"subscription","params":{"channel":"user.orders.any.any.raw","data":[],"label":"mine"}}',
+      ),
+    ).toEqual({ kind: 'notification', channel: 'user.orders.any.any.raw', data: [], label: 'mine' })
+  })
+
+  it('classifies heartbeats', () => {
+    expect(parseFrame('{"jsonrpc":"2.0","method":"heartbeat","params":{"type":"heartbeat"}}')).toEqual({
+      kind: 'heartbeat',
+      type: 'heartbeat',
+    })
+    expect(parseFrame('{"jsonrpc":"2.0","method":"heartbeat","params":{"type":"test_request"}}')).toEqual({
+      kind: 'heartbeat',
+      type: 'test_request',
+    })
+  })
+
+  it('rejects every malformed shape with a reason', () => {
+    expect(invalid('not json')).toMatch(/not JSON/)
+    expect(invalid('')).toMatch(/not JSON/)
+    expect(invalid('[1,2]')).toMatch(/not a JSON object/)
+    expect(invalid('null')).toMatch(/not a JSON object/)
+    expect(invalid('42')).toMatch(/not a JSON object/)
+    expect(invalid('"str"')).toMatch(/not a JSON object/)
+    expect(invalid('{"id":1,"result":1,"error":{"code":1,"message":"x"}}')).toMatch(/both result and error/)
+    expect(invalid('{"id":true,"result":1}')).toMatch(/id/)
+    expect(invalid('{"id":{},"result":1}')).toMatch(/id/)
+    expect(invalid('{"id":1,"error":{"message":"no code"}}')).toMatch(/numeric code/)
+    expect(invalid('{"id":1,"error":{"code":"10028","message":"x"}}')).toMatch(/numeric code/)
+    expect(invalid('{"id":1,"error":"boom"}')).toMatch(/numeric code/)
+    expect(invalid('{"id":1}')).toMatch(/neither result nor error/)
+    expect(invalid('{"method":"subscription","params":{"data":1}}')).toMatch(/channel/)
+    expect(invalid('{"method":"subscription","params":{"channel":5,"data":1}}')).toMatch(/channel/)
+    expect(invalid('{"method":"subscription","params":"x"}')).toMatch(/channel/)
+    expect(invalid('{"method":"subscription","params":{"channel":"a","data":1,"label":3}}')).toMatch(/label/)
+    expect(invalid('{"method":"heartbeat","params":{"type":"other"}}')).toMatch(/heartbeat/)
+    expect(invalid('{"method":"heartbeat"}')).toMatch(/heartbeat/)
+    expect(invalid('{"method":"public/test","params":{}}')).toMatch(/unknown method/)
+    expect(invalid('{"method":7}')).toMatch(/unknown method/)
+  })
+
+  it('rejects oversized frames, counting UTF-8 bytes', () => {
+    const frame = JSON.stringify({ id: 1, result: 'x'.repeat(100) })
+    expect(parseFrame(frame, frame.length).kind).toBe('response')
+    expect(invalid(frame, frame.length - 1)).toMatch(/size limit/)
+    // 40 two-byte characters: 40 UTF-16 units but 80 bytes.
+    const wide = JSON.stringify({ id: 1, result: 'é'.repeat(40) })
+    expect(invalid(wide, wide.length + 10)).toMatch(/size limit/)
+    expect(parseFrame(wide, wide.length + 40).kind).toBe('response')
+  })
+
+  it('rejects __proto__, constructor and prototype keys anywhere, even escaped', () => {
+    const hostile = [
+      '{"id":1,"result":{"__proto__":{"polluted":true}}}',
+      '{"__proto__":{"polluted":true},"id":1,"result":1}',
+      '{"id":1,"result":[{"a":[{"b":{"__proto__":{"polluted":true}}}]}]}',
+      '{"id":1,"result":{"constructor":{"prototype":{"polluted":true}}}}',
+      '{"id":1,"result":{"constructor":1}}',
+      '{"id":1,"result":{"x":{"prototype":1}}}',
+      '{"method":"subscription","params":{"channel":"c","data":{"\\u005f_proto__":{"polluted":true}}}}',
+      '{"method":"subscription","params":{"channel":"c","data":{"__pr\\u006fto__":{"polluted":true}}}}',
+      '{"method":"subscription","params":{"channel":"c","data":{"c\\u006fnstructor":1}}}',
+    ]
+    for (const text of hostile) expect(invalid(text)).toMatch(/forbidden key/)
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+    expect(Object.prototype).not.toHaveProperty('polluted')
+  })
+
+  it('accepts the forbidden words as values, and escapes that spell something else', () => {
+    expect(parseFrame('{"id":1,"result":"__proto__ constructor prototype"}')).toEqual({
+      kind: 'response',
+      id: 1,
+      result: '__proto__ constructor prototype',
+    })
+    expect(parseFrame('{"id":1,"result":{"product":"\\u00e9\\n"}}')).toEqual({
+      kind: 'response',
+      id: 1,
+      result: { product: 'é\n' },
+    })
+  })
+
+  it('never throws, whatever the input', () => {
+    const kinds = new Set<Frame['kind']>(['response', 'notification', 'heartbeat', 'invalid'])
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), (text) => kinds.has(parseFrame(text).kind)),
+      { numRuns: 2_000 },
+    )
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => kinds.has(parseFrame(JSON.stringify(value) ?? 'null').kind)),
+      { numRuns: 2_000 },
+    )
+    // Envelopes with arbitrary parts, including hostile keys in arbitrary places.
+    const key = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'id', 'result', 'error'), fc.string())
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small' },
+        fc.jsonValue({ maxDepth: 1 }),
+        fc.dictionary(key, tie('node'), { maxKeys: 4 }),
+        fc.array(tie('node'), { maxLength: 3 }),
+      ),
+    })).node
+    const envelope = fc.record(
+      {
+        jsonrpc: fc.constant('2.0'),
+        id: fc.oneof(fc.integer(), fc.string(), fc.constant(null), fc.boolean()),
+        method: fc.constantFrom('subscription', 'heartbeat', 'x'),
+        params: fc.record({ channel: value, data: value, label: value, type: value }, { requiredKeys: [] }),
+        result: value,
+        error: fc.record({ code: value, message: value, data: value }, { requiredKeys: [] }),
+      },
+      { requiredKeys: [] },
+    )
+    fc.assert(
+      fc.property(envelope, (message) => kinds.has(parseFrame(JSON.stringify(message)).kind)),
+      { numRuns: 2_000 },
+    )
+    expect(Object.prototype).not.toHaveProperty('polluted')
+  })
+})
