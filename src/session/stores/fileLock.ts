@@ -1,0 +1,111 @@
+import { constants as fsConstants } from 'node:fs'
+import * as fs from 'node:fs/promises'
+import { hostname } from 'node:os'
+import { StoreError } from '../../errors.js'
+import { errnoCode } from './fsErrors.js'
+
+/** How long to wait for another process's lock before giving up. */
+export const DEFAULT_LOCK_TIMEOUT_MS = 5_000
+/** A lock older than this is taken over even if its owner seems alive (a store operation takes milliseconds). */
+export const DEFAULT_STALE_LOCK_MS = 10_000
+
+/** Options of {@link withFileLock}. */
+export interface FileLockOptions {
+  /** @default DEFAULT_LOCK_TIMEOUT_MS */
+  timeoutMs?: number
+  /** @default DEFAULT_STALE_LOCK_MS */
+  staleMs?: number
+}
+
+interface LockOwner {
+  pid: number
+  host: string
+}
+
+function parseOwner(text: string): LockOwner | undefined {
+  try {
+    const value: unknown = JSON.parse(text)
+    if (typeof value !== 'object' || value === null) return undefined
+    const { pid, host } = value as Record<string, unknown>
+    return typeof pid === 'number' && typeof host === 'string' ? { pid, host } : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: it exists, it just is not ours to signal.
+    return errnoCode(error) === 'EPERM'
+  }
+}
+
+/** True when the lock at `lockPath` was left by a dead process on this host, or is older than `staleMs`. */
+async function isStale(lockPath: string, staleMs: number): Promise<{ stale: boolean; ino?: number; mtimeMs?: number }> {
+  let stat: import('node:fs').Stats
+  let text: string
+  try {
+    stat = await fs.stat(lockPath)
+    text = await fs.readFile(lockPath, 'utf8')
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return { stale: false }
+    throw error
+  }
+  const owner = parseOwner(text)
+  const deadOwner = owner !== undefined && owner.host === hostname() && !processAlive(owner.pid)
+  const tooOld = Date.now() - stat.mtimeMs > staleMs
+  return { stale: deadOwner || tooOld, ino: stat.ino, mtimeMs: stat.mtimeMs }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/**
+ * Runs `fn` holding an exclusive lock file (`O_CREAT | O_EXCL`) that every process using the
+ * same path respects. A lock left by a crashed process (dead pid on this host) or older than
+ * `staleMs` is removed and retaken. Between judging a lock stale and removing it, the file's
+ * identity is checked again, so a fresh lock that replaced it is left alone (a residual window
+ * of microseconds remains; POSIX has no compare-and-unlink).
+ */
+export async function withFileLock<T>(lockPath: string, options: FileLockOptions, fn: () => Promise<T>): Promise<T> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS
+  const staleMs = options.staleMs ?? DEFAULT_STALE_LOCK_MS
+  const deadline = Date.now() + timeoutMs
+  let ino: number
+  for (;;) {
+    try {
+      const handle = await fs.open(lockPath, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY, 0o600)
+      try {
+        await handle.writeFile(JSON.stringify({ pid: process.pid, host: hostname(), at: Date.now() }))
+        ino = (await handle.stat()).ino
+      } finally {
+        await handle.close()
+      }
+      break
+    } catch (error) {
+      if (errnoCode(error) !== 'EEXIST') throw error
+    }
+    const verdict = await isStale(lockPath, staleMs)
+    if (verdict.stale) {
+      const again = await fs.stat(lockPath).catch(() => undefined)
+      if (again !== undefined && again.ino === verdict.ino && again.mtimeMs === verdict.mtimeMs) {
+        await fs.rm(lockPath, { force: true })
+      }
+      continue
+    }
+    if (Date.now() >= deadline) {
+      throw new StoreError('STORE_UNAVAILABLE', `Timed out after ${timeoutMs} ms waiting for the lock file ${lockPath}`)
+    }
+    await sleep(2 + Math.random() * 8)
+  }
+  try {
+    return await fn()
+  } finally {
+    // Remove only our own lock: if we were so slow that another process judged it stale and took
+    // over, the lock file there now is theirs.
+    const current = await fs.stat(lockPath).catch(() => undefined)
+    if (current !== undefined && current.ino === ino) await fs.rm(lockPath, { force: true })
+  }
+}

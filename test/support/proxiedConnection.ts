@@ -1,0 +1,106 @@
+import type { Socket } from 'node:net'
+import { ProxyLane } from './proxyLane.js'
+import { type TappedMessage, WsFrameTap } from './wsFrameTap.js'
+
+/** A direction through the proxy. */
+export type ProxyDirection = 'clientToServer' | 'serverToClient'
+
+/** The proxy-wide fault settings a connection consults for every chunk, FIN and reset. */
+export interface ConnectionPolicy {
+  /** One-way delay of the next item (latency plus a jitter sample), in ms. */
+  delayMs(): number
+  /** Extra delay of a forwarded FIN or reset, in ms. */
+  slowCloseMs(): number
+  /** Bytes a direction may carry before the connection is cut, or undefined. */
+  capBytes(direction: ProxyDirection): number | undefined
+  /** Every client → server chunk, before forwarding (taps). */
+  observeClientChunk(chunk: Buffer, connectionId: number): void
+  /** How many bytes of a client → server chunk to forward before a reset, or undefined to forward all. */
+  cutClientChunk(chunk: Buffer, messages: readonly TappedMessage[]): number | undefined
+}
+
+/** A client socket, its upstream socket and the two lanes between them. */
+export class ProxiedConnection {
+  /** client → server */
+  readonly up: ProxyLane
+  /** server → client */
+  readonly down: ProxyLane
+  /** Resolves once both sockets are closed and the lanes released. */
+  readonly closed: Promise<void>
+  readonly #tap = new WsFrameTap()
+
+  constructor(
+    readonly id: number,
+    readonly client: Socket,
+    readonly upstream: Socket,
+    private readonly policy: ConnectionPolicy,
+  ) {
+    const cut = () => this.reset()
+    this.up = new ProxyLane(upstream, cut)
+    this.down = new ProxyLane(client, cut)
+    for (const s of [client, upstream]) {
+      s.setNoDelay(true)
+      // Socket errors (ECONNRESET, ECONNREFUSED) end in 'close', where they are forwarded.
+      s.on('error', () => {})
+    }
+    client.on('data', (chunk: Buffer) => this.#fromClient(chunk))
+    upstream.on('data', (chunk: Buffer) => this.#forward(this.down, 'serverToClient', chunk))
+    client.on('end', () => this.up.push({ kind: 'end' }, this.#closeDelayMs()))
+    upstream.on('end', () => this.down.push({ kind: 'end' }, this.#closeDelayMs()))
+    const closedOne = (s: Socket, lane: ProxyLane) =>
+      new Promise<void>((resolve) => {
+        s.once('close', (hadError: boolean) => {
+          // A reset or a failed connect travels on as a reset (an orderly close already sent its FIN).
+          if (hadError) lane.push({ kind: 'cut' }, this.#closeDelayMs())
+          resolve()
+        })
+      })
+    this.closed = Promise.all([closedOne(client, this.up), closedOne(upstream, this.down)]).then(() => {
+      this.up.dispose()
+      this.down.dispose()
+    })
+  }
+
+  /** Destroys both sockets with a TCP RST. */
+  reset(): void {
+    this.up.dead = true
+    this.down.dead = true
+    for (const s of [this.client, this.upstream]) {
+      if (s.destroyed) continue
+      // A socket that never connected has no TCP handle to reset; destroying it is the same to the peer.
+      if (s.connecting || s.readyState === 'closed') s.destroy()
+      else s.resetAndDestroy()
+    }
+  }
+
+  #closeDelayMs(): number {
+    return this.policy.delayMs() + this.policy.slowCloseMs()
+  }
+
+  #fromClient(chunk: Buffer): void {
+    this.policy.observeClientChunk(chunk, this.id)
+    const messages = this.#tap.push(chunk)
+    const cutAt = this.policy.cutClientChunk(chunk, messages)
+    if (cutAt === undefined) {
+      this.#forward(this.up, 'clientToServer', chunk)
+      return
+    }
+    this.#forward(this.up, 'clientToServer', chunk.subarray(0, cutAt))
+    this.up.push({ kind: 'cut' }, this.policy.delayMs())
+  }
+
+  #forward(lane: ProxyLane, direction: ProxyDirection, chunk: Buffer): void {
+    if (lane.dead) return
+    const cap = this.policy.capBytes(direction)
+    const delayMs = this.policy.delayMs()
+    if (cap !== undefined && lane.countedBytes + chunk.length >= cap) {
+      const allowed = Math.max(0, cap - lane.countedBytes)
+      lane.countedBytes += allowed
+      if (allowed > 0) lane.push({ kind: 'data', chunk: chunk.subarray(0, allowed) }, delayMs)
+      lane.push({ kind: 'cut' }, delayMs)
+      return
+    }
+    lane.countedBytes += chunk.length
+    if (chunk.length > 0) lane.push({ kind: 'data', chunk }, delayMs)
+  }
+}
