@@ -1,0 +1,129 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { AbortError } from '../../src/errors.js'
+import { CreditLimiter, DEFAULT_CREDIT_POOLS } from '../../src/rpc/creditLimiter.js'
+
+/** Schedules `count` calls of `method`, recording when each ran (fake-clock ms). */
+function burst(limiter: CreditLimiter, method: string, count: number, ran: number[]): Array<Promise<number>> {
+  return Array.from({ length: count }, (_, i) =>
+    limiter.schedule(method, () => {
+      ran.push(Date.now())
+      return i
+    }),
+  )
+}
+
+describe('CreditLimiter', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 0 })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('runs a burst synchronously, then paces the subscribe pool at its refill rate', async () => {
+    const limiter = new CreditLimiter()
+    const ran: number[] = []
+    const results = burst(limiter, 'public/subscribe', 13, ran)
+    // 30,000 credits / 3,000 per subscribe: ten run at once, without waiting for a tick.
+    expect(ran).toEqual(Array(10).fill(0))
+    expect(limiter.size).toBe(3)
+    await vi.advanceTimersByTimeAsync(299)
+    expect(ran).toHaveLength(10)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(ran).toHaveLength(11)
+    await vi.advanceTimersByTimeAsync(600)
+    expect(ran.slice(10)).toEqual([300, 600, 900])
+    expect(await Promise.all(results)).toEqual([...Array(13).keys()])
+    expect(limiter.size).toBe(0)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('paces the default pool at 20/s after a burst of 100 and matching-engine calls at 5/s after 20', async () => {
+    const limiter = new CreditLimiter()
+    const reads: number[] = []
+    const orders: number[] = []
+    burst(limiter, 'public/get_index_price', 102, reads)
+    burst(limiter, 'private/buy', 22, orders)
+    expect(reads).toHaveLength(100)
+    expect(orders).toHaveLength(20)
+    await vi.advanceTimersByTimeAsync(400)
+    expect(reads.slice(100)).toEqual([50, 100])
+    expect(orders.slice(20)).toEqual([200, 400])
+  })
+
+  it('keeps pools independent and FIFO within a pool', async () => {
+    const limiter = new CreditLimiter()
+    const order: string[] = []
+    for (let i = 0; i < 12; i++) void limiter.schedule('private/subscribe', () => order.push(`sub${i}`))
+    void limiter.schedule('public/ticker', () => order.push('read'))
+    expect(order.at(-1)).toBe('read')
+    await vi.advanceTimersByTimeAsync(600)
+    expect(order.slice(-2)).toEqual(['sub10', 'sub11'])
+  })
+
+  it('abort while queued rejects with AbortError and charges nothing', async () => {
+    const limiter = new CreditLimiter()
+    const ran: number[] = []
+    burst(limiter, 'public/subscribe', 10, ran)
+    const head = new AbortController()
+    const second = new AbortController()
+    const first = limiter.schedule('public/subscribe', () => 'head', head.signal)
+    const queued = limiter.schedule('public/subscribe', () => 'second', second.signal)
+    const last = limiter.schedule('public/subscribe', () => 'last')
+    second.abort()
+    await expect(queued).rejects.toBeInstanceOf(AbortError)
+    head.abort()
+    await expect(first).rejects.toMatchObject({ code: 'ABORTED' })
+    // The aborted calls took no credits: the last one runs at the first refill.
+    await vi.advanceTimersByTimeAsync(300)
+    expect(await last).toBe('last')
+    expect(limiter.size).toBe(0)
+    expect(vi.getTimerCount()).toBe(0)
+    await expect(limiter.schedule('public/subscribe', () => 1, AbortSignal.abort())).rejects.toBeInstanceOf(AbortError)
+  })
+
+  it('exhausted() drains the pool after a 10028', async () => {
+    const limiter = new CreditLimiter()
+    const ran: number[] = []
+    limiter.exhausted('public/subscribe')
+    expect(limiter.available('public/subscribe')).toBe(0)
+    burst(limiter, 'public/subscribe', 1, ran)
+    burst(limiter, 'public/get_time', 1, ran)
+    expect(ran).toEqual([0])
+    await vi.advanceTimersByTimeAsync(300)
+    expect(ran).toEqual([0, 300])
+  })
+
+  it('clear() rejects every queued call and leaves no timer', async () => {
+    const limiter = new CreditLimiter()
+    burst(limiter, 'public/subscribe', 10, [])
+    const queued = [limiter.schedule('public/subscribe', () => 1), limiter.schedule('public/subscribe', () => 2)]
+    limiter.clear()
+    for (const promise of queued) await expect(promise).rejects.toMatchObject({ code: 'NOT_CONNECTED' })
+    expect(limiter.size).toBe(0)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('accepts other tiers and validates pools', async () => {
+    const limiter = new CreditLimiter({ pools: { matchingEngine: { maxCredits: 100, refillPerSecond: 30 } } })
+    const ran: number[] = []
+    burst(limiter, 'private/sell', 101, ran)
+    expect(ran).toHaveLength(100)
+    expect(limiter.poolOf('private/sell')).toBe('matchingEngine')
+    expect(limiter.poolOf('public/whatever')).toBe('default')
+    expect(DEFAULT_CREDIT_POOLS.matchingEngine?.maxCredits).toBe(20)
+    expect(() => new CreditLimiter({ pools: { default: { refillPerSecond: 0 } } })).toThrow(/positive/)
+    expect(() => new CreditLimiter({ pools: { x: { costPerRequest: 5 } } })).toThrow(/positive/)
+    expect(() => new CreditLimiter({ pools: { default: { maxCredits: 10 } } })).toThrow(/cannot hold/)
+  })
+
+  it('passes through fn results and errors', async () => {
+    const limiter = new CreditLimiter()
+    await expect(limiter.schedule('public/test', async () => 'ok')).resolves.toBe('ok')
+    await expect(
+      limiter.schedule('public/test', () => {
+        throw new Error('boom')
+      }),
+    ).rejects.toThrow('boom')
+  })
+})
