@@ -93,7 +93,9 @@ export interface FaultProxy extends AsyncDisposable {
   onClientData(listener: ClientDataListener): () => void
   /**
    * Arms a one-shot reset: the first client → server chunk (on any connection) for which
-   * `predicate` holds is forwarded, then that connection is reset on both sides. Raw bytes: use
+   * `predicate` holds is forwarded, then that connection is cut: the client gets a TCP RST, the
+   * server the whole chunk followed by an orderly FIN (a RST to the server could discard bytes
+   * still in the kernel's send buffer; a WebSocket server sees 1006 either way). Raw bytes: use
    * {@link resetAfterServerReceives} for WebSocket content. Resolves true when it fired, false when
    * disarmed by {@link heal} or {@link close}.
    */
@@ -101,8 +103,8 @@ export interface FaultProxy extends AsyncDisposable {
   /**
    * Arms a one-shot reset on the WebSocket level: client → server frames are unmasked and joined;
    * the first message for which `predicate` holds is forwarded up to its last byte (later bytes of
-   * the same chunk are dropped), then that connection is reset on both sides once those bytes were
-   * handed to the kernel. The server reads the message; the client never sees its answer.
+   * the same chunk are dropped), then that connection is cut as in {@link resetAfterClientWrites}.
+   * The server reads the message; the client never sees its answer.
    * Resolves true when it fired, false when disarmed.
    */
   resetAfterServerReceives(predicate: (message: WsMessage) => boolean): Promise<boolean>

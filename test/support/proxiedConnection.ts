@@ -35,9 +35,8 @@ export class ProxiedConnection {
     readonly upstream: Socket,
     private readonly policy: ConnectionPolicy,
   ) {
-    const cut = () => this.reset()
-    this.up = new ProxyLane(upstream, cut)
-    this.down = new ProxyLane(client, cut)
+    this.up = new ProxyLane(upstream, (deliver) => (deliver ? this.#resetClientEndServer() : this.reset()))
+    this.down = new ProxyLane(client, () => this.reset())
     for (const s of [client, upstream]) {
       s.setNoDelay(true)
       // Socket errors (ECONNRESET, ECONNREFUSED) end in 'close', where they are forwarded.
@@ -51,7 +50,7 @@ export class ProxiedConnection {
       new Promise<void>((resolve) => {
         s.once('close', (hadError: boolean) => {
           // A reset or a failed connect travels on as a reset (an orderly close already sent its FIN).
-          if (hadError) lane.push({ kind: 'cut' }, this.#closeDelayMs())
+          if (hadError) lane.push({ kind: 'cut', deliver: false }, this.#closeDelayMs())
           resolve()
         })
       })
@@ -73,6 +72,18 @@ export class ProxiedConnection {
     }
   }
 
+  /**
+   * After a message the server must read: the client gets a RST, the server an orderly FIN (a RST
+   * could discard bytes still in the kernel's send buffer), which a WebSocket server without a
+   * close frame still sees as an abnormal closure (1006).
+   */
+  #resetClientEndServer(): void {
+    this.up.dead = true
+    this.down.dead = true
+    if (!this.client.destroyed) this.client.resetAndDestroy()
+    this.upstream.end()
+  }
+
   #closeDelayMs(): number {
     return this.policy.delayMs() + this.policy.slowCloseMs()
   }
@@ -86,7 +97,7 @@ export class ProxiedConnection {
       return
     }
     this.#forward(this.up, 'clientToServer', chunk.subarray(0, cutAt))
-    this.up.push({ kind: 'cut' }, this.policy.delayMs())
+    this.up.push({ kind: 'cut', deliver: true }, this.policy.delayMs())
   }
 
   #forward(lane: ProxyLane, direction: ProxyDirection, chunk: Buffer): void {
@@ -97,7 +108,7 @@ export class ProxiedConnection {
       const allowed = Math.max(0, cap - lane.countedBytes)
       lane.countedBytes += allowed
       if (allowed > 0) lane.push({ kind: 'data', chunk: chunk.subarray(0, allowed) }, delayMs)
-      lane.push({ kind: 'cut' }, delayMs)
+      lane.push({ kind: 'cut', deliver: false }, delayMs)
       return
     }
     lane.countedBytes += chunk.length

@@ -5,8 +5,11 @@ export type LaneItem =
   | { kind: 'data'; chunk: Buffer; dueMs: number }
   /** Forward the source's FIN. */
   | { kind: 'end'; dueMs: number }
-  /** Reset the whole connection once everything before it was handed to the kernel. */
-  | { kind: 'cut'; dueMs: number }
+  /**
+   * Cut the connection once everything before it was handed to the kernel; `deliver`: the
+   * destination gets an orderly FIN instead of a RST, so those bytes cannot be discarded.
+   */
+  | { kind: 'cut'; deliver: boolean; dueMs: number }
 
 /**
  * One direction of a proxied connection: an ordered, timed queue in front of the destination
@@ -23,15 +26,18 @@ export class ProxyLane {
   #held = false
   #timer: NodeJS.Timeout | undefined
   #pendingWrites = 0
-  #cutWaiting = false
+  #cutWaiting: { deliver: boolean } | undefined
 
   constructor(
     private readonly to: Socket,
-    private readonly onCut: () => void,
+    private readonly onCut: (deliver: boolean) => void,
   ) {}
 
   /** Queues an item due `delayMs` from now, but never before the item ahead of it. */
-  push(item: { kind: 'data'; chunk: Buffer } | { kind: 'end' } | { kind: 'cut' }, delayMs: number): void {
+  push(
+    item: { kind: 'data'; chunk: Buffer } | { kind: 'end' } | { kind: 'cut'; deliver: boolean },
+    delayMs: number,
+  ): void {
     if (this.dead) return
     if (item.kind === 'cut') this.dead = true
     this.#lastDueMs = Math.max(this.#lastDueMs, Date.now() + delayMs)
@@ -89,8 +95,8 @@ export class ProxyLane {
   #execute(item: LaneItem): void {
     if (item.kind === 'cut') {
       // Bytes written before the cut reach the peer first; the reset follows them.
-      if (this.#pendingWrites === 0) this.onCut()
-      else this.#cutWaiting = true
+      if (this.#pendingWrites === 0) this.onCut(item.deliver)
+      else this.#cutWaiting = { deliver: item.deliver }
       return
     }
     if (this.to.destroyed) return
@@ -101,9 +107,10 @@ export class ProxyLane {
     this.#pendingWrites++
     this.to.write(item.chunk, () => {
       this.#pendingWrites--
-      if (this.#cutWaiting && this.#pendingWrites === 0) {
-        this.#cutWaiting = false
-        this.onCut()
+      const waiting = this.#cutWaiting
+      if (waiting !== undefined && this.#pendingWrites === 0) {
+        this.#cutWaiting = undefined
+        this.onCut(waiting.deliver)
       }
     })
   }
