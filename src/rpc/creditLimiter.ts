@@ -168,10 +168,21 @@ export class CreditLimiter {
   schedule<T>(method: string, fn: () => T | PromiseLike<T>, signal?: AbortSignal): Promise<T> {
     if (signal?.aborted) return Promise.reject(new AbortError(`${method} was aborted`, { method }))
     const pool = this.#poolFor(method)
-    if (pool.queue.size === 0 && pool.queue.pending === 0 && pool.tryTake(this.#now())) {
-      return new Promise<T>((resolve) => resolve(fn()))
-    }
+    if (this.#tryAcquire(pool)) return new Promise<T>((resolve) => resolve(fn()))
     return this.#enqueue(pool, method, fn, signal)
+  }
+
+  /**
+   * Charges the credits for one call of `method` and returns true if it may run right now: the
+   * pool has the credits and nobody is waiting ahead of it. Returns false, charging nothing,
+   * otherwise (then use {@link schedule}). The allocation-free fast path for callers.
+   */
+  tryAcquire(method: string): boolean {
+    return this.#tryAcquire(this.#poolFor(method))
+  }
+
+  #tryAcquire(pool: Pool): boolean {
+    return pool.queue.size === 0 && pool.queue.pending === 0 && pool.tryTake(this.#now())
   }
 
   /**

@@ -211,7 +211,7 @@ export class RpcClient {
         signal.addEventListener('abort', call.onAbort, { once: true })
       }
       const limiter = this.#limiter
-      if (limiter === undefined || bypassLimiter) {
+      if (limiter === undefined || bypassLimiter || limiter.tryAcquire(method)) {
         this.#write(call)
         return
       }

@@ -117,6 +117,22 @@ describe('CreditLimiter', () => {
     expect(() => new CreditLimiter({ pools: { default: { maxCredits: 10 } } })).toThrow(/cannot hold/)
   })
 
+  it('tryAcquire charges only when a call may run now, and never jumps the queue', async () => {
+    const limiter = new CreditLimiter({ now: () => Date.now() })
+    for (let i = 0; i < 10; i++) expect(limiter.tryAcquire('public/subscribe')).toBe(true)
+    expect(limiter.tryAcquire('public/subscribe')).toBe(false)
+    const ran: number[] = []
+    burst(limiter, 'public/subscribe', 1, ran)
+    // Move the clock without firing timers: credits for two calls are back, but a waiter comes first.
+    vi.setSystemTime(600)
+    expect(limiter.available('public/subscribe')).toBeGreaterThanOrEqual(6000)
+    expect(limiter.tryAcquire('public/subscribe')).toBe(false)
+    await vi.advanceTimersByTimeAsync(300)
+    expect(ran).toHaveLength(1)
+    expect(limiter.tryAcquire('public/subscribe')).toBe(true)
+    expect(limiter.tryAcquire('public/get_time')).toBe(true)
+  })
+
   it('passes through fn results and errors', async () => {
     const limiter = new CreditLimiter()
     await expect(limiter.schedule('public/test', async () => 'ok')).resolves.toBe('ok')
