@@ -268,7 +268,6 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
 
   /** Starts one connection attempt with a fresh RWS that will not retry on its own. */
   #connect(): void {
-    this.#setState('connecting')
     const rws = new ReconnectingWebSocket(this.#url, [], {
       WebSocket: this.#wsClass,
       maxEnqueuedMessages: 0,
@@ -300,6 +299,8 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
       rws.removeEventListener('close', onClose)
     }
     this.#attempt = attempt
+    // After the attempt exists, so a close() from a 'state' listener can stop it.
+    this.#setState('connecting')
   }
 
   /**
@@ -389,8 +390,9 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
       this.#logger.info('socket closed', { epoch: attempt.epoch, code, reason, intentional, willReconnect })
       this.emit('close', { epoch: attempt.epoch, code, reason, intentional, willReconnect })
     }
-    if (intentional) {
-      this.#finishClose(attempt)
+    // Listeners may have called close(); it then found no attempt and finished on its own.
+    if (this.#intentional) {
+      if (this.#state !== 'closed') this.#finishClose(attempt)
       return
     }
     if (!willReconnect) {
@@ -402,12 +404,13 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
     const retry = this.#retry
     this.#retry += 1
     const delayMs = backoffDelay(retry, this.#backoff, this.#random)
-    this.#setState('connecting')
     this.#logger.debug('reconnecting', { attempt: retry, delayMs })
+    // The timer exists before any listener runs, so a close() from a listener can cancel it.
     this.#backoffTimer = setTimeout(() => {
       this.#backoffTimer = undefined
       this.#connect()
     }, delayMs)
+    this.#setState('connecting')
     this.emit('reconnecting', { attempt: retry, delayMs })
   }
 

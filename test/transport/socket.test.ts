@@ -261,6 +261,29 @@ describe('ReconnectingSocket', () => {
     await s.close()
   })
 
+  it('close() called from inside a close or state listener stops reconnecting', async () => {
+    const srv = await server()
+    const s = socket({ url: srv.url })
+    s.open()
+    await nextOpen(s)
+    let closed: Promise<void> | undefined
+    s.once('close', () => {
+      closed = s.close()
+    })
+    s.drop('test')
+    await closed
+    expect(s.state).toBe('closed')
+
+    const t = socket({ url: srv.url })
+    t.on('state', (state) => {
+      if (state === 'connecting') void t.close()
+    })
+    t.open()
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(t.state).toBe('closed')
+    expect(srv.connections).toHaveLength(1)
+  })
+
   it('a throwing listener does not break the socket', async () => {
     const srv = await server()
     const s = socket({ url: srv.url })
