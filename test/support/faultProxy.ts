@@ -15,7 +15,6 @@
  * const client = connect(proxy.url('/ws/api/v2'))
  * const fired = proxy.resetAfterServerReceives((m) => m.kind === 'text' && m.data.includes('private/buy'))
  */
-import { once } from 'node:events'
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import { type ConnectionPolicy, ProxiedConnection, type ProxyDirection } from './proxiedConnection.js'
 import type { TappedMessage, WsMessage } from './wsFrameTap.js'
@@ -152,10 +151,14 @@ class FaultProxyServer implements FaultProxy {
   }
 
   async listen(port: number): Promise<void> {
-    const listening = once(this.#server, 'listening')
-    const failed = once(this.#server, 'error').then(([err]) => Promise.reject(err))
-    this.#server.listen(port, this.host)
-    await Promise.race([listening, failed]).finally(() => failed.catch(() => {}))
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error) => reject(err)
+      this.#server.once('error', onError)
+      this.#server.listen(port, this.host, () => {
+        this.#server.off('error', onError)
+        resolve()
+      })
+    })
     const address = this.#server.address()
     if (address === null || typeof address === 'string') throw new Error('fault proxy: unexpected address')
     this.port = address.port

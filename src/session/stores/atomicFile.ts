@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { processAlive } from './fileLock.js'
 
 /** Suffix of the temporary files {@link writeFileAtomic} renames into place. */
 export const TEMP_FILE_SUFFIX = '.tmp'
@@ -46,4 +47,31 @@ export async function syncDirectory(dir: string): Promise<void> {
   } finally {
     await handle.close()
   }
+}
+
+/**
+ * Deletes temp files a crashed writer left next to `path`: its pid is gone and the file is older
+ * than `minAgeMs` (the age guards against a pid that means another host's process on a shared
+ * file system). Failures are ignored: leftovers are harmless, just untidy.
+ */
+export async function removeOrphanTempFiles(path: string, minAgeMs: number): Promise<number> {
+  const dir = dirname(path)
+  const pattern = new RegExp(
+    `^\\.${basename(path).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(\\d+)\\.[0-9a-f]{12}\\.tmp$`,
+  )
+  let removed = 0
+  try {
+    for (const name of await fs.readdir(dir)) {
+      const pid = pattern.exec(name)?.[1]
+      if (pid === undefined || processAlive(Number(pid))) continue
+      const file = join(dir, name)
+      const stat = await fs.stat(file).catch(() => undefined)
+      if (stat === undefined || Date.now() - stat.mtimeMs < minAgeMs) continue
+      await fs.rm(file, { force: true })
+      removed++
+    }
+  } catch {
+    // Unreadable directory: the write itself will report what matters.
+  }
+  return removed
 }

@@ -33,7 +33,8 @@ function parseOwner(text: string): LockOwner | undefined {
   }
 }
 
-function processAlive(pid: number): boolean {
+/** True when a process with `pid` exists on this host. */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true

@@ -11,8 +11,8 @@ import {
   type StoredSession,
   toStoredSession,
 } from '../sessionStore.js'
-import { writeFileAtomic } from './atomicFile.js'
-import { withFileLock } from './fileLock.js'
+import { removeOrphanTempFiles, writeFileAtomic } from './atomicFile.js'
+import { DEFAULT_STALE_LOCK_MS, withFileLock } from './fileLock.js'
 import { errnoCode, fileStoreError } from './fsErrors.js'
 import { type EncryptionKey, RecordCipher } from './recordCipher.js'
 import { RevocationListeners } from './revocationListeners.js'
@@ -52,7 +52,8 @@ export interface FileSessionStoreOptions {
  *   directory. A crash at any point leaves the previous file intact.
  * - A file that is not ours, or is corrupt, throws `STORE_CORRUPT` and is never overwritten;
  *   a wrong key or tampered file throws `STORE_KEY`.
- * - Expired sessions and lapsed revocations are dropped on the next write.
+ * - Expired sessions and lapsed revocations are dropped on the next write; temp files left by
+ *   crashed writers (dead pid, older than `staleLockMs`) on a handle's first write.
  * - `onRevoked` polls the file (stat, then read when it changed) every `pollIntervalMs`, so a
  *   revocation by another process is heard within that period plus a read.
  */
@@ -72,6 +73,8 @@ export class FileSessionStore implements SessionStore {
   #pollStamp: string | undefined
   /** Revocations (`name@at`) present at the last poll; undefined before the first one. */
   #pollKnown: Set<string> | undefined
+  /** Whether this handle already swept temp files left by crashed writers. */
+  #swept = false
   #closed = false
 
   constructor(options: FileSessionStoreOptions) {
@@ -224,6 +227,10 @@ export class FileSessionStore implements SessionStore {
       try {
         await fs.mkdir(dirname(this.#path), { recursive: true, mode: 0o700 })
         return await withFileLock(this.#lockPath, this.#lockOptions, async () => {
+          if (!this.#swept) {
+            this.#swept = true
+            await removeOrphanTempFiles(this.#path, this.#lockOptions.staleMs ?? DEFAULT_STALE_LOCK_MS)
+          }
           const contents = await this.#read()
           const { result, changed } = change(contents)
           const pruned = this.#prune(contents)

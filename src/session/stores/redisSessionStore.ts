@@ -76,6 +76,8 @@ export class RedisSessionStore implements SessionStore {
   readonly #readyTimeoutMs: number
   readonly #listeners: RevocationListeners
   #subscriber: Redis | undefined
+  /** A catch-up scan is owed for when the main connection is back. */
+  #catchUpOwed = false
   #closed = false
 
   constructor(options: RedisSessionStoreOptions) {
@@ -115,6 +117,9 @@ export class RedisSessionStore implements SessionStore {
     }
     // Connection trouble surfaces as STORE_UNAVAILABLE on calls; an 'error' event must not crash.
     this.#redis.on('error', () => undefined)
+    this.#redis.on('ready', () => {
+      if (this.#catchUpOwed) void this.#catchUp()
+    })
   }
 
   async get(sessionId: string): Promise<StoredSession | undefined> {
@@ -398,7 +403,12 @@ export class RedisSessionStore implements SessionStore {
 
   /** Delivers revocations already recorded (made while the subscriber was connecting or away). */
   async #catchUp(): Promise<void> {
-    if (this.#closed || this.#redis.status !== 'ready') return
+    if (this.#closed) return
+    // The scan runs on the main connection; after a Redis restart it may come back after the
+    // subscriber, so the scan is owed until then.
+    this.#catchUpOwed = true
+    if (this.#redis.status !== 'ready') return
+    this.#catchUpOwed = false
     try {
       const head = this.#key('revoked:')
       let cursor = '0'
@@ -415,7 +425,8 @@ export class RedisSessionStore implements SessionStore {
         })
       } while (cursor !== '0')
     } catch {
-      // Redis went away again; the next 'ready' scans again.
+      // Redis went away again: scan when the main connection is back.
+      this.#catchUpOwed = true
     }
   }
 }

@@ -86,6 +86,24 @@ describe('FileSessionStore across OS processes', () => {
     expect(Date.now() - started).toBeLessThan(1_000)
   })
 
+  it('sweeps an old temp file of a dead writer on the next write, and leaves a fresh one alone', async () => {
+    const path = join(root, 'sweep', 'sessions.json')
+    const writer = await startWorker({ kind: 'file', path, hangBeforeRename: true })
+    workers.push(writer)
+    writer.tell({ op: 'write', id: 'sweep-1', expected: null, tag: 'never' })
+    await writer.next('renaming')
+    await writer.kill()
+    const dir = join(path, '..')
+    const orphan = (await fs.readdir(dir)).find((f) => f.endsWith('.tmp')) as string
+    expect(orphan).toContain(`.${writer.pid}.`)
+    const fresh = `.sessions.json.${writer.pid}.0123456789ab.tmp`
+    await fs.writeFile(join(dir, fresh), 'partial')
+    const old = new Date(Date.now() - 60_000)
+    await fs.utimes(join(dir, orphan), old, old)
+    await store(path).upsert(toStoredSession(sampleContext(), { clientId: 'k' }), undefined)
+    expect((await fs.readdir(dir)).sort()).toEqual([fresh, 'sessions.json'])
+  })
+
   it('leaves a whole, consistent file when a writer is killed at an arbitrary point', async () => {
     const path = join(root, 'kill', 'sessions.json')
     const writer = await startWorker({ kind: 'file', path })
