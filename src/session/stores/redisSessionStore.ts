@@ -116,10 +116,13 @@ export class RedisSessionStore implements SessionStore {
       this.#ownsConnection = true
     }
     // Connection trouble surfaces as STORE_UNAVAILABLE on calls; an 'error' event must not crash.
-    this.#redis.on('error', () => undefined)
-    this.#redis.on('ready', () => {
-      if (this.#catchUpOwed) void this.#catchUp()
-    })
+    this.#redis.on('error', this.#ignoreError)
+    this.#redis.on('ready', this.#onMainReady)
+  }
+
+  readonly #ignoreError = (): void => undefined
+  readonly #onMainReady = (): void => {
+    if (this.#catchUpOwed) void this.#catchUp()
   }
 
   async get(sessionId: string): Promise<StoredSession | undefined> {
@@ -251,6 +254,9 @@ export class RedisSessionStore implements SessionStore {
     this.#listeners.clear()
     this.#subscriber?.disconnect()
     this.#subscriber = undefined
+    // A caller's connection outlives the store: leave nothing of ours attached to it.
+    this.#redis.off('ready', this.#onMainReady)
+    if (!this.#ownsConnection) this.#redis.off('error', this.#ignoreError)
     if (this.#ownsConnection) {
       try {
         await this.#redis.quit()

@@ -148,9 +148,12 @@ describe.runIf(REDIS_SERVER_AVAILABLE)('RedisSessionStore', () => {
       const ctx = sampleContext()
       await store.upsert(toStoredSession(ctx, live()), undefined)
       expect((await store.get(ctx.id))?.context.lockVersion).toBe(1)
+      const before = strict.listenerCount('error')
       await store.close()
-      // The caller's connection stays the caller's.
+      // The caller's connection stays the caller's, with none of the store's listeners left on it.
       expect(await strict.ping()).toBe('PONG')
+      expect(strict.listenerCount('error')).toBe(before - 1)
+      expect(strict.listenerCount('ready')).toBe(0)
       strict.disconnect()
       queued.disconnect()
     })
