@@ -1,0 +1,291 @@
+/**
+ * The floor: what a client must do at the least, on a bare `ws` socket with one JSON.parse per
+ * frame (see bareSocket.ts). Every SDK figure is divided by the matching figure from here.
+ */
+import { performance } from 'node:perf_hooks'
+import { channelSet, chunkByBytes, PROBE_CHANNEL } from '../channels.js'
+import type { BurstResult, SentFrame } from '../protocol.js'
+import { percentile } from '../stats.js'
+import { BareSocket, type Tokens } from './bareSocket.js'
+import { type ClientContext, exchangeTop, heapAfterGc, heldBurst, runClient, sameLevels, until } from './harness.js'
+
+const INSTRUMENT = 'BTC-PERPETUAL'
+const TRADES = `trades.${INSTRUMENT}.raw`
+const BOOK = `book.${INSTRUMENT}.raw`
+
+async function trades({ config, sim, simCall }: ClientContext): Promise<Record<string, unknown>> {
+  const socket = await BareSocket.open(sim.url)
+  await socket.auth(sim.clientId, sim.clientSecret)
+  let n = 0
+  let target = config.warmupFrames
+  let t1 = 0
+  socket.onNotification = (msg) => {
+    if (msg.params.channel !== TRADES) return
+    n += (msg.params.data as unknown[]).length
+    if (n === target) t1 = performance.now()
+  }
+  await socket.call('private/subscribe', { channels: [TRADES] })
+  await heldBurst(socket.ws, simCall, { cmd: 'burstTrades', instrument: INSTRUMENT, count: target })
+  await until(() => n >= target, 30_000, 'warm-up trades')
+  n = 0
+  target = config.tradeFrames
+  const { burst, t0 } = await heldBurst<BurstResult>(socket.ws, simCall, {
+    cmd: 'burstTrades',
+    instrument: INSTRUMENT,
+    count: target,
+  })
+  await until(() => n >= target, 60_000, 'trades').catch(() => undefined)
+  await socket.close()
+  return {
+    sent: burst.count,
+    received: n,
+    lost: burst.count - n,
+    ms: t1 - t0,
+    perSec: n / ((t1 - t0) / 1000),
+    simMs: burst.ms,
+  }
+}
+
+/** A local book as the floor keeps it: two Maps price → amount, and the change_id chain. */
+class FloorBook {
+  readonly bids = new Map<number, number>()
+  readonly asks = new Map<number, number>()
+  changeId: number | undefined
+  applied = 0
+  gaps = 0
+
+  apply(data: {
+    type: string
+    change_id: number
+    prev_change_id?: number
+    bids: [string, number, number][]
+    asks: [string, number, number][]
+  }): void {
+    if (data.type === 'snapshot') {
+      this.bids.clear()
+      this.asks.clear()
+    } else if (data.prev_change_id !== this.changeId) {
+      // A real client resubscribes here; the floor only has to notice.
+      this.gaps++
+    }
+    side(this.bids, data.bids)
+    side(this.asks, data.asks)
+    this.changeId = data.change_id
+    this.applied++
+  }
+}
+
+function side(map: Map<number, number>, levels: [string, number, number][]): void {
+  for (const [action, price, amount] of levels) {
+    if (action === 'delete') map.delete(price)
+    else map.set(price, amount)
+  }
+}
+
+function topOf(side: Map<number, number>, order: (a: number, b: number) => number): [number, number][] {
+  return [...side.keys()]
+    .sort(order)
+    .slice(0, 10)
+    .map((p) => [p, side.get(p) as number])
+}
+
+async function book({ config, sim, simCall }: ClientContext): Promise<Record<string, unknown>> {
+  const socket = await BareSocket.open(sim.url)
+  await socket.auth(sim.clientId, sim.clientSecret)
+  const local = new FloorBook()
+  let target = 0
+  let t1 = 0
+  socket.onNotification = (msg) => {
+    if (msg.params.channel !== BOOK) return
+    local.apply(msg.params.data as Parameters<FloorBook['apply']>[0])
+    if (local.applied === target) t1 = performance.now()
+  }
+  await socket.call('private/subscribe', { channels: [BOOK] })
+  await until(() => local.applied >= 1, 5_000, 'book snapshot')
+  target = 1 + config.warmupFrames
+  await heldBurst(socket.ws, simCall, { cmd: 'burstBookChanges', instrument: INSTRUMENT, count: config.warmupFrames })
+  await until(() => local.applied >= target, 30_000, 'warm-up book changes')
+  local.applied = 0
+  target = config.bookChanges
+  const { burst, t0 } = await heldBurst<BurstResult>(socket.ws, simCall, {
+    cmd: 'burstBookChanges',
+    instrument: INSTRUMENT,
+    count: target,
+  })
+  await until(() => local.applied >= target, 60_000, 'book changes').catch(() => undefined)
+  const applied = local.applied
+  const top = await exchangeTop(sim, INSTRUMENT, 10)
+  const bookMatches =
+    sameLevels(
+      topOf(local.bids, (a, b) => b - a),
+      top.bids,
+    ) &&
+    sameLevels(
+      topOf(local.asks, (a, b) => a - b),
+      top.asks,
+    )
+  // Gap detection: bursts with one skipped change_id each.
+  const gapsBefore = local.gaps
+  for (const at of config.gapsAt) {
+    local.applied = 0
+    target = config.gapChanges
+    await simCall({ cmd: 'burstBookChanges', instrument: INSTRUMENT, count: config.gapChanges, gapsAt: [at] })
+    await until(() => local.applied >= target, 30_000, 'gap burst')
+  }
+  await socket.close()
+  return {
+    sent: burst.count,
+    applied,
+    ms: t1 - t0,
+    perSec: applied / ((t1 - t0) / 1000),
+    simMs: burst.ms,
+    bookMatches,
+    gapsInjected: config.gapsAt.length,
+    gapsDetected: local.gaps - gapsBefore,
+  }
+}
+
+async function rpc({ config, sim }: ClientContext): Promise<Record<string, unknown>> {
+  const socket = await BareSocket.open(sim.url)
+  for (let i = 0; i < 1_000; i++) await socket.call('public/test')
+  const lat: number[] = []
+  for (let i = 0; i < config.rpcSequential; i++) {
+    const t = performance.now()
+    await socket.call('public/test')
+    lat.push(performance.now() - t)
+  }
+  const batches = Math.max(1, Math.round(config.rpcPipelined / config.rpcInFlight))
+  const t0 = performance.now()
+  for (let b = 0; b < batches; b++) {
+    const calls: Promise<unknown>[] = []
+    for (let i = 0; i < config.rpcInFlight; i++) calls.push(socket.call('public/test'))
+    await Promise.all(calls)
+  }
+  const ms = performance.now() - t0
+  await socket.close()
+  return {
+    p50Us: percentile(lat, 0.5) * 1000,
+    p99Us: percentile(lat, 0.99) * 1000,
+    pipelinedPerSec: (batches * config.rpcInFlight) / (ms / 1000),
+  }
+}
+
+/** Subscribes `channels` in requests under 32 kB, all sent at once (one round trip). */
+async function subscribeAll(socket: BareSocket, channels: readonly string[]): Promise<number> {
+  const answers = await Promise.all(
+    chunkByBytes(channels).map((chunk) => socket.call<string[]>('private/subscribe', { channels: chunk })),
+  )
+  return answers.reduce((n, a) => n + a.length, 0)
+}
+
+/**
+ * The protocol minimum of each transition, on a bare socket (shared/protocol §10.2–10.3):
+ * refresh = auth(refresh_token); exchange/fork = exchange_token|fork_token, then auth with the new
+ * refresh token, then private/subscribe of the private channels (the public ones stay);
+ * reconnect = WebSocket handshake, auth(refresh_token), subscribe everything.
+ */
+async function transitions(ctx: ClientContext): Promise<Record<string, unknown>> {
+  const { config, simCall } = ctx
+  // A fresh API key: this run's sessions cannot evict another run's (16 per key).
+  const account = await simCall<{
+    clientId: string
+    clientSecret: string
+    mainAccountId: number
+    subaccountIds: number[]
+  }>({
+    cmd: 'createAccount',
+    subaccounts: 1,
+  })
+  const bySize: Record<string, Record<string, unknown>> = {}
+  let publicLost = 0
+  const stamp = Date.now()
+  for (const size of config.transitionSizes) {
+    const set = channelSet(size)
+    let socket = await BareSocket.open(ctx.sim.url)
+    let tokens = await socket.auth(account.clientId, account.clientSecret, `floor-${size}-${stamp}`)
+    let probe = 0
+    const count = (msg: { params: { channel: string } }): void => {
+      if (msg.params.channel === PROBE_CHANNEL) probe++
+    }
+    socket.onNotification = count
+    await subscribeAll(socket, set.all)
+    await settle()
+    const results: Record<string, unknown> = {}
+    const timed = async (kind: string, run: () => Promise<unknown>): Promise<void> => {
+      const from = Date.now()
+      const t0 = performance.now()
+      await run()
+      const ms = performance.now() - t0
+      const frames = await simCall<SentFrame[]>({ cmd: 'framesBetween', fromMs: from, toMs: Date.now() })
+      results[kind] = { ms, frames: frames.length }
+      await settle()
+    }
+    const reauth = async (refreshToken: string): Promise<void> => {
+      tokens = await socket.call<Tokens>('public/auth', { grant_type: 'refresh_token', refresh_token: refreshToken })
+    }
+    const exchange = async (subject: number): Promise<void> => {
+      const next = await socket.call<Tokens>('public/exchange_token', {
+        refresh_token: tokens.refresh_token,
+        subject_id: subject,
+      })
+      await reauth(next.refresh_token)
+      await subscribeAll(socket, set.private)
+    }
+    const fork = async (name: string): Promise<void> => {
+      const next = await socket.call<Tokens>('public/fork_token', {
+        refresh_token: tokens.refresh_token,
+        session_name: name,
+      })
+      await reauth(next.refresh_token)
+      await subscribeAll(socket, set.private)
+    }
+    await timed('refresh', () => reauth(tokens.refresh_token))
+    await timed('exchange', () => exchange(account.subaccountIds[0] as number))
+    await timed('fork', () => fork(`floor-fork-${size}-${stamp}`))
+    for (const kind of ['exchange', 'fork'] as const) {
+      probe = 0
+      const burst = simCall<BurstResult>({ cmd: 'burstTrades', instrument: INSTRUMENT, count: 20_000 })
+      await (kind === 'exchange' ? exchange(account.mainAccountId) : fork(`floor-probe-${size}-${stamp}`))
+      const sent = (await burst).count
+      await until(() => probe >= sent, 5_000, 'probe trades').catch(() => undefined)
+      publicLost = Math.max(publicLost, sent - probe)
+    }
+    await settle()
+    const closed = new Promise<number>((resolve) => socket.ws.once('close', () => resolve(performance.now())))
+    const from = Date.now()
+    await simCall({ cmd: 'drop' })
+    const tDown = await closed
+    socket = await BareSocket.open(ctx.sim.url)
+    socket.onNotification = count
+    await reauth(tokens.refresh_token)
+    const confirmed = await subscribeAll(socket, set.all)
+    const ms = performance.now() - tDown
+    await settle()
+    const frames = await simCall<SentFrame[]>({ cmd: 'framesBetween', fromMs: from, toMs: Date.now() })
+    results.reconnect = { ms, frames: frames.length, confirmed }
+    bySize[size] = results
+    await socket.close()
+  }
+  return { bySize, publicLost }
+}
+
+/** Lets the notifications a subscribe or transition set off arrive before the next step. */
+function settle(ms = 150): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/** The floor's cost of holding subscriptions: the desired set a reconnecting client must keep. */
+async function memory({ config, sim }: ClientContext): Promise<Record<string, unknown>> {
+  const socket = await BareSocket.open(sim.url)
+  await socket.auth(sim.clientId, sim.clientSecret)
+  const set = channelSet(config.memorySubscriptions)
+  const h0 = heapAfterGc()
+  const desired = new Set<string>()
+  for (const ch of set.all) desired.add(ch)
+  await subscribeAll(socket, set.all)
+  const h1 = heapAfterGc()
+  await socket.close()
+  return { heapPer1000SubsBytes: ((h1 - h0) * 1_000) / set.all.length, held: desired.size }
+}
+
+runClient({ trades, book, rpc, transitions, memory })

@@ -1,0 +1,335 @@
+/**
+ * The SDK under test: `DeribitClient` with everything it does (session layer, subscription
+ * registry, book sequencer, order tracking), client-side pacing off (`rateLimit: false`) since
+ * the simulator runs without rate limits.
+ */
+import { performance } from 'node:perf_hooks'
+import WebSocket from 'ws'
+import { DeribitClient } from '../../src/index.js'
+import { channelSet, PROBE_CHANNEL, publicChannels } from '../channels.js'
+import type { BurstResult, SentFrame } from '../protocol.js'
+import { percentile } from '../stats.js'
+import {
+  type ClientContext,
+  exchangeTop,
+  heapAfterGc,
+  heldBurst,
+  type Pausable,
+  runClient,
+  sameLevels,
+  until,
+} from './harness.js'
+
+const INSTRUMENT = 'BTC-PERPETUAL'
+const TRADES = `trades.${INSTRUMENT}.raw`
+/** Reconnect at once: the measure is the protocol work, not the backoff. */
+const RECONNECT = { initialDelayMs: 0, jitter: 0 }
+
+/** The `ws` class, recording its newest instance so a burst can hold the socket (see heldBurst). */
+let lastSocket: WebSocket | undefined
+class RecordingWebSocket extends WebSocket {
+  constructor(...args: ConstructorParameters<typeof WebSocket>) {
+    super(...args)
+    lastSocket = this
+  }
+}
+
+function held(): Pausable {
+  if (lastSocket === undefined) throw new Error('no socket yet')
+  return lastSocket
+}
+
+function client({ sim }: ClientContext, sessionName?: string): DeribitClient {
+  return new DeribitClient({
+    url: sim.url,
+    WebSocket: RecordingWebSocket as typeof WebSocket,
+    credentials: { clientId: sim.clientId, clientSecret: sim.clientSecret },
+    ...(sessionName === undefined ? {} : { sessionName }),
+    rateLimit: false,
+    reconnect: RECONNECT,
+  })
+}
+
+async function trades(ctx: ClientContext): Promise<Record<string, unknown>> {
+  const { config, simCall } = ctx
+  const c = client(ctx)
+  await c.connect()
+  let n = 0
+  let target = config.warmupFrames
+  let t1 = 0
+  await c.subscribe([TRADES], (data) => {
+    n += (data as unknown[]).length
+    if (n === target) t1 = performance.now()
+  })
+  await heldBurst(held(), simCall, { cmd: 'burstTrades', instrument: INSTRUMENT, count: target })
+  await until(() => n >= target, 30_000, 'warm-up trades')
+  n = 0
+  target = config.tradeFrames
+  const { burst, t0 } = await heldBurst<BurstResult>(held(), simCall, {
+    cmd: 'burstTrades',
+    instrument: INSTRUMENT,
+    count: target,
+  })
+  await until(() => n >= target, 60_000, 'trades').catch(() => undefined)
+  await c.close()
+  return {
+    sent: burst.count,
+    received: n,
+    lost: burst.count - n,
+    ms: t1 - t0,
+    perSec: n / ((t1 - t0) / 1000),
+    simMs: burst.ms,
+  }
+}
+
+async function book(ctx: ClientContext): Promise<Record<string, unknown>> {
+  const { config, sim, simCall } = ctx
+  const c = client(ctx)
+  await c.connect()
+  let gaps = 0
+  let resyncs = 0
+  c.on('gap', () => gaps++)
+  c.on('resubscribed', (e) => {
+    if (e.reason === 'gap') resyncs++
+  })
+  const local = await c.orderBook(INSTRUMENT, { interval: 'raw' })
+  let applied = 0
+  let target = 0
+  let t1 = 0
+  local.on('update', () => {
+    applied++
+    if (applied === target) t1 = performance.now()
+  })
+  await until(() => !local.stale, 5_000, 'book snapshot')
+  applied = 1
+  target = 1 + config.warmupFrames
+  await heldBurst(held(), simCall, { cmd: 'burstBookChanges', instrument: INSTRUMENT, count: config.warmupFrames })
+  await until(() => applied >= target, 30_000, 'warm-up book changes')
+  applied = 0
+  target = config.bookChanges
+  const { burst, t0 } = await heldBurst<BurstResult>(held(), simCall, {
+    cmd: 'burstBookChanges',
+    instrument: INSTRUMENT,
+    count: target,
+  })
+  await until(() => applied >= target, 60_000, 'book changes').catch(() => undefined)
+  const measured = applied
+  const matches = async (): Promise<boolean> => {
+    const top = await exchangeTop(sim, INSTRUMENT, 10)
+    return sameLevels(local.bids(10), top.bids) && sameLevels(local.asks(10), top.asks)
+  }
+  const bookMatches = await matches()
+  // Gap detection: one skipped change_id per burst; after each the book must come back (a
+  // resubscription and a fresh snapshot) equal to the exchange's.
+  let resyncedEqual = true
+  let gapsDetected = 0
+  const gapsBefore = gaps
+  for (const at of config.gapsAt) {
+    const before = resyncs
+    const eventsBefore = gaps
+    await simCall({ cmd: 'burstBookChanges', instrument: INSTRUMENT, count: config.gapChanges, gapsAt: [at] })
+    await until(() => resyncs > before && !local.stale, 10_000, 'resync after gap').catch(() => undefined)
+    if (gaps > eventsBefore) gapsDetected++
+    resyncedEqual &&= await matches()
+  }
+  await c.close()
+  return {
+    sent: burst.count,
+    applied: measured,
+    ms: t1 - t0,
+    perSec: measured / ((t1 - t0) / 1000),
+    simMs: burst.ms,
+    bookMatches,
+    gapsInjected: config.gapsAt.length,
+    gapsDetected,
+    // 'gap' events emitted for the injected gaps (one per gap is the ideal).
+    gapEvents: gaps - gapsBefore,
+    resyncs,
+    resyncedEqual,
+  }
+}
+
+async function rpc(ctx: ClientContext): Promise<Record<string, unknown>> {
+  const { config } = ctx
+  const c = new DeribitClient({ url: ctx.sim.url, rateLimit: false })
+  await c.connect()
+  for (let i = 0; i < 1_000; i++) await c.call('public/test')
+  const lat: number[] = []
+  for (let i = 0; i < config.rpcSequential; i++) {
+    const t = performance.now()
+    await c.call('public/test')
+    lat.push(performance.now() - t)
+  }
+  const batches = Math.max(1, Math.round(config.rpcPipelined / config.rpcInFlight))
+  const t0 = performance.now()
+  for (let b = 0; b < batches; b++) {
+    const calls: Promise<unknown>[] = []
+    for (let i = 0; i < config.rpcInFlight; i++) calls.push(c.call('public/test'))
+    await Promise.all(calls)
+  }
+  const ms = performance.now() - t0
+  await c.close()
+  return {
+    p50Us: percentile(lat, 0.5) * 1000,
+    p99Us: percentile(lat, 0.99) * 1000,
+    pipelinedPerSec: (batches * config.rpcInFlight) / (ms / 1000),
+  }
+}
+
+/** Frames the client sent between two Date.now() stamps, from the simulator's connection log. */
+async function framesBetween({ simCall }: ClientContext, fromMs: number, toMs: number): Promise<SentFrame[]> {
+  return simCall<SentFrame[]>({ cmd: 'framesBetween', fromMs, toMs })
+}
+
+function summary(frames: SentFrame[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const f of frames) out[f.method] = (out[f.method] ?? 0) + 1
+  return out
+}
+
+async function transitions(ctx: ClientContext): Promise<Record<string, unknown>> {
+  const { config, simCall } = ctx
+  // A fresh API key: this run's sessions cannot evict another run's (16 per key).
+  const account = await simCall<{
+    clientId: string
+    clientSecret: string
+    mainAccountId: number
+    subaccountIds: number[]
+  }>({
+    cmd: 'createAccount',
+    subaccounts: 1,
+  })
+  const own: ClientContext = { ...ctx, sim: { ...ctx.sim, ...account } }
+  const sub = account.subaccountIds[0] as number
+  const bySize: Record<string, Record<string, unknown>> = {}
+  let publicLost = 0
+  const stamp = Date.now()
+  for (const size of config.transitionSizes) {
+    const set = channelSet(size)
+    const c = client(own, `sdk-${size}-${stamp}`)
+    await c.connect()
+    let probe = 0
+    await c.subscribe(set.all, (_data, channel) => {
+      if (channel === PROBE_CHANNEL) probe++
+    })
+    await settle()
+    const results: Record<string, unknown> = {}
+    const timed = async (kind: string, run: () => Promise<unknown>): Promise<void> => {
+      const from = Date.now()
+      const t0 = performance.now()
+      await run()
+      const ms = performance.now() - t0
+      const to = Date.now()
+      const frames = await framesBetween(ctx, from, to)
+      results[kind] = { ms, frames: frames.length, methods: summary(frames) }
+      await settle()
+    }
+    await timed('refresh', () => c.refreshToken())
+    await timed('exchange', () => c.exchangeToken(sub))
+    await timed('fork', () => c.forkToken(`sdk-fork-${size}-${stamp}`))
+    // Untimed: an exchange (back to the main account) and a fork while trades stream on a public
+    // channel of the same connection; every trade must still reach the handler.
+    for (const kind of ['exchange', 'fork'] as const) {
+      probe = 0
+      const burst = simCall<BurstResult>({ cmd: 'burstTrades', instrument: INSTRUMENT, count: 20_000 })
+      await (kind === 'exchange' ? c.exchangeToken(account.mainAccountId) : c.forkToken(`sdk-probe-${size}-${stamp}`))
+      const sent = (await burst).count
+      await until(() => probe >= sent, 5_000, 'probe trades').catch(() => undefined)
+      results[`${kind}PublicLost`] = sent - probe
+      publicLost = Math.max(publicLost, sent - probe)
+    }
+    await settle()
+    // Reconnect: from the moment the client sees the drop to every channel confirmed again.
+    let tDown = 0
+    const onState = (state: string): void => {
+      if (state === 'reconnecting' && tDown === 0) tDown = performance.now()
+    }
+    c.on('state', onState)
+    const resubscribed = new Promise<number>((resolve) => {
+      const on = (e: { reason: string; channels: string[] }): void => {
+        if (e.reason !== 'reconnect') return
+        c.off('resubscribed', on)
+        resolve(e.channels.length)
+      }
+      c.on('resubscribed', on)
+    })
+    const from = Date.now()
+    await simCall({ cmd: 'drop' })
+    const confirmed = await resubscribed
+    const ms = performance.now() - tDown
+    await settle()
+    const frames = await framesBetween(ctx, from, Date.now())
+    c.off('state', onState)
+    results.reconnect = { ms, frames: frames.length, methods: summary(frames), confirmed }
+    bySize[size] = results
+    await c.close()
+  }
+  return {
+    bySize,
+    publicLost,
+    channels: Object.fromEntries(
+      config.transitionSizes.map((n) => [
+        n,
+        { public: channelSet(n).public.length, private: channelSet(n).private.length },
+      ]),
+    ),
+  }
+}
+
+/** Lets the notifications a subscribe or transition set off arrive before the next step. */
+function settle(ms = 150): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+async function memory(ctx: ClientContext): Promise<Record<string, unknown>> {
+  const { config, simCall } = ctx
+  const c = client(ctx)
+  await c.connect()
+  // Heap per 1,000 subscriptions.
+  const set = channelSet(config.memorySubscriptions)
+  const h0 = heapAfterGc()
+  const sub = await c.subscribe(set.all, () => {})
+  const h1 = heapAfterGc()
+  await sub.unsubscribe()
+  const heapPer1000SubsBytes = ((h1 - h0) * 1_000) / set.all.length
+  // Subscribe/unsubscribe cycles over public channels that publish nothing while the market is paused.
+  const quiet = publicChannels().filter((ch) => !ch.startsWith('book.'))
+  const cycle = async (i: number): Promise<void> => {
+    const s = await c.subscribe([quiet[i % quiet.length] as string], () => {})
+    await s.unsubscribe()
+  }
+  for (let i = 0; i < 500; i++) await cycle(i)
+  const c0 = heapAfterGc()
+  for (let i = 0; i < config.memoryCycles; i++) await cycle(i)
+  const c1 = heapAfterGc()
+  // Reconnects with ten channels held.
+  await c.subscribe(channelSet(10).all, () => {})
+  const reconnect = async (): Promise<void> => {
+    const done = new Promise<void>((resolve) => {
+      const on = (e: { reason: string }): void => {
+        if (e.reason !== 'reconnect') return
+        c.off('resubscribed', on)
+        resolve()
+      }
+      c.on('resubscribed', on)
+    })
+    await simCall({ cmd: 'drop' })
+    await done
+  }
+  for (let i = 0; i < 20; i++) await reconnect()
+  const r0 = heapAfterGc()
+  const t0 = performance.now()
+  for (let i = 0; i < config.memoryReconnects; i++) await reconnect()
+  const reconnectMs = (performance.now() - t0) / config.memoryReconnects
+  const r1 = heapAfterGc()
+  await c.close()
+  return {
+    heapPer1000SubsBytes,
+    cyclesGrowthBytes: c1 - c0,
+    reconnectsGrowthBytes: r1 - r0,
+    meanReconnectMs: reconnectMs,
+    heapAfterBytes: r1,
+  }
+}
+
+runClient({ trades, book, rpc, transitions, memory })

@@ -1,0 +1,205 @@
+/**
+ * `npm run bench`: the SDK side by side with a bare-socket floor and with ccxt, in one run
+ * (issue 6). The simulator runs in its own process, paused, and bursts on command; every client
+ * run is a fresh process. Rounds alternate the clients (floor, sdk, ccxt, floor, …); each ratio is
+ * taken within a round and the table shows medians. Writes bench/results.json.
+ *
+ *   npm run bench              # the full run (a few minutes)
+ *   npx tsx bench/run.ts --quick   # a smoke run (under a minute)
+ */
+import { type ChildProcess, fork } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { cpus, loadavg, totalmem } from 'node:os'
+import { dirname, join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import type { BenchConfig, ClientMessage, Measure, SimCommand, SimInfo, SimReply, StartMessage } from './protocol.js'
+import { buildReport, type RunsByMeasure } from './report.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const quick = process.argv.includes('--quick')
+/** `--only=book,rpc`: run only these measures. */
+const only = flagValue('--only')?.split(',')
+/** `--profile=sdk`: run that client's processes under `node --cpu-prof` (profiles in bench/.profiles). */
+const profile = flagValue('--profile')
+
+function flagValue(name: string): string | undefined {
+  const arg = process.argv.find((a) => a.startsWith(`${name}=`))
+  return arg?.slice(name.length + 1)
+}
+
+const FULL: BenchConfig = {
+  tradeFrames: 200_000,
+  warmupFrames: 20_000,
+  bookChanges: 200_000,
+  gapChanges: 10_000,
+  gapsAt: [5_000, 5_000],
+  rpcSequential: 5_000,
+  rpcPipelined: 20_000,
+  rpcInFlight: 1_000,
+  transitionSizes: [10, 100, 1_000],
+  memorySubscriptions: 1_000,
+  memoryCycles: 10_000,
+  memoryReconnects: 1_000,
+}
+const QUICK: BenchConfig = {
+  tradeFrames: 50_000,
+  warmupFrames: 5_000,
+  bookChanges: 50_000,
+  gapChanges: 4_000,
+  gapsAt: [2_000, 2_000],
+  rpcSequential: 1_000,
+  rpcPipelined: 5_000,
+  rpcInFlight: 1_000,
+  transitionSizes: [10, 1_000],
+  memorySubscriptions: 1_000,
+  memoryCycles: 1_000,
+  memoryReconnects: 50,
+}
+const config = quick ? QUICK : FULL
+const ROUNDS = quick ? 1 : 5
+const TRANSITION_ROUNDS = quick ? 1 : 3
+const EXEC_ARGV = ['--expose-gc', '--import', 'tsx']
+
+/** The plan: which clients run which measure, in this order within a round. */
+const PLAN: { measure: Measure; clients: string[]; rounds: number }[] = [
+  { measure: 'trades', clients: ['floor', 'sdk', 'ccxt'], rounds: ROUNDS },
+  { measure: 'book', clients: ['floor', 'sdk', 'ccxt'], rounds: ROUNDS },
+  { measure: 'rpc', clients: ['floor', 'sdk'], rounds: ROUNDS },
+  { measure: 'transitions', clients: ['floor', 'sdk'], rounds: TRANSITION_ROUNDS },
+  { measure: 'memory', clients: ['floor', 'sdk'], rounds: 1 },
+]
+
+interface SimProcess {
+  info: SimInfo
+  call(command: SimCommand): Promise<unknown>
+  stop(): Promise<void>
+}
+
+async function startSim(): Promise<SimProcess> {
+  const child = fork(join(here, 'simServer.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  })
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
+  const info = await new Promise<SimInfo>((resolve, reject) => {
+    lines.once('line', (line) => resolve(JSON.parse(line) as SimInfo))
+    child.once('exit', (code) => reject(new Error(`simulator exited (${code}) before printing its url`)))
+  })
+  let nextId = 1
+  const waiting = new Map<number, (reply: SimReply) => void>()
+  child.on('message', (raw) => {
+    const reply = raw as SimReply
+    waiting.get(reply.id)?.(reply)
+    waiting.delete(reply.id)
+  })
+  return {
+    info,
+    call(command) {
+      const id = nextId++
+      return new Promise((resolve, reject) => {
+        waiting.set(id, (reply) => (reply.ok ? resolve(reply.result) : reject(new Error(reply.error))))
+        child.send({ ...command, id })
+      })
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+      }),
+  }
+}
+
+/** Runs one measure in a fresh client process; resolves with its result or `{ error }`. */
+function runClient(sim: SimProcess, client: string, measure: Measure): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    let settled = false
+    const child: ChildProcess = fork(join(here, 'clients', `${client}.ts`), [], {
+      execArgv:
+        profile === client ? ['--cpu-prof', '--cpu-prof-dir', join(here, '.profiles'), ...EXEC_ARGV] : EXEC_ARGV,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
+    const settle = (value: Record<string, unknown>): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      resolve(value)
+    }
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      settle({ error: 'timed out after 180 s' })
+    }, 180_000)
+    child.on('message', (raw) => {
+      const message = raw as ClientMessage
+      if (message.type === 'sim') {
+        sim.call(message.command).then(
+          (result) => child.send({ type: 'simReply', reply: { id: message.id, ok: true, result } }),
+          (error: unknown) =>
+            child.send({ type: 'simReply', reply: { id: message.id, ok: false, error: String(error) } }),
+        )
+      } else if (message.type === 'result') {
+        settle(message.result)
+      } else {
+        settle({ error: message.error })
+      }
+    })
+    child.on('exit', (code) => settle({ error: `client exited with code ${code}` }))
+    const start: StartMessage = { type: 'start', measure, config, sim: sim.info }
+    child.send(start)
+  })
+}
+
+async function main(): Promise<void> {
+  const started = Date.now()
+  // Other work on the machine skews every figure: record how busy it was.
+  const loadBefore = loadavg()
+  const sim = await startSim()
+  const runs: RunsByMeasure = {}
+  try {
+    for (const { measure, clients, rounds } of PLAN.filter((p) => only === undefined || only.includes(p.measure))) {
+      const byClient: Record<string, Record<string, unknown>[]> = {}
+      runs[measure] = byClient
+      for (let round = 0; round < rounds; round++) {
+        for (const client of clients) {
+          const result = await runClient(sim, client, measure)
+          const list = byClient[client] ?? []
+          byClient[client] = list
+          list.push(result)
+          if ('error' in result)
+            process.stderr.write(`${measure}/${client} round ${round + 1}: ${String(result.error)}\n`)
+          else process.stderr.write(`.`)
+        }
+      }
+      process.stderr.write(` ${measure} done (${Math.round((Date.now() - started) / 1000)} s)\n`)
+    }
+  } finally {
+    await sim.stop()
+  }
+  const cpu = cpus()[0]?.model ?? 'unknown'
+  const report = buildReport(runs, {
+    date: new Date().toISOString(),
+    quick,
+    durationSec: Math.round((Date.now() - started) / 1000),
+    machine: {
+      cpu,
+      cores: cpus().length,
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      loadAverage1m: { before: round1(loadBefore[0]), after: round1(loadavg()[0]) },
+    },
+    config,
+    rounds: { throughput: ROUNDS, transitions: TRANSITION_ROUNDS },
+  })
+  process.stdout.write(report.table)
+  writeFileSync(join(here, quick ? 'results.quick.json' : 'results.json'), `${JSON.stringify(report.json, null, 2)}\n`)
+}
+
+function round1(n: number | undefined): number | null {
+  return n === undefined ? null : Math.round(n * 10) / 10
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  process.exitCode = 1
+})
