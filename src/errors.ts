@@ -12,6 +12,7 @@ export type DeribitErrorCode =
   | 'CONNECTION_CLOSED'
   | 'NOT_CONNECTED'
   | 'OUTCOME_UNKNOWN'
+  | 'NOT_PLACED'
   | 'AUTH_FAILED'
   | 'RATE_LIMITED'
   | 'REVOKED'
@@ -97,6 +98,23 @@ export class OrderOutcomeUnknownError extends DeribitError {
   readonly label: string
   constructor(label: string, options: DeribitErrorOptions = {}) {
     super('OUTCOME_UNKNOWN', `Outcome of order with label ${label} is unknown`, options)
+    this.label = label
+  }
+}
+
+/**
+ * An order request was written and its answer lost, and the exchange has no order with its
+ * label: it was definitely not placed, so placing it again cannot duplicate it.
+ */
+export class OrderNotPlacedError extends DeribitError {
+  override name = 'OrderNotPlacedError'
+  readonly label: string
+  constructor(label: string, options: DeribitErrorOptions = {}) {
+    super(
+      'NOT_PLACED',
+      `Order with label ${label} was not placed (its answer was lost; the exchange has no such order)`,
+      options,
+    )
     this.label = label
   }
 }

@@ -1,0 +1,996 @@
+import { inspect } from 'node:util'
+import WebSocket from 'ws'
+import { type ClientEvents, type ClientState, type TransitionEvent, TypedEmitter } from './client/events.js'
+import { DEFAULT_CLIENT_OPTIONS, type DeribitClientOptions } from './client/options.js'
+import { type EditParams, OrderEntry, type OrderParams } from './client/orderEntry.js'
+import { ReadyGate } from './client/readyGate.js'
+import { WireSubscriber } from './client/wireSubscriber.js'
+import {
+  AuthError,
+  ClientClosedError,
+  ConnectionClosedError,
+  type DeribitError,
+  RevokedError,
+  TransitionFailedError,
+} from './errors.js'
+import { currencyOfInstrument } from './orders/instrumentCurrency.js'
+import { OrderTracker } from './orders/orderTracker.js'
+import { isIncrementalBookChannel } from './protocol/channels.js'
+import type { AuthResult, BookChange, Order, OrderResult } from './protocol/types.js'
+import { isRepeatable } from './rpc/callPolicy.js'
+import { CreditLimiter } from './rpc/creditLimiter.js'
+import { RpcClient } from './rpc/rpcClient.js'
+import { type Credentials, redactCredentials, signatureAuthParams } from './session/credentials.js'
+import { RefreshScheduler } from './session/refreshScheduler.js'
+import type { CallOptions, RpcCaller } from './session/rpcCaller.js'
+import {
+  isSessionScoped,
+  type SessionContext,
+  sessionFromAuthResult,
+  type TransitionKind,
+  withChanges,
+} from './session/sessionContext.js'
+import { SingleFlight } from './session/singleFlight.js'
+import { authenticateWithRefreshToken, exchangeToken, forkToken } from './session/tokenOperations.js'
+import { BookSequencer } from './subscriptions/bookSequencer.js'
+import { LocalOrderBook } from './subscriptions/orderBook.js'
+import { Subscription } from './subscriptions/subscription.js'
+import { SubscriptionRegistry } from './subscriptions/subscriptionRegistry.js'
+import { IdleWatchdog } from './transport/idleWatchdog.js'
+import { type Logger, silentLogger } from './transport/logger.js'
+import { ReconnectingSocket } from './transport/socket.js'
+
+/** Handler of a subscription's notifications. */
+export type NotificationHandler = (data: unknown, channel: string, label: string | undefined) => void
+
+/** Options of {@link DeribitClient.connect}. */
+export interface ConnectOptions {
+  signal?: AbortSignal
+  /** @default 30_000 */
+  timeoutMs?: number
+}
+
+const PUBLIC_IDENTITY = 'public'
+
+type ResolvedOptions = Required<
+  Omit<DeribitClientOptions, 'credentials' | 'sessionName' | 'store' | 'reconnect' | 'rateLimit'>
+> & { sessionName: string | undefined; store: DeribitClientOptions['store'] | undefined }
+
+/**
+ * One bot's connection to Deribit, holding one active session context and keeping every
+ * subscription and the true state of every order through refresh, exchange (subaccount switch),
+ * fork (named session), logout and reconnects.
+ *
+ * @example
+ * await using client = new DeribitClient({ url: sim.url, credentials: { clientId, clientSecret } })
+ * await client.connect()
+ * const sub = await client.subscribe(['user.orders.any.any.raw'])
+ * await client.buy({ instrument_name: 'BTC-PERPETUAL', amount: 10, type: 'market' })
+ * await client.exchangeToken(subaccountId) // user.* channels now deliver the subaccount's events
+ */
+export class DeribitClient extends TypedEmitter<ClientEvents> {
+  /** Open orders and recent history, kept equal to the exchange's across every transition. */
+  readonly orders: OrderTracker
+
+  readonly #options: ResolvedOptions
+  readonly #credentials: Credentials | undefined
+  readonly #logger: Logger
+  readonly #socket: ReconnectingSocket
+  readonly #rpc: RpcClient
+  readonly #limiter: CreditLimiter | undefined
+  readonly #registry: SubscriptionRegistry
+  readonly #sequencer = new BookSequencer()
+  /** Open while user calls may be written: connected, authenticated, and no transition pending. */
+  readonly #gate = new ReadyGate()
+  /** Open while the connection is established (transitions wait on this one, not on #gate). */
+  readonly #connected = new ReadyGate()
+  #pendingTransitions = 0
+  readonly #wire: WireSubscriber
+  readonly #orderEntry: OrderEntry
+  readonly #refresher: RefreshScheduler
+  readonly #refreshFlight = new SingleFlight<SessionContext>()
+  readonly #watchdog: IdleWatchdog | undefined
+  /** Each live Subscription with the handler it registered. */
+  readonly #subscriptions = new Map<Subscription, NotificationHandler>()
+  readonly #books = new Map<string, { book: LocalOrderBook; refs: number }>()
+
+  #state: ClientState = 'idle'
+  #chain: SessionContext[] = []
+  #mainSubjectId: number | undefined
+  #authenticated = false
+  #transitionTail: Promise<unknown> = Promise.resolve()
+  #connectWaiter: { resolve: () => void; reject: (e: Error) => void } | undefined
+
+  constructor(options: DeribitClientOptions) {
+    super()
+    if (!options || typeof options.url !== 'string') throw new TypeError('DeribitClient needs options.url')
+    this.#credentials = options.credentials ? { ...options.credentials } : undefined
+    this.#logger = options.logger ?? silentLogger
+    this.#options = {
+      url: options.url,
+      refreshBeforeMs: options.refreshBeforeMs ?? DEFAULT_CLIENT_OPTIONS.refreshBeforeMs,
+      requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_CLIENT_OPTIONS.requestTimeoutMs,
+      heartbeatIntervalSec: options.heartbeatIntervalSec ?? DEFAULT_CLIENT_OPTIONS.heartbeatIntervalSec,
+      cancelOnDisconnect: options.cancelOnDisconnect ?? DEFAULT_CLIENT_OPTIONS.cancelOnDisconnect,
+      logger: this.#logger,
+      WebSocket: options.WebSocket ?? WebSocket,
+      currencies: options.currencies ?? DEFAULT_CLIENT_OPTIONS.currencies,
+      ordersWhileDisconnected: options.ordersWhileDisconnected ?? DEFAULT_CLIENT_OPTIONS.ordersWhileDisconnected,
+      maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_CLIENT_OPTIONS.maxPayloadBytes,
+      sessionName: options.sessionName,
+      store: options.store,
+    }
+    this.#socket = new ReconnectingSocket({
+      url: options.url,
+      WebSocket: this.#options.WebSocket,
+      maxPayloadBytes: this.#options.maxPayloadBytes,
+      logger: this.#logger,
+      ...(options.reconnect === false ? { maxRetries: 0 } : options.reconnect ? { backoff: options.reconnect } : {}),
+    })
+    this.#limiter = options.rateLimit === false ? undefined : new CreditLimiter(options.rateLimit ?? {})
+    this.#registry = new SubscriptionRegistry({
+      initialIdentity: PUBLIC_IDENTITY,
+      onHandlerError: (error, channel) =>
+        this.#logger.warn('subscription handler threw', { channel, error: String(error) }),
+    })
+    this.#rpc = new RpcClient({
+      socket: this.#socket,
+      requestTimeoutMs: this.#options.requestTimeoutMs,
+      logger: this.#logger,
+      maxPayloadBytes: this.#options.maxPayloadBytes,
+      ...(this.#limiter ? { limiter: this.#limiter } : {}),
+      onNotification: (channel, data, label) => this.#onNotification(channel, data, label),
+      onProtocolError: (error) => this.emit('error', error),
+    })
+    this.#wire = new WireSubscriber(this.#rpc)
+    this.orders = new OrderTracker()
+    this.orders.on('order', (order, subjectId) => this.emit('order', order, subjectId))
+    this.#orderEntry = new OrderEntry({
+      rpc: this.#rpc,
+      tracker: this.orders,
+      gate: this.#gate,
+      timeoutMs: this.#options.requestTimeoutMs,
+      whileDisconnected: this.#options.ordersWhileDisconnected,
+      subject: () => this.#session?.subjectId,
+      epoch: () => this.#socket.epoch,
+      isReconnecting: () => this.#state === 'reconnecting' || this.#state === 'connecting',
+      refreshOnExpiry: () => this.#refreshAfterExpiry(),
+      reconcile: () => this.#reconcileOrders(this.#socket.epoch).then(() => undefined),
+    })
+    this.#refresher = new RefreshScheduler({
+      refreshBeforeMs: this.#options.refreshBeforeMs,
+      onDue: () => {
+        this.#refresh('timer').catch((error: unknown) =>
+          this.#logger.warn('scheduled refresh failed', { error: describe(error) }),
+        )
+      },
+    })
+    if (this.#options.heartbeatIntervalSec > 0) {
+      this.#watchdog = new IdleWatchdog({
+        timeoutMs: this.#options.heartbeatIntervalSec * 2000 + 1000,
+        onIdle: () => {
+          this.#logger.warn('no frame within the heartbeat deadline: treating the socket as half-open')
+          this.#socket.drop('half-open')
+        },
+      })
+    }
+    this.#socket.on('open', (epoch) => this.#onOpen(epoch))
+    this.#socket.on('message', (text, epoch) => {
+      this.#watchdog?.touch()
+      this.#rpc.handleMessage(text, epoch)
+    })
+    this.#socket.on('close', (info) => this.#onClose(info.epoch, info.intentional, info.willReconnect))
+    this.#socket.on('error', (error) => this.#logger.debug('socket error', { error: error.message }))
+  }
+
+  /** What the client is doing now. */
+  get state(): ClientState {
+    return this.#state
+  }
+
+  /** The active session context, or undefined before the first authentication (or when public-only). */
+  get session(): SessionContext | undefined {
+    return this.#chain[0]
+  }
+
+  /** Every session context this client has had, newest first, linked by `prevId`. */
+  get sessions(): readonly SessionContext[] {
+    return [...this.#chain]
+  }
+
+  /** The (sub)account id the connection is authenticated as. */
+  get subjectId(): number | undefined {
+    return this.#session?.subjectId
+  }
+
+  /** Channels the client wants, across every identity (what it restores after a drop). */
+  get channels(): string[] {
+    return [...this.#registry.publicChannels(), ...this.#registry.privateChannels(this.#identityKey())]
+  }
+
+  /**
+   * Opens the socket and authenticates (or resumes a stored session), sets the heartbeat and
+   * cancel-on-disconnect, and resolves when the client is ready. Rejects with an
+   * {@link AuthError} when the credentials are refused (it does not retry those).
+   */
+  async connect(options: ConnectOptions = {}): Promise<void> {
+    if (this.#state === 'closed') throw new ClientClosedError()
+    if (this.#state === 'ready') return
+    const timeoutMs = options.timeoutMs ?? 30_000
+    const ready = new Promise<void>((resolve, reject) => {
+      this.#connectWaiter = { resolve, reject }
+    })
+    if (this.#state === 'idle') {
+      await this.#resumeFromStore()
+      this.#setState('connecting')
+      this.#socket.open()
+    }
+    let timer: NodeJS.Timeout | undefined
+    const onAbort = () => this.#connectWaiter?.reject(new ConnectionClosedError('connect() aborted', { notSent: true }))
+    options.signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      await Promise.race([
+        ready,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new ConnectionClosedError(`Not ready within ${timeoutMs} ms`, { notSent: true })),
+            timeoutMs,
+          )
+        }),
+      ])
+    } finally {
+      clearTimeout(timer)
+      options.signal?.removeEventListener('abort', onAbort)
+      this.#connectWaiter = undefined
+    }
+  }
+
+  /**
+   * Calls any JSON-RPC method once the client is ready. A call asked for during a transition
+   * waits and runs once under the new token. Reads are repeated after a drop; writes are not.
+   */
+  async call<T = unknown>(method: string, params?: Record<string, unknown>, options: CallOptions = {}): Promise<T> {
+    const deadline = Date.now() + (options.timeoutMs ?? this.#options.requestTimeoutMs)
+    for (let attempt = 0; ; attempt++) {
+      const left = Math.max(1, deadline - Date.now())
+      await this.#gate.wait(left, options.signal)
+      try {
+        return await this.#rpc.call<T>(method, params, {
+          ...(options.signal ? { signal: options.signal } : {}),
+          timeoutMs: Math.max(1, deadline - Date.now()),
+          epoch: this.#socket.epoch,
+        })
+      } catch (error) {
+        if (attempt >= 3 || Date.now() >= deadline || !(error instanceof Error)) throw error
+        const code = (error as DeribitError).code
+        const exchangeCode = (error as DeribitError).exchangeCode
+        if (code === 'NOT_CONNECTED') continue
+        if (code === 'AUTH_FAILED' && exchangeCode === 13009 && this.#session && method.startsWith('private/')) {
+          await this.#refreshAfterExpiry()
+          continue
+        }
+        if ((code === 'CONNECTION_CLOSED' || code === 'RATE_LIMITED') && isRepeatable(method)) continue
+        throw error
+      }
+    }
+  }
+
+  /**
+   * Subscribes channels (public and `user.*`). Private channels follow the identity: after an
+   * exchange they deliver the new subject's events. The subscription is restored after every
+   * reconnect and transition. Iterate it with `for await` or pass a handler.
+   */
+  async subscribe(
+    channels: string | readonly string[],
+    handler?: NotificationHandler,
+    options: CallOptions = {},
+  ): Promise<Subscription> {
+    const list = normaliseChannels(channels)
+    const subscription: Subscription = new Subscription({
+      channels: list,
+      unsubscribe: () => this.#dropSubscription(subscription, options),
+      // With a handler, nobody may ever iterate: an unread buffer must not fill up and end the subscription.
+      bufferBeforeIteration: handler === undefined,
+    })
+    const deliver: NotificationHandler = (data, channel, label) => {
+      subscription.push(channel, data, label)
+      handler?.(data, channel, label)
+    }
+    const identity = this.#identityKey()
+    const { newChannels } = this.#registry.add(list, deliver, identity)
+    this.#subscriptions.set(subscription, deliver)
+    // Before connect() the channels simply join the desired set; connect subscribes them.
+    if (newChannels.length === 0 || this.#state === 'idle') return subscription
+    try {
+      await this.#gate.wait(options.timeoutMs ?? this.#options.requestTimeoutMs, options.signal)
+      const { rejected } = await this.#wire.subscribe(newChannels, {
+        authenticated: this.#authenticated,
+        epoch: this.#socket.epoch,
+        ...(options.signal ? { signal: options.signal } : {}),
+      })
+      if (rejected.length > 0) {
+        this.#registry.remove(rejected, deliver, identity)
+        throw new ConnectionClosedError(`The exchange refused channels: ${rejected.join(', ')}`, {
+          exchangeCode: 11052,
+          data: { channels: rejected },
+        })
+      }
+    } catch (error) {
+      // A drop mid-subscribe is healed by the resubscription on reconnect; anything else is the caller's.
+      if ((error as DeribitError).code !== 'CONNECTION_CLOSED' && (error as DeribitError).code !== 'NOT_CONNECTED') {
+        this.#registry.remove(list, deliver, identity)
+        this.#subscriptions.delete(subscription)
+        subscription.end()
+        throw error
+      }
+    }
+    return subscription
+  }
+
+  /** Unsubscribes channels for every handler that asked for them. */
+  async unsubscribe(channels: string | readonly string[], options: CallOptions = {}): Promise<void> {
+    const list = normaliseChannels(channels)
+    for (const subscription of [...this.#subscriptions.keys()]) {
+      if (subscription.channels.every((c) => list.includes(c))) {
+        this.#subscriptions.delete(subscription)
+        subscription.end()
+      }
+    }
+    const { goneChannels } = this.#registry.remove(list, undefined, this.#identityKey())
+    await this.#unsubscribeOnWire(goneChannels, options)
+  }
+
+  /**
+   * A live local order book for an instrument, rebuilt from a fresh snapshot after every gap,
+   * reconnect and transition. Release it with `close()`.
+   */
+  async orderBook(
+    instrument: string,
+    options: { interval?: 'raw' | '100ms' | 'agg2' } & CallOptions = {},
+  ): Promise<LocalOrderBook & { close(): Promise<void> }> {
+    const interval = options.interval ?? '100ms'
+    const channel = `book.${instrument}.${interval}`
+    let entry = this.#books.get(channel)
+    if (!entry) {
+      const book = new LocalOrderBook(instrument, interval)
+      entry = { book, refs: 0 }
+      this.#books.set(channel, entry)
+      await this.subscribe(channel, (data) => book.apply(data as BookChange), options)
+    }
+    entry.refs++
+    const held = entry
+    const close = async () => {
+      held.refs--
+      if (held.refs === 0) {
+        this.#books.delete(channel)
+        await this.unsubscribe(channel)
+      }
+    }
+    return Object.assign(held.book, { close })
+  }
+
+  /** Refreshes the tokens now (single-flight: concurrent callers share one refresh). */
+  async refreshToken(): Promise<SessionContext> {
+    return this.#refresh('user')
+  }
+
+  /** Switches the connection to another subject (subaccount or main account) with `public/exchange_token`. */
+  async exchangeToken(subjectId: number, options: { scope?: string } & CallOptions = {}): Promise<SessionContext> {
+    return this.#transition('exchange', 'user', async (from, epoch) => {
+      const exchanged = await exchangeToken(
+        this.#epochCaller(epoch),
+        from.refreshToken,
+        subjectId,
+        options.scope ? { scope: options.scope } : {},
+      )
+      // exchange_token only mints tokens; the connection becomes the new subject by authenticating with them.
+      const authed = await authenticateWithRefreshToken(this.#epochCaller(epoch), exchanged.refresh_token)
+      return { result: authed, subjectId }
+    })
+  }
+
+  /** Forks the session into a new named session (session-scoped tokens only) and moves the connection to it. */
+  async forkToken(sessionName: string): Promise<SessionContext> {
+    return this.#transition('fork', 'user', async (from, epoch) => {
+      const forked = await forkToken(this.#epochCaller(epoch), from.refreshToken, sessionName)
+      const authed = await authenticateWithRefreshToken(this.#epochCaller(epoch), forked.refresh_token)
+      return { result: authed, subjectId: from.subjectId }
+    })
+  }
+
+  /** Places a buy order under a label (given or generated). A lost answer is settled by label, never re-sent. */
+  buy(params: OrderParams, options: CallOptions = {}): Promise<OrderResult> {
+    return this.#orderEntry.place('buy', params, options)
+  }
+
+  /** Places a sell order; see {@link DeribitClient.buy}. */
+  sell(params: OrderParams, options: CallOptions = {}): Promise<OrderResult> {
+    return this.#orderEntry.place('sell', params, options)
+  }
+
+  /** Edits an open order. A lost answer is settled by reading the order's state. */
+  edit(params: EditParams, options: CallOptions = {}): Promise<OrderResult> {
+    return this.#orderEntry.edit(params, options)
+  }
+
+  /** Cancels an order; resolves with its final state. */
+  cancel(orderId: string, options: CallOptions = {}): Promise<Order> {
+    return this.#orderEntry.cancel(orderId, options)
+  }
+
+  /** Cancels every open order (or those matching Deribit's `cancel_all_by_*` params); returns the count. */
+  cancelAll(
+    params: { currency?: string; instrument_name?: string; kind?: string; type?: string } = {},
+    options: CallOptions = {},
+  ): Promise<number> {
+    return this.#orderEntry.cancelAll(params, options)
+  }
+
+  /** Cancels every open order carrying a label; returns the count. */
+  cancelByLabel(label: string, options: CallOptions & { currency?: string } = {}): Promise<number> {
+    return this.#orderEntry.cancelByLabel(label, options)
+  }
+
+  /**
+   * Logs out: the exchange invalidates the session's tokens (by default) and closes the socket.
+   * The client ends in `closed` and does not reconnect.
+   */
+  async logout(options: { invalidateToken?: boolean } = {}): Promise<void> {
+    if (this.#state === 'closed') return
+    await this.#gate.wait(this.#options.requestTimeoutMs)
+    const epoch = this.#socket.epoch
+    this.#loggingOut = true
+    this.#gate.shut()
+    this.#connected.shut()
+    const closed = new Promise<void>((resolve) => {
+      const onClose = (info: { epoch: number }) => {
+        if (info.epoch !== epoch) return
+        this.#socket.off('close', onClose)
+        resolve()
+      }
+      this.#socket.on('close', onClose)
+    })
+    // Deribit sends no answer to logout; the socket closing is the answer.
+    this.#rpc
+      .call('private/logout', { invalidate_token: options.invalidateToken ?? true }, { epoch, timeoutMs: 5000 })
+      .catch(() => undefined)
+    const timer = setTimeout(() => this.#socket.drop('logout not acknowledged'), 5000)
+    await closed
+    clearTimeout(timer)
+    const ended = this.#session
+    if (ended) this.#chain[0] = withChanges(ended, { active: false })
+    if (ended && this.#options.store && isSessionScoped(ended)) {
+      await this.#options.store.delete(ended.id).catch(() => undefined)
+    }
+    await this.close()
+  }
+
+  /** Closes the socket for good (no logout: session-scoped tokens stay valid). Idempotent. */
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return
+    this.#setState('closed')
+    const error = new ClientClosedError()
+    this.#gate.close(error)
+    this.#connected.close(error)
+    this.#refresher.cancel()
+    this.#watchdog?.stop()
+    this.#limiter?.clear()
+    this.#connectWaiter?.reject(error)
+    await this.#socket.close(1000, 'client closed')
+    this.#rpc.failPending(this.#socket.epoch, () => error)
+    for (const subscription of this.#subscriptions.keys()) subscription.end()
+    this.#subscriptions.clear()
+    this.removeAllListeners()
+  }
+
+  /** `await using client = new DeribitClient(...)` closes it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+
+  /** Never shows the credentials or tokens. */
+  [inspect.custom](): string {
+    return `DeribitClient { state: ${this.#state}, url: ${this.#options.url}, credentials: ${
+      this.#credentials ? inspect(redactCredentials(this.#credentials)) : 'none'
+    }, session: ${this.#session ? this.#session.id : 'none'} }`
+  }
+
+  /** Only non-secret facts, so a client can be logged as JSON. */
+  toJSON(): Record<string, unknown> {
+    return { state: this.#state, url: this.#options.url, session: this.#session?.id, subjectId: this.subjectId }
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  #loggingOut = false
+
+  get #session(): SessionContext | undefined {
+    return this.#chain[0]
+  }
+
+  #identityKey(): string {
+    const subject = this.#session?.subjectId
+    return this.#authenticated ? `subject:${subject ?? 'unknown'}` : PUBLIC_IDENTITY
+  }
+
+  #setState(next: ClientState): void {
+    const previous = this.#state
+    if (previous === next || previous === 'closed') return
+    this.#state = next
+    this.emit('state', next, previous)
+  }
+
+  /** An RpcCaller bound to one connection epoch: nothing it sends can reach a newer socket. */
+  #epochCaller(epoch: number): RpcCaller {
+    return {
+      call: <T>(method: string, params?: Record<string, unknown>, options: CallOptions = {}) =>
+        this.#rpc.call<T>(method, params, { ...options, epoch }),
+    }
+  }
+
+  #onNotification(channel: string, data: unknown, label: string | undefined): void {
+    if (channel.charCodeAt(0) === 98 /* b */ && isIncrementalBookChannel(channel)) {
+      const book = data as BookChange
+      const verdict = this.#sequencer.check(channel, book)
+      if (verdict === 'gap') {
+        this.#onGap(channel, book)
+        return
+      }
+    } else if (channel.charCodeAt(0) === 117 /* u */) {
+      this.#applyPrivate(channel, data)
+    }
+    this.#registry.dispatch(channel, data, label)
+  }
+
+  #applyPrivate(channel: string, data: unknown): void {
+    const subject = this.#session?.subjectId
+    if (channel.startsWith('user.orders.')) {
+      for (const order of Array.isArray(data) ? data : [data]) this.orders.apply(order as Order, subject)
+    } else if (channel.startsWith('user.changes.')) {
+      const orders = (data as { orders?: unknown }).orders
+      if (Array.isArray(orders)) for (const order of orders) this.orders.apply(order as Order, subject)
+    }
+  }
+
+  #onGap(channel: string, data: BookChange): void {
+    const expected = this.#sequencer.last(channel)
+    this.#sequencer.reset(channel)
+    this.emit('gap', { channel, expectedPrevChangeId: expected, prevChangeId: data.prev_change_id })
+    this.#books.get(channel)?.book.reset()
+    const epoch = this.#socket.epoch
+    const started = Date.now()
+    // A fresh snapshot only comes with a new subscription: unsubscribe, then subscribe again.
+    void (async () => {
+      try {
+        await this.#wire.unsubscribe([channel], { authenticated: this.#authenticated, epoch })
+        await this.#wire.subscribe([channel], { authenticated: this.#authenticated, epoch })
+        this.emit('resubscribed', { reason: 'gap', channels: [channel], ms: Date.now() - started })
+      } catch (error) {
+        this.#logger.warn('resubscribe after gap failed; the reconnect will restore it', {
+          channel,
+          error: describe(error),
+        })
+      }
+    })()
+  }
+
+  async #resumeFromStore(): Promise<void> {
+    const store = this.#options.store
+    const name = this.#options.sessionName
+    if (!store || !name || !this.#credentials) return
+    try {
+      const stored = await store.getAll({ clientId: this.#credentials.clientId, sessionName: name, active: true })
+      const newest = stored.sort((a, b) => b.context.createdAt - a.context.createdAt)[0]
+      if (newest) {
+        this.#chain = [newest.context]
+        this.#logger.info('resuming stored session', { session: newest.context.id })
+      }
+    } catch (error) {
+      this.#logger.warn('session store unreadable; authenticating afresh', { error: describe(error) })
+    }
+  }
+
+  #onOpen(epoch: number): void {
+    void this.#establish(epoch)
+  }
+
+  async #establish(epoch: number): Promise<void> {
+    const started = Date.now()
+    this.#setState('authenticating')
+    this.#authenticated = false
+    const caller = this.#epochCaller(epoch)
+    try {
+      if (this.#options.heartbeatIntervalSec > 0) {
+        await caller.call('public/set_heartbeat', { interval: this.#options.heartbeatIntervalSec })
+        this.#watchdog?.start()
+      }
+      const from = this.#session
+      const to = await this.#authenticateConnection(epoch)
+      // Private channels asked for before (or under another identity) follow the connection's identity.
+      this.#registry.adoptIdentity(this.#registry.activeIdentity, this.#identityKey())
+      if (to && this.#options.cancelOnDisconnect) {
+        await caller.call('private/enable_cancel_on_disconnect', { scope: 'connection' })
+      }
+      const channels = [...this.#registry.publicChannels(), ...this.#registry.privateChannels(this.#identityKey())]
+      const { confirmed } = await this.#wire.subscribe(channels, { authenticated: this.#authenticated, epoch })
+      const reconciled = to ? await this.#reconcileOrders(epoch) : 0
+      if (this.#socket.epoch !== epoch) return
+      this.#connected.open()
+      this.#openForCalls()
+      if (channels.length > 0)
+        this.emit('resubscribed', { reason: 'reconnect', channels: confirmed, ms: Date.now() - started })
+      if (to) {
+        this.#emitTransition({
+          kind: to.transition,
+          cause: 'reconnect',
+          from,
+          to,
+          resubscribed: confirmed.length,
+          reconciled,
+          ms: Date.now() - started,
+        })
+      }
+      this.#connectWaiter?.resolve()
+    } catch (error) {
+      if (this.#state === 'closed') return
+      if (error instanceof RevokedError) {
+        this.#revoke(error)
+        return
+      }
+      this.#logger.warn('could not establish the session on the new socket; reconnecting', { error: describe(error) })
+      if (this.#socket.epoch === epoch) this.#socket.drop('establish failed')
+    }
+  }
+
+  /**
+   * Authenticates a fresh connection: a session-scoped refresh token when one lives, else the
+   * signature; then re-enters the subject the session was on. Returns the new context.
+   */
+  async #authenticateConnection(epoch: number): Promise<SessionContext | undefined> {
+    if (!this.#credentials && !this.#session) return undefined
+    const caller = this.#epochCaller(epoch)
+    const current = this.#session
+    let context: SessionContext | undefined
+    if (current && isSessionScoped(current)) {
+      try {
+        const result = await authenticateWithRefreshToken(caller, current.refreshToken)
+        context = this.#contextFrom(result, 'refresh', current, current.subjectId)
+      } catch (error) {
+        if (!(error instanceof AuthError)) throw error
+        this.#logger.info('stored refresh token refused; falling back to signature auth', { code: error.exchangeCode })
+      }
+    }
+    if (!context) {
+      if (!this.#credentials) throw new RevokedError('Session tokens refused and no credentials to sign with')
+      const scope = current?.sessionName ?? this.#options.sessionName
+      let result: AuthResult
+      try {
+        result = await caller.call<AuthResult>(
+          'public/auth',
+          signatureAuthParams(this.#credentials, {
+            now: Date.now(),
+            nonce: randomNonce(),
+            ...(scope ? { scope: `session:${scope}` } : {}),
+          }),
+        )
+      } catch (error) {
+        if (error instanceof AuthError && error.exchangeCode === 13004) {
+          throw new RevokedError('The exchange refused the API key', { exchangeCode: 13004, cause: error })
+        }
+        throw error
+      }
+      const main = await this.#learnMainSubject(caller)
+      context = this.#contextFrom(result, current ? 'refresh' : 'initial', current, main)
+      this.#authenticated = true
+      if (current?.subjectId !== undefined && current.subjectId !== main) {
+        // Signature auth lands on the main account; step back into the subject the session was on.
+        const exchanged = await exchangeToken(caller, context.refreshToken, current.subjectId, {})
+        const authed = await authenticateWithRefreshToken(caller, exchanged.refresh_token)
+        context = this.#contextFrom(authed, 'refresh', current, current.subjectId)
+      }
+    }
+    this.#authenticated = true
+    this.#commit(context)
+    return context
+  }
+
+  async #learnMainSubject(caller: RpcCaller): Promise<number | undefined> {
+    if (this.#mainSubjectId !== undefined) return this.#mainSubjectId
+    const summary = await caller.call<{ id?: unknown }>('private/get_account_summary', { currency: 'BTC' })
+    if (typeof summary?.id === 'number') this.#mainSubjectId = summary.id
+    return this.#mainSubjectId
+  }
+
+  #contextFrom(
+    result: AuthResult,
+    transition: TransitionKind,
+    prev: SessionContext | undefined,
+    subjectId: number | undefined,
+  ): SessionContext {
+    return sessionFromAuthResult(result, {
+      transition,
+      now: Date.now(),
+      ...(prev ? { prev } : {}),
+      ...(subjectId !== undefined ? { subjectId } : {}),
+    })
+  }
+
+  /** Makes `context` the active one: chain, refresh timer, store. */
+  #commit(context: SessionContext): void {
+    const previous = this.#chain[0]
+    if (previous && previous.active) this.#chain[0] = withChanges(previous, { active: false })
+    this.#chain.unshift(context)
+    if (this.#chain.length > 64) this.#chain.length = 64
+    this.#refresher.schedule(context)
+    const store = this.#options.store
+    if (store && isSessionScoped(context) && this.#credentials) {
+      store
+        .upsert(
+          {
+            context,
+            metadata: {
+              clientId: this.#credentials.clientId,
+              createdAt: context.createdAt,
+              lastRefreshedAt: Date.now(),
+              subjectId: context.subjectId,
+              sessionName: context.sessionName,
+            },
+          },
+          undefined,
+        )
+        .catch((error: unknown) => this.#logger.warn('could not save the session', { error: describe(error) }))
+    }
+  }
+
+  #emitTransition(event: TransitionEvent): void {
+    this.emit('transition', event)
+  }
+
+  async #reconcileOrders(epoch: number): Promise<number> {
+    if (!this.#authenticated) return 0
+    const caller = this.#epochCaller(epoch)
+    const subject = this.#session?.subjectId
+    const lists = await Promise.all(
+      this.#options.currencies.map((currency) =>
+        caller.call<Order[]>('private/get_open_orders_by_currency', { currency }),
+      ),
+    )
+    const open = lists.flat()
+    const currencies = this.#options.currencies
+    // A lookup that fails propagates: an order must not be marked closed because its lookup timed out.
+    const result = await this.orders.reconcile(
+      subject,
+      open,
+      async (orderId) => {
+        try {
+          return await caller.call<Order>('private/get_order_state', { order_id: orderId })
+        } catch (error) {
+          if ((error as DeribitError).exchangeCode === 10004) return undefined
+          throw error
+        }
+      },
+      { only: (order) => currencies.includes(currencyOfInstrument(order.instrument_name)) },
+    )
+    return result.added + result.updated + result.closed
+  }
+
+  #refresh(cause: 'user' | 'timer' | 'expired'): Promise<SessionContext> {
+    return this.#refreshFlight.run('refresh', () =>
+      this.#transition('refresh', cause, async (from, epoch) => {
+        try {
+          const result = await authenticateWithRefreshToken(this.#epochCaller(epoch), from.refreshToken)
+          return { result, subjectId: from.subjectId }
+        } catch (error) {
+          if (!(error instanceof AuthError) || !this.#credentials) throw error
+          // A refresh token already spent (say, its answer was lost): sign in once more instead.
+          this.#logger.info('refresh refused; falling back to signature auth')
+          const scope = from.sessionName
+          const result = await this.#epochCaller(epoch).call<AuthResult>(
+            'public/auth',
+            signatureAuthParams(this.#credentials, {
+              now: Date.now(),
+              nonce: randomNonce(),
+              ...(scope ? { scope: `session:${scope}` } : {}),
+            }),
+          )
+          return { result, subjectId: this.#mainSubjectId }
+        }
+      }),
+    )
+  }
+
+  /** A private call met 13009: refresh once (shared by every caller that met it). */
+  async #refreshAfterExpiry(): Promise<void> {
+    await this.#refresh('expired')
+  }
+
+  /**
+   * Runs one transition at a time, two-phase: the token operation, then the identity's private
+   * channels and orders. If anything fails the client returns to the old session.
+   */
+  #transition(
+    kind: TransitionKind,
+    cause: TransitionEvent['cause'],
+    operation: (from: SessionContext, epoch: number) => Promise<{ result: AuthResult; subjectId: number | undefined }>,
+  ): Promise<SessionContext> {
+    const run = async (): Promise<SessionContext> => {
+      await this.#connected.wait(this.#options.requestTimeoutMs * 3)
+      const from = this.#session
+      if (!from) throw new TransitionFailedError(kind, `${kind} needs an authenticated session`)
+      const epoch = this.#socket.epoch
+      const started = Date.now()
+      const fromKey = this.#registry.activeIdentity
+      this.#setState('transitioning')
+      this.#gate.shut()
+      let to: SessionContext
+      try {
+        const { result, subjectId } = await operation(from, epoch)
+        to = this.#contextFrom(result, kind, from, subjectId)
+      } catch (error) {
+        this.#reopen(epoch)
+        throw new TransitionFailedError(kind, `${kind} failed; still on the previous session`, {
+          cause: error,
+          ...exchangeCodeOf(error),
+        })
+      }
+      const identityChanged = to.subjectId !== from.subjectId || to.sessionName !== from.sessionName
+      let resubscribed = 0
+      let reconciled = 0
+      try {
+        this.#commit(to)
+        if (identityChanged) {
+          // The exchange ended the old identity's private subscriptions silently (§10.3).
+          const toKey = this.#identityKey()
+          this.#registry.adoptIdentity(fromKey, toKey)
+          this.#wire.forgetPrivate()
+          const channels = this.#registry.privateChannels(toKey)
+          const [subscribed, reconciledCount] = await Promise.all([
+            this.#wire.subscribe(channels, { authenticated: true, epoch }),
+            this.#reconcileOrders(epoch),
+          ])
+          resubscribed = subscribed.confirmed.length
+          reconciled = reconciledCount
+          if (channels.length > 0) {
+            this.emit('resubscribed', {
+              reason: 'transition',
+              channels: subscribed.confirmed,
+              ms: Date.now() - started,
+            })
+          }
+        }
+      } catch (error) {
+        await this.#rollback(from, to, epoch)
+        throw new TransitionFailedError(kind, `${kind} could not complete; returned to the previous session`, {
+          cause: error,
+          ...exchangeCodeOf(error),
+        })
+      }
+      this.#reopen(epoch)
+      this.#emitTransition({ kind, cause, from, to, resubscribed, reconciled, ms: Date.now() - started })
+      return to
+    }
+    // Calls asked for from now on wait for this transition and run under its new token.
+    this.#pendingTransitions++
+    this.#gate.shut()
+    const next = this.#transitionTail.then(run, run).finally(() => {
+      this.#pendingTransitions--
+      this.#openForCalls()
+    })
+    this.#transitionTail = next.catch(() => undefined)
+    return next
+  }
+
+  async #rollback(from: SessionContext, failed: SessionContext, epoch: number): Promise<void> {
+    this.#chain = this.#chain.filter((c) => c !== failed)
+    this.#chain[0] = withChanges(this.#chain[0] ?? from, { active: true })
+    try {
+      const result = await authenticateWithRefreshToken(this.#epochCaller(epoch), from.refreshToken)
+      const restored = this.#contextFrom(result, 'refresh', from, from.subjectId)
+      this.#commit(restored)
+      this.#registry.adoptIdentity(this.#registry.activeIdentity, this.#identityKey())
+      this.#wire.forgetPrivate()
+      await this.#wire.subscribe(this.#registry.privateChannels(this.#identityKey()), { authenticated: true, epoch })
+      this.#reopen(epoch)
+    } catch (error) {
+      // The connection's identity is uncertain: a fresh socket re-establishes the old session.
+      this.#logger.warn('rollback could not re-authenticate; reconnecting', { error: describe(error) })
+      if (this.#socket.epoch === epoch) this.#socket.drop('rollback')
+    }
+  }
+
+  /** Back to ready after a transition, unless the socket changed meanwhile (then the reconnect decides). */
+  #reopen(epoch: number): void {
+    if (this.#socket.epoch !== epoch || this.#socket.state !== 'open' || this.#state === 'closed') return
+    this.#connected.open()
+    this.#openForCalls()
+  }
+
+  /** Ready for user calls only when connected and no transition is queued. */
+  #openForCalls(): void {
+    if (!this.#connected.isOpen || this.#state === 'closed') return
+    if (this.#pendingTransitions > 0) {
+      this.#setState('transitioning')
+      return
+    }
+    this.#setState('ready')
+    this.#gate.open()
+  }
+
+  #onClose(epoch: number, intentional: boolean, willReconnect: boolean): void {
+    this.#gate.shut()
+    this.#connected.shut()
+    this.#watchdog?.stop()
+    this.#authenticated = false
+    this.#rpc.failPending(
+      epoch,
+      (written) =>
+        new ConnectionClosedError(written ? 'Socket closed before the answer came' : 'Socket closed', {
+          notSent: !written,
+        }),
+    )
+    if (this.#state === 'closed') return
+    if (this.#loggingOut || intentional) return
+    // Connection-scoped tokens died with the socket; only the refresh timer of session tokens stays meaningful.
+    if (this.#session && !isSessionScoped(this.#session)) this.#refresher.cancel()
+    if (willReconnect) this.#setState('reconnecting')
+    else {
+      const error = new ConnectionClosedError('Socket closed and reconnecting is off')
+      this.#connectWaiter?.reject(error)
+      this.emit('error', error)
+      void this.close()
+    }
+  }
+
+  #revoke(error: RevokedError): void {
+    this.#logger.warn('session revoked; the client stops', { code: error.exchangeCode })
+    this.#connectWaiter?.reject(error)
+    this.emit('revoked', error)
+    void this.close()
+  }
+
+  async #dropSubscription(subscription: Subscription, options: CallOptions): Promise<void> {
+    const handler = this.#subscriptions.get(subscription)
+    if (!handler) return
+    this.#subscriptions.delete(subscription)
+    subscription.end()
+    const { goneChannels } = this.#registry.remove(subscription.channels, handler, this.#identityKey())
+    await this.#unsubscribeOnWire(goneChannels, options)
+  }
+
+  async #unsubscribeOnWire(channels: string[], options: CallOptions): Promise<void> {
+    for (const channel of channels) this.#sequencer.reset(channel)
+    if (channels.length === 0 || !this.#gate.isOpen) return
+    try {
+      await this.#wire.unsubscribe(channels, {
+        authenticated: this.#authenticated,
+        epoch: this.#socket.epoch,
+        ...(options.signal ? { signal: options.signal } : {}),
+      })
+    } catch (error) {
+      // After a drop the channel is simply not restored; nothing else to undo.
+      if ((error as DeribitError).code !== 'CONNECTION_CLOSED' && (error as DeribitError).code !== 'NOT_CONNECTED')
+        throw error
+    }
+  }
+}
+
+function normaliseChannels(channels: string | readonly string[]): string[] {
+  const list = typeof channels === 'string' ? [channels] : [...channels]
+  if (list.length === 0 || list.some((c) => typeof c !== 'string' || c.length === 0)) {
+    throw new TypeError('channels must be one or more non-empty strings')
+  }
+  return [...new Set(list)]
+}
+
+function randomNonce(): string {
+  return Math.random().toString(36).slice(2, 10)
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+}
+
+function exchangeCodeOf(error: unknown): { exchangeCode?: number } {
+  const code = (error as DeribitError | undefined)?.exchangeCode
+  return typeof code === 'number' ? { exchangeCode: code } : {}
+}

@@ -1,0 +1,83 @@
+import type WebSocket from 'ws'
+import type { CreditLimiterOptions } from '../rpc/creditLimiter.js'
+import type { SessionStore } from '../session/sessionStore.js'
+import type { BackoffOptions } from '../transport/backoff.js'
+import type { Logger } from '../transport/logger.js'
+
+/** API key credentials. With them the client signs (`client_signature`): the secret never goes over the wire. */
+export interface ClientCredentials {
+  clientId: string
+  clientSecret: string
+}
+
+/** Options of {@link DeribitClient}. */
+export interface DeribitClientOptions {
+  /** WebSocket endpoint, e.g. `wss://test.deribit.com/ws/api/v2` or a simulator's `sim.url`. */
+  url: string
+  /** API key. Without it the client is public-only (no private channels, no orders). */
+  credentials?: ClientCredentials
+  /**
+   * Authenticate with `session:NAME` scope: tokens survive reconnects and can be stored and forked.
+   * Without it tokens are connection-scoped and die with the socket (signature auth on every reconnect).
+   */
+  sessionName?: string
+  /** Where session-scoped tokens are kept so a restarted process resumes instead of logging in. */
+  store?: SessionStore
+  /**
+   * Refresh this long before the access token expires.
+   * @default 60_000
+   */
+  refreshBeforeMs?: number
+  /**
+   * Default timeout of a call, from the moment it is asked for (waiting for a transition counts).
+   * @default 10_000
+   */
+  requestTimeoutMs?: number
+  /**
+   * `public/set_heartbeat` interval; a socket silent for twice this long is treated as half-open
+   * and replaced. `0` disables heartbeats.
+   * @default 10
+   */
+  heartbeatIntervalSec?: number
+  /**
+   * Enable cancel-on-disconnect (connection scope) after every (re)connect.
+   * @default false
+   */
+  cancelOnDisconnect?: boolean
+  /** Reconnect backoff, or `false` to stay closed after a drop. */
+  reconnect?: Partial<BackoffOptions> | false
+  /** Client-side credit pacing (Deribit's pools), or `false` to send unpaced. */
+  rateLimit?: Partial<CreditLimiterOptions> | false
+  /** Receives diagnostics; never tokens or secrets. @default silent */
+  logger?: Logger
+  /** WebSocket class (the `ws` package's by default). */
+  WebSocket?: typeof WebSocket
+  /**
+   * Currencies whose open orders are reconciled after a transition or reconnect.
+   * @default ['BTC', 'ETH', 'USDC']
+   */
+  currencies?: readonly string[]
+  /**
+   * What an order does when asked for while the socket is down: `'fail'` rejects at once with
+   * `NOT_CONNECTED`; `'wait'` waits (up to its timeout) for the connection and is sent once, under
+   * the same label.
+   * @default 'fail'
+   */
+  ordersWhileDisconnected?: 'fail' | 'wait'
+  /**
+   * Largest frame accepted from the exchange, in bytes.
+   * @default 16 MiB
+   */
+  maxPayloadBytes?: number
+}
+
+/** Defaults of {@link DeribitClientOptions}. */
+export const DEFAULT_CLIENT_OPTIONS = {
+  refreshBeforeMs: 60_000,
+  requestTimeoutMs: 10_000,
+  heartbeatIntervalSec: 10,
+  cancelOnDisconnect: false,
+  currencies: ['BTC', 'ETH', 'USDC'],
+  ordersWhileDisconnected: 'fail',
+  maxPayloadBytes: 16 * 1024 * 1024,
+} as const

@@ -1,0 +1,104 @@
+import { isPrivateChannel } from '../protocol/channels.js'
+import type { RpcClient } from '../rpc/rpcClient.js'
+import { chunkChannels } from '../subscriptions/batches.js'
+
+/** How a batch is sent. */
+export interface WireOptions {
+  /** Authenticated connections use `private/subscribe` (which takes both kinds); others `public/subscribe`. */
+  authenticated: boolean
+  /** The socket epoch the caller saw; nothing is sent on a newer socket. */
+  epoch: number
+  signal?: AbortSignal
+}
+
+/**
+ * What is subscribed on the current socket, as the exchange confirmed it. Keeps every channel
+ * subscribed at most once per connection, splits requests under the 32 kB frame limit and lets
+ * the credit limiter pace them.
+ */
+export class WireSubscriber {
+  readonly #rpc: RpcClient
+  #epoch = -1
+  readonly #onWire = new Set<string>()
+  readonly #inFlight = new Set<string>()
+
+  constructor(rpc: RpcClient) {
+    this.#rpc = rpc
+  }
+
+  /** Channels the exchange confirmed on the current socket. */
+  get confirmed(): ReadonlySet<string> {
+    return this.#onWire
+  }
+
+  /** A re-authentication as another identity ended the private subscriptions on the exchange (§10.3). */
+  forgetPrivate(): void {
+    for (const channel of this.#onWire) if (isPrivateChannel(channel)) this.#onWire.delete(channel)
+  }
+
+  /**
+   * Subscribes what is not on the wire yet. Resolves with the channels confirmed now and those the
+   * exchange left out of its answer (refused).
+   */
+  async subscribe(
+    channels: readonly string[],
+    options: WireOptions,
+  ): Promise<{ confirmed: string[]; rejected: string[] }> {
+    this.#sync(options.epoch)
+    const wanted = channels.filter((c) => !this.#onWire.has(c) && !this.#inFlight.has(c))
+    if (wanted.length === 0) return { confirmed: [], rejected: [] }
+    for (const channel of wanted) this.#inFlight.add(channel)
+    const method = options.authenticated ? 'private/subscribe' : 'public/subscribe'
+    try {
+      const answers = await Promise.all(
+        chunkChannels(wanted).map((batch) =>
+          this.#rpc.call<unknown>(method, { channels: batch }, this.#callOptions(options)).then((result) => ({
+            batch,
+            result: Array.isArray(result) ? (result as unknown[]) : [],
+          })),
+        ),
+      )
+      const confirmed: string[] = []
+      const rejected: string[] = []
+      if (this.#epoch !== options.epoch) return { confirmed, rejected }
+      for (const { batch, result } of answers) {
+        const accepted = new Set(result)
+        for (const channel of batch) {
+          if (accepted.has(channel)) {
+            this.#onWire.add(channel)
+            confirmed.push(channel)
+          } else {
+            rejected.push(channel)
+          }
+        }
+      }
+      return { confirmed, rejected }
+    } finally {
+      for (const channel of wanted) this.#inFlight.delete(channel)
+    }
+  }
+
+  /** Unsubscribes channels that are on the wire. */
+  async unsubscribe(channels: readonly string[], options: WireOptions): Promise<void> {
+    this.#sync(options.epoch)
+    const present = channels.filter((c) => this.#onWire.has(c))
+    if (present.length === 0) return
+    for (const channel of present) this.#onWire.delete(channel)
+    const method = options.authenticated ? 'private/unsubscribe' : 'public/unsubscribe'
+    await Promise.all(
+      chunkChannels(present).map((batch) => this.#rpc.call(method, { channels: batch }, this.#callOptions(options))),
+    )
+  }
+
+  #callOptions(options: WireOptions) {
+    return { epoch: options.epoch, ...(options.signal ? { signal: options.signal } : {}) }
+  }
+
+  /** A new socket starts with nothing subscribed. */
+  #sync(epoch: number): void {
+    if (epoch === this.#epoch) return
+    this.#epoch = epoch
+    this.#onWire.clear()
+    this.#inFlight.clear()
+  }
+}
