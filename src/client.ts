@@ -622,7 +622,7 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
       if (to) {
         this.#emitTransition({
           kind: to.transition,
-          cause: 'reconnect',
+          cause: from ? 'reconnect' : 'connect',
           from,
           to,
           resubscribed: confirmed.length,

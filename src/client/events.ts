@@ -16,8 +16,11 @@ export type ClientState =
 /** Payload of `transition`: one per token transition, and one per re-authentication after a reconnect. */
 export interface TransitionEvent {
   kind: TransitionKind
-  /** Why it happened: the user asked, the refresh timer fired, or the socket came back. */
-  cause: 'user' | 'timer' | 'reconnect' | 'expired'
+  /**
+   * Why it happened: the first `connect()`, the user asked, the refresh timer fired, a call met an
+   * expired token, or the socket came back.
+   */
+  cause: 'connect' | 'user' | 'timer' | 'reconnect' | 'expired'
   from: SessionContext | undefined
   to: SessionContext
   /** Channels subscribed again on the wire. */
