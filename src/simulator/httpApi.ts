@@ -44,13 +44,14 @@ function queryValue(key: string, raw: string): unknown {
 
 /** GET query string → params: numbers and booleans parsed; arrays as repeated keys (`a=1&a=2`, `a[]=1`) or JSON. */
 export function paramsFromQuery(search: URLSearchParams): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
+  const entries: Array<[string, unknown]> = []
   for (const rawKey of new Set(search.keys())) {
     const key = rawKey.endsWith('[]') ? rawKey.slice(0, -2) : rawKey
     const values = search.getAll(rawKey).map((v) => queryValue(key, v))
-    out[key] = values.length > 1 || rawKey.endsWith('[]') ? values : values[0]
+    entries.push([key, values.length > 1 || rawKey.endsWith('[]') ? values : values[0]])
   }
-  return out
+  // fromEntries defines own properties: `?__proto__={...}` must not become the params' prototype.
+  return Object.fromEntries(entries)
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -104,7 +105,13 @@ export class HttpApi {
 
   async #respond(req: IncomingMessage, res: ServerResponse, usIn: number, body: string | undefined): Promise<void> {
     if (body === undefined) return this.#fail(res, 413, undefined, { ...JSONRPC_ERRORS.entityTooLarge }, usIn)
-    const url = new URL(req.url ?? '/', 'http://simulator.invalid')
+    let url: URL
+    try {
+      url = new URL(req.url ?? '/', 'http://simulator.invalid')
+    } catch {
+      // An absolute-form target that is not a URL (`GET http://[ HTTP/1.1`): the client's mistake, not a 500.
+      return this.#fail(res, 400, null, { code: 11050, message: 'bad_request' }, usIn)
+    }
     if (!url.pathname.startsWith(HTTP_API_PREFIX)) {
       return this.#fail(res, 404, null, { ...JSONRPC_ERRORS.methodNotFound }, usIn)
     }

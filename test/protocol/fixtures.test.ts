@@ -39,7 +39,9 @@ describe('protocol reference fixtures', () => {
   })
 
   it("the signature request's signature is Deribit's published test vector", () => {
-    const params = (load('auth/client_signature.request.json') as { params: Record<string, string & number> }).params
+    const { params } = load('auth/client_signature.request.json') as {
+      params: { timestamp: number; nonce: string; data: string; signature: string }
+    }
     expect(wsSignature('AMANDASECRECT', params.timestamp, params.nonce, params.data)).toBe(params.signature)
   })
 
