@@ -4,6 +4,7 @@ import { type ClientEvents, type ClientState, type TransitionEvent, TypedEmitter
 import { DEFAULT_CLIENT_OPTIONS, type DeribitClientOptions } from './client/options.js'
 import { type EditParams, OrderEntry, type OrderParams } from './client/orderEntry.js'
 import { ReadyGate } from './client/readyGate.js'
+import { SessionPersistence } from './client/sessionPersistence.js'
 import { WireSubscriber } from './client/wireSubscriber.js'
 import {
   AuthError,
@@ -53,8 +54,8 @@ export interface ConnectOptions {
 const PUBLIC_IDENTITY = 'public'
 
 type ResolvedOptions = Required<
-  Omit<DeribitClientOptions, 'credentials' | 'sessionName' | 'store' | 'reconnect' | 'rateLimit'>
-> & { sessionName: string | undefined; store: DeribitClientOptions['store'] | undefined }
+  Omit<DeribitClientOptions, 'credentials' | 'sessionName' | 'store' | 'autoSave' | 'reconnect' | 'rateLimit'>
+> & { sessionName: string | undefined }
 
 /**
  * One bot's connection to Deribit, holding one active session context and keeping every
@@ -93,6 +94,8 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
   /** Each live Subscription with the handler it registered. */
   readonly #subscriptions = new Map<Subscription, NotificationHandler>()
   readonly #books = new Map<string, { book: LocalOrderBook; refs: number }>()
+  readonly #persistence: SessionPersistence
+  #unwatchRevocations: (() => void) | undefined
 
   #state: ClientState = 'idle'
   #chain: SessionContext[] = []
@@ -118,8 +121,13 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
       ordersWhileDisconnected: options.ordersWhileDisconnected ?? DEFAULT_CLIENT_OPTIONS.ordersWhileDisconnected,
       maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_CLIENT_OPTIONS.maxPayloadBytes,
       sessionName: options.sessionName,
-      store: options.store,
     }
+    this.#persistence = new SessionPersistence({
+      store: options.store,
+      clientId: options.credentials?.clientId,
+      logger: this.#logger,
+      autoSave: options.autoSave ?? DEFAULT_CLIENT_OPTIONS.autoSave,
+    })
     this.#socket = new ReconnectingSocket({
       url: options.url,
       WebSocket: this.#options.WebSocket,
@@ -221,7 +229,18 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
       this.#connectWaiter = { resolve, reject }
     })
     if (this.#state === 'idle') {
-      await this.#resumeFromStore()
+      try {
+        await this.#resumeFromStore()
+      } catch (error) {
+        if (error instanceof RevokedError) {
+          this.#revoke(error)
+          throw error
+        }
+        throw error
+      }
+      this.#unwatchRevocations = this.#persistence.watchRevocations((name) => {
+        if (name === this.#session?.sessionName) void this.#revokedByOperator(name)
+      })
       this.#setState('connecting')
       this.#socket.open()
     }
@@ -251,6 +270,7 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
    */
   async call<T = unknown>(method: string, params?: Record<string, unknown>, options: CallOptions = {}): Promise<T> {
     const deadline = Date.now() + (options.timeoutMs ?? this.#options.requestTimeoutMs)
+    this.#persistence.touch(Date.now())
     for (let attempt = 0; ; attempt++) {
       const left = Math.max(1, deadline - Date.now())
       await this.#gate.wait(left, options.signal)
@@ -385,7 +405,7 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
       )
       // exchange_token only mints tokens; the connection becomes the new subject by authenticating with them.
       const authed = await authenticateWithRefreshToken(this.#epochCaller(epoch), exchanged.refresh_token)
-      return { result: authed, subjectId }
+      return this.#contextFrom(authed, 'exchange', from, subjectId)
     })
   }
 
@@ -394,7 +414,7 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
     return this.#transition('fork', 'user', async (from, epoch) => {
       const forked = await forkToken(this.#epochCaller(epoch), from.refreshToken, sessionName)
       const authed = await authenticateWithRefreshToken(this.#epochCaller(epoch), forked.refresh_token)
-      return { result: authed, subjectId: from.subjectId }
+      return this.#contextFrom(authed, 'fork', from, from.subjectId)
     })
   }
 
@@ -459,9 +479,7 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
     clearTimeout(timer)
     const ended = this.#session
     if (ended) this.#chain[0] = withChanges(ended, { active: false })
-    if (ended && this.#options.store && isSessionScoped(ended)) {
-      await this.#options.store.delete(ended.id).catch(() => undefined)
-    }
+    if (ended && options.invalidateToken !== false) await this.#persistence.forget(ended)
     await this.close()
   }
 
@@ -475,6 +493,8 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
     this.#refresher.cancel()
     this.#watchdog?.stop()
     this.#limiter?.clear()
+    this.#unwatchRevocations?.()
+    this.#unwatchRevocations = undefined
     this.#connectWaiter?.reject(error)
     await this.#socket.close(1000, 'client closed')
     this.#rpc.failPending(this.#socket.epoch, () => error)
@@ -575,19 +595,32 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
   }
 
   async #resumeFromStore(): Promise<void> {
-    const store = this.#options.store
     const name = this.#options.sessionName
-    if (!store || !name || !this.#credentials) return
+    if (!name || !this.#persistence.enabled) return
     try {
-      const stored = await store.getAll({ clientId: this.#credentials.clientId, sessionName: name, active: true })
-      const newest = stored.sort((a, b) => b.context.createdAt - a.context.createdAt)[0]
-      if (newest) {
-        this.#chain = [newest.context]
-        this.#logger.info('resuming stored session', { session: newest.context.id })
+      const resumed = await this.#persistence.resume(name)
+      if (resumed) {
+        this.#chain = [resumed]
+        this.#logger.info('resuming stored session', { session: resumed.id })
       }
     } catch (error) {
+      if (error instanceof RevokedError) throw error
       this.#logger.warn('session store unreadable; authenticating afresh', { error: describe(error) })
     }
+  }
+
+  /** An operator revoked this session through the store: log out, close, never reconnect. */
+  async #revokedByOperator(sessionName: string): Promise<void> {
+    if (this.#state === 'closed') return
+    const error = new RevokedError(`Session ${sessionName} was revoked by an operator`)
+    this.#logger.warn('session revoked through the store; logging out', { session: sessionName })
+    this.emit('revoked', error)
+    this.#connectWaiter?.reject(error)
+    if (this.#gate.isOpen) {
+      const timer = new Promise<void>((resolve) => setTimeout(resolve, 500))
+      await Promise.race([this.logout().catch(() => undefined), timer])
+    }
+    await this.close()
   }
 
   #onOpen(epoch: number): void {
@@ -651,10 +684,12 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
     const caller = this.#epochCaller(epoch)
     const current = this.#session
     let context: SessionContext | undefined
+    if (current && (await this.#persistence.isRevoked(current.sessionName))) {
+      throw new RevokedError(`Session ${current.sessionName} is revoked in the store`)
+    }
     if (current && isSessionScoped(current)) {
       try {
-        const result = await authenticateWithRefreshToken(caller, current.refreshToken)
-        context = this.#contextFrom(result, 'refresh', current, current.subjectId)
+        context = await this.#spendOnConnection(current, caller)
       } catch (error) {
         if (!(error instanceof AuthError)) throw error
         this.#logger.info('stored refresh token refused; falling back to signature auth', { code: error.exchangeCode })
@@ -694,6 +729,27 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
     return context
   }
 
+  /**
+   * Authenticates this connection with a session's refresh token, under the store's claim. When
+   * another process refreshed first, its tokens are adopted and spent here in turn (a new
+   * socket can only be authenticated by spending one).
+   */
+  async #spendOnConnection(current: SessionContext, caller: RpcCaller): Promise<SessionContext> {
+    let from = current
+    for (let attempt = 0; ; attempt++) {
+      const { context, spent } = await this.#persistence.spendRefreshToken(from, async (claimed) =>
+        this.#contextFrom(
+          await authenticateWithRefreshToken(caller, claimed.refreshToken),
+          'refresh',
+          claimed,
+          claimed.subjectId,
+        ),
+      )
+      if (spent || attempt >= 3) return context
+      from = context
+    }
+  }
+
   async #learnMainSubject(caller: RpcCaller): Promise<number | undefined> {
     if (this.#mainSubjectId !== undefined) return this.#mainSubjectId
     const summary = await caller.call<{ id?: unknown }>('private/get_account_summary', { currency: 'BTC' })
@@ -722,24 +778,15 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
     this.#chain.unshift(context)
     if (this.#chain.length > 64) this.#chain.length = 64
     this.#refresher.schedule(context)
-    const store = this.#options.store
-    if (store && isSessionScoped(context) && this.#credentials) {
-      store
-        .upsert(
-          {
-            context,
-            metadata: {
-              clientId: this.#credentials.clientId,
-              createdAt: context.createdAt,
-              lastRefreshedAt: Date.now(),
-              subjectId: context.subjectId,
-              sessionName: context.sessionName,
-            },
-          },
-          undefined,
-        )
-        .catch((error: unknown) => this.#logger.warn('could not save the session', { error: describe(error) }))
-    }
+    if (context.lockVersion > 0 && context.lastRefreshedAt !== undefined) return // saved by its refresh claim
+    this.#persistence.save(context).then(
+      (saved) => {
+        if (this.#chain[0] === context) this.#chain[0] = saved
+      },
+      (error: unknown) => {
+        if (error instanceof RevokedError) void this.#revokedByOperator(context.sessionName ?? '')
+      },
+    )
   }
 
   #emitTransition(event: TransitionEvent): void {
@@ -777,24 +824,29 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
   #refresh(cause: 'user' | 'timer' | 'expired'): Promise<SessionContext> {
     return this.#refreshFlight.run('refresh', () =>
       this.#transition('refresh', cause, async (from, epoch) => {
-        try {
-          const result = await authenticateWithRefreshToken(this.#epochCaller(epoch), from.refreshToken)
-          return { result, subjectId: from.subjectId }
-        } catch (error) {
-          if (!(error instanceof AuthError) || !this.#credentials) throw error
-          // A refresh token already spent (say, its answer was lost): sign in once more instead.
-          this.#logger.info('refresh refused; falling back to signature auth')
-          const scope = from.sessionName
-          const result = await this.#epochCaller(epoch).call<AuthResult>(
-            'public/auth',
-            signatureAuthParams(this.#credentials, {
-              now: Date.now(),
-              nonce: randomNonce(),
-              ...(scope ? { scope: `session:${scope}` } : {}),
-            }),
-          )
-          return { result, subjectId: this.#mainSubjectId }
-        }
+        const caller = this.#epochCaller(epoch)
+        // Under a store, only the process that wins the claim spends the token; the others adopt its result.
+        const { context } = await this.#persistence.spendRefreshToken(from, async (claimed) => {
+          try {
+            const result = await authenticateWithRefreshToken(caller, claimed.refreshToken)
+            return this.#contextFrom(result, 'refresh', claimed, claimed.subjectId)
+          } catch (error) {
+            if (!(error instanceof AuthError) || !this.#credentials) throw error
+            // A refresh token already spent (say, its answer was lost): sign in once more instead.
+            this.#logger.info('refresh refused; falling back to signature auth')
+            const scope = claimed.sessionName
+            const result = await caller.call<AuthResult>(
+              'public/auth',
+              signatureAuthParams(this.#credentials, {
+                now: Date.now(),
+                nonce: randomNonce(),
+                ...(scope ? { scope: `session:${scope}` } : {}),
+              }),
+            )
+            return this.#contextFrom(result, 'refresh', claimed, this.#mainSubjectId)
+          }
+        })
+        return context
       }),
     )
   }
@@ -811,7 +863,7 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
   #transition(
     kind: TransitionKind,
     cause: TransitionEvent['cause'],
-    operation: (from: SessionContext, epoch: number) => Promise<{ result: AuthResult; subjectId: number | undefined }>,
+    operation: (from: SessionContext, epoch: number) => Promise<SessionContext>,
   ): Promise<SessionContext> {
     const run = async (): Promise<SessionContext> => {
       await this.#connected.wait(this.#options.requestTimeoutMs * 3)
@@ -824,8 +876,7 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
       this.#gate.shut()
       let to: SessionContext
       try {
-        const { result, subjectId } = await operation(from, epoch)
-        to = this.#contextFrom(result, kind, from, subjectId)
+        to = await operation(from, epoch)
       } catch (error) {
         this.#reopen(epoch)
         throw new TransitionFailedError(kind, `${kind} failed; still on the previous session`, {
@@ -884,8 +935,7 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
     this.#chain = this.#chain.filter((c) => c !== failed)
     this.#chain[0] = withChanges(this.#chain[0] ?? from, { active: true })
     try {
-      const result = await authenticateWithRefreshToken(this.#epochCaller(epoch), from.refreshToken)
-      const restored = this.#contextFrom(result, 'refresh', from, from.subjectId)
+      const restored = await this.#spendOnConnection(from, this.#epochCaller(epoch))
       this.#commit(restored)
       this.#registry.adoptIdentity(this.#registry.activeIdentity, this.#identityKey())
       this.#wire.forgetPrivate()

@@ -21,8 +21,16 @@ export interface DeribitClientOptions {
    * Without it tokens are connection-scoped and die with the socket (signature auth on every reconnect).
    */
   sessionName?: string
-  /** Where session-scoped tokens are kept so a restarted process resumes instead of logging in. */
+  /**
+   * Where session-scoped tokens are kept so a restarted process resumes instead of logging in,
+   * and so processes sharing a session never spend the same refresh token twice.
+   */
   store?: SessionStore
+  /**
+   * Save every transition to the store.
+   * @default true
+   */
+  autoSave?: boolean
   /**
    * Refresh this long before the access token expires.
    * @default 60_000
@@ -77,6 +85,7 @@ export const DEFAULT_CLIENT_OPTIONS = {
   requestTimeoutMs: 10_000,
   heartbeatIntervalSec: 10,
   cancelOnDisconnect: false,
+  autoSave: true,
   currencies: ['BTC', 'ETH', 'USDC'],
   ordersWhileDisconnected: 'fail',
   maxPayloadBytes: 16 * 1024 * 1024,
