@@ -58,6 +58,8 @@ export interface BenchConfig {
   rpcPipelined: number
   rpcInFlight: number
   transitionSizes: number[]
+  /** Repetitions of each transition per channel count (the median is kept). */
+  transitionReps: number
   memorySubscriptions: number
   memoryCycles: number
   memoryReconnects: number

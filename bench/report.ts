@@ -71,6 +71,7 @@ function all(
 const fmt = (n: number, digits = 0): string =>
   Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '—'
 const fmtRatio = (n: number): string => (Number.isFinite(n) ? `${n.toFixed(2)}×` : '—')
+const kb = (bytes: number): string => (Number.isFinite(bytes) ? `${Math.round(bytes / 1024)} kB` : '—')
 const mb = (bytes: number): string => (Number.isFinite(bytes) ? `${(bytes / 2 ** 20).toFixed(2)} MB` : '—')
 
 export const TRANSITION_KINDS = ['refresh', 'exchange', 'fork', 'reconnect'] as const
@@ -186,7 +187,7 @@ export function buildReport(
   const heapPerSubsFloor = med(runs, 'memory', 'floor', 'heapPer1000SubsBytes')
   const cycles = med(runs, 'memory', 'sdk', 'cyclesGrowthBytes')
   const reconnects = med(runs, 'memory', 'sdk', 'reconnectsGrowthBytes')
-  lines.push(`heap per 1,000 subscriptions: sdk ${mb(heapPerSubsSdk)}, floor ${mb(heapPerSubsFloor)}`)
+  lines.push(`heap per 1,000 subscriptions: sdk ${kb(heapPerSubsSdk)}, floor ${kb(heapPerSubsFloor)}`)
   lines.push(
     `heap growth after ${fmt(get(meta.config, 'memoryCycles') ?? Number.NaN)} subscribe/unsubscribe cycles: sdk ${mb(cycles)}`,
   )

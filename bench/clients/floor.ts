@@ -8,6 +8,7 @@ import type { BurstResult, SentFrame } from '../protocol.js'
 import { percentile } from '../stats.js'
 import { BareSocket, type Tokens } from './bareSocket.js'
 import { type ClientContext, exchangeTop, heapAfterGc, heldBurst, runClient, sameLevels, until } from './harness.js'
+import { Samples } from './samples.js'
 
 const INSTRUMENT = 'BTC-PERPETUAL'
 const TRADES = `trades.${INSTRUMENT}.raw`
@@ -186,23 +187,23 @@ async function subscribeAll(socket: BareSocket, channels: readonly string[]): Pr
  */
 async function transitions(ctx: ClientContext): Promise<Record<string, unknown>> {
   const { config, simCall } = ctx
-  // A fresh API key: this run's sessions cannot evict another run's (16 per key).
-  const account = await simCall<{
-    clientId: string
-    clientSecret: string
-    mainAccountId: number
-    subaccountIds: number[]
-  }>({
-    cmd: 'createAccount',
-    subaccounts: 1,
-  })
   const bySize: Record<string, Record<string, unknown>> = {}
   let publicLost = 0
-  const stamp = Date.now()
   for (const size of config.transitionSizes) {
+    // A fresh API key per size: sessions of one size cannot evict another's (16 per key).
+    const account = await simCall<{
+      clientId: string
+      clientSecret: string
+      mainAccountId: number
+      subaccountIds: number[]
+    }>({
+      cmd: 'createAccount',
+      subaccounts: 1,
+    })
     const set = channelSet(size)
     let socket = await BareSocket.open(ctx.sim.url)
-    let tokens = await socket.auth(account.clientId, account.clientSecret, `floor-${size}-${stamp}`)
+    let tokens = await socket.auth(account.clientId, account.clientSecret, `floor-${size}`)
+    let subject = account.mainAccountId
     let probe = 0
     const count = (msg: { params: { channel: string } }): void => {
       if (msg.params.channel === PROBE_CHANNEL) probe++
@@ -210,26 +211,26 @@ async function transitions(ctx: ClientContext): Promise<Record<string, unknown>>
     socket.onNotification = count
     await subscribeAll(socket, set.all)
     await settle()
-    const results: Record<string, unknown> = {}
+    const samples = new Samples()
     const timed = async (kind: string, run: () => Promise<unknown>): Promise<void> => {
       const from = Date.now()
       const t0 = performance.now()
       await run()
       const ms = performance.now() - t0
-      const frames = await simCall<SentFrame[]>({ cmd: 'framesBetween', fromMs: from, toMs: Date.now() })
-      results[kind] = { ms, frames: frames.length }
+      samples.add(kind, ms, await simCall<SentFrame[]>({ cmd: 'framesBetween', fromMs: from, toMs: Date.now() }), from)
       await settle()
     }
     const reauth = async (refreshToken: string): Promise<void> => {
       tokens = await socket.call<Tokens>('public/auth', { grant_type: 'refresh_token', refresh_token: refreshToken })
     }
-    const exchange = async (subject: number): Promise<void> => {
+    const exchange = async (to: number): Promise<void> => {
       const next = await socket.call<Tokens>('public/exchange_token', {
         refresh_token: tokens.refresh_token,
-        subject_id: subject,
+        subject_id: to,
       })
       await reauth(next.refresh_token)
       await subscribeAll(socket, set.private)
+      subject = to
     }
     const fork = async (name: string): Promise<void> => {
       const next = await socket.call<Tokens>('public/fork_token', {
@@ -239,31 +240,40 @@ async function transitions(ctx: ClientContext): Promise<Record<string, unknown>>
       await reauth(next.refresh_token)
       await subscribeAll(socket, set.private)
     }
-    await timed('refresh', () => reauth(tokens.refresh_token))
-    await timed('exchange', () => exchange(account.subaccountIds[0] as number))
-    await timed('fork', () => fork(`floor-fork-${size}-${stamp}`))
+    const other = (): number =>
+      subject === account.mainAccountId ? (account.subaccountIds[0] as number) : account.mainAccountId
+    for (let rep = 0; rep < config.transitionReps; rep++) {
+      await timed('refresh', () => reauth(tokens.refresh_token))
+      await timed('exchange', () => exchange(other()))
+      await timed('fork', () => fork(`floor-fork-${size}-${rep}`))
+      const closed = new Promise<number>((resolve) => socket.ws.once('close', () => resolve(performance.now())))
+      const from = Date.now()
+      await simCall({ cmd: 'drop' })
+      const tDown = await closed
+      socket = await BareSocket.open(ctx.sim.url)
+      socket.onNotification = count
+      await reauth(tokens.refresh_token)
+      await subscribeAll(socket, set.all)
+      const ms = performance.now() - tDown
+      await settle()
+      samples.add(
+        'reconnect',
+        ms,
+        await simCall<SentFrame[]>({ cmd: 'framesBetween', fromMs: from, toMs: Date.now() }),
+        from,
+      )
+    }
+    const lost: Record<string, number> = {}
     for (const kind of ['exchange', 'fork'] as const) {
       probe = 0
       const burst = simCall<BurstResult>({ cmd: 'burstTrades', instrument: INSTRUMENT, count: 20_000 })
-      await (kind === 'exchange' ? exchange(account.mainAccountId) : fork(`floor-probe-${size}-${stamp}`))
+      await (kind === 'exchange' ? exchange(other()) : fork(`floor-probe-${size}`))
       const sent = (await burst).count
       await until(() => probe >= sent, 5_000, 'probe trades').catch(() => undefined)
+      lost[kind] = sent - probe
       publicLost = Math.max(publicLost, sent - probe)
     }
-    await settle()
-    const closed = new Promise<number>((resolve) => socket.ws.once('close', () => resolve(performance.now())))
-    const from = Date.now()
-    await simCall({ cmd: 'drop' })
-    const tDown = await closed
-    socket = await BareSocket.open(ctx.sim.url)
-    socket.onNotification = count
-    await reauth(tokens.refresh_token)
-    const confirmed = await subscribeAll(socket, set.all)
-    const ms = performance.now() - tDown
-    await settle()
-    const frames = await simCall<SentFrame[]>({ cmd: 'framesBetween', fromMs: from, toMs: Date.now() })
-    results.reconnect = { ms, frames: frames.length, confirmed }
-    bySize[size] = results
+    bySize[size] = { ...samples.summary(), publicLost: lost }
     await socket.close()
   }
   return { bySize, publicLost }

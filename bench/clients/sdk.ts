@@ -19,6 +19,7 @@ import {
   sameLevels,
   until,
 } from './harness.js'
+import { Samples } from './samples.js'
 
 const INSTRUMENT = 'BTC-PERPETUAL'
 const TRADES = `trades.${INSTRUMENT}.raw`
@@ -181,87 +182,81 @@ async function framesBetween({ simCall }: ClientContext, fromMs: number, toMs: n
   return simCall<SentFrame[]>({ cmd: 'framesBetween', fromMs, toMs })
 }
 
-function summary(frames: SentFrame[]): Record<string, number> {
-  const out: Record<string, number> = {}
-  for (const f of frames) out[f.method] = (out[f.method] ?? 0) + 1
-  return out
-}
+type Account = { clientId: string; clientSecret: string; mainAccountId: number; subaccountIds: number[] }
 
+/**
+ * Each transition `transitionReps` times per channel count, on a connection holding that many
+ * channels; the median is the round's figure. Exchanges alternate subaccount and main account so
+ * each one changes identity.
+ */
 async function transitions(ctx: ClientContext): Promise<Record<string, unknown>> {
   const { config, simCall } = ctx
-  // A fresh API key: this run's sessions cannot evict another run's (16 per key).
-  const account = await simCall<{
-    clientId: string
-    clientSecret: string
-    mainAccountId: number
-    subaccountIds: number[]
-  }>({
-    cmd: 'createAccount',
-    subaccounts: 1,
-  })
-  const own: ClientContext = { ...ctx, sim: { ...ctx.sim, ...account } }
-  const sub = account.subaccountIds[0] as number
   const bySize: Record<string, Record<string, unknown>> = {}
   let publicLost = 0
-  const stamp = Date.now()
   for (const size of config.transitionSizes) {
+    // A fresh API key per size: sessions of one size cannot evict another's (16 per key).
+    const account = await simCall<Account>({ cmd: 'createAccount', subaccounts: 1 })
     const set = channelSet(size)
-    const c = client(own, `sdk-${size}-${stamp}`)
+    const c = client({ ...ctx, sim: { ...ctx.sim, ...account } }, `sdk-${size}`)
     await c.connect()
     let probe = 0
     await c.subscribe(set.all, (_data, channel) => {
       if (channel === PROBE_CHANNEL) probe++
     })
     await settle()
-    const results: Record<string, unknown> = {}
+    const samples = new Samples()
     const timed = async (kind: string, run: () => Promise<unknown>): Promise<void> => {
       const from = Date.now()
       const t0 = performance.now()
       await run()
       const ms = performance.now() - t0
-      const to = Date.now()
-      const frames = await framesBetween(ctx, from, to)
-      results[kind] = { ms, frames: frames.length, methods: summary(frames) }
+      samples.add(kind, ms, await framesBetween(ctx, from, Date.now()), from)
       await settle()
     }
-    await timed('refresh', () => c.refreshToken())
-    await timed('exchange', () => c.exchangeToken(sub))
-    await timed('fork', () => c.forkToken(`sdk-fork-${size}-${stamp}`))
-    // Untimed: an exchange (back to the main account) and a fork while trades stream on a public
-    // channel of the same connection; every trade must still reach the handler.
+    for (let rep = 0; rep < config.transitionReps; rep++) {
+      await timed('refresh', () => c.refreshToken())
+      const subject = rep % 2 === 0 ? (account.subaccountIds[0] as number) : account.mainAccountId
+      await timed('exchange', () => c.exchangeToken(subject))
+      await timed('fork', () => c.forkToken(`sdk-fork-${size}-${rep}`))
+      // Reconnect: from the moment the client sees the drop to every channel confirmed again.
+      let tDown = 0
+      const onState = (state: string): void => {
+        if (state === 'reconnecting' && tDown === 0) tDown = performance.now()
+      }
+      c.on('state', onState)
+      const resubscribed = new Promise<void>((resolve) => {
+        const on = (e: { reason: string }): void => {
+          if (e.reason !== 'reconnect') return
+          c.off('resubscribed', on)
+          resolve()
+        }
+        c.on('resubscribed', on)
+      })
+      const from = Date.now()
+      await simCall({ cmd: 'drop' })
+      await resubscribed
+      const ms = performance.now() - tDown
+      c.off('state', onState)
+      await settle()
+      samples.add('reconnect', ms, await framesBetween(ctx, from, Date.now()), from)
+    }
+    // Untimed: an exchange and a fork while trades stream on a public channel of the same
+    // connection; every trade must still reach the handler.
+    const lost: Record<string, number> = {}
     for (const kind of ['exchange', 'fork'] as const) {
       probe = 0
       const burst = simCall<BurstResult>({ cmd: 'burstTrades', instrument: INSTRUMENT, count: 20_000 })
-      await (kind === 'exchange' ? c.exchangeToken(account.mainAccountId) : c.forkToken(`sdk-probe-${size}-${stamp}`))
+      await (kind === 'exchange'
+        ? c.exchangeToken(
+            c.subjectId === account.mainAccountId ? (account.subaccountIds[0] as number) : account.mainAccountId,
+          )
+        : c.forkToken(`sdk-probe-${size}`))
       const sent = (await burst).count
       await until(() => probe >= sent, 5_000, 'probe trades').catch(() => undefined)
-      results[`${kind}PublicLost`] = sent - probe
+      lost[kind] = sent - probe
       publicLost = Math.max(publicLost, sent - probe)
     }
-    await settle()
-    // Reconnect: from the moment the client sees the drop to every channel confirmed again.
-    let tDown = 0
-    const onState = (state: string): void => {
-      if (state === 'reconnecting' && tDown === 0) tDown = performance.now()
-    }
-    c.on('state', onState)
-    const resubscribed = new Promise<number>((resolve) => {
-      const on = (e: { reason: string; channels: string[] }): void => {
-        if (e.reason !== 'reconnect') return
-        c.off('resubscribed', on)
-        resolve(e.channels.length)
-      }
-      c.on('resubscribed', on)
-    })
-    const from = Date.now()
-    await simCall({ cmd: 'drop' })
-    const confirmed = await resubscribed
-    const ms = performance.now() - tDown
-    await settle()
-    const frames = await framesBetween(ctx, from, Date.now())
-    c.off('state', onState)
-    results.reconnect = { ms, frames: frames.length, methods: summary(frames), confirmed }
-    bySize[size] = results
+    bySize[size] = { ...samples.summary(), publicLost: lost }
     await c.close()
   }
   return {
