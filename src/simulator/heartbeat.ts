@@ -3,6 +3,12 @@
  * if a whole interval after one passes without any request from the client, the connection is
  * deemed dead.
  */
+/**
+ * Longest delay Node's timers honour; a longer one fires after 1 ms instead. `set_heartbeat` with
+ * a huge interval (a client's bug or a fuzzer) must not turn into a `test_request` storm and a close.
+ */
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1
+
 export class Heartbeat {
   #timer: NodeJS.Timeout | undefined
   #awaiting = false
@@ -22,7 +28,7 @@ export class Heartbeat {
   start(): void {
     this.stop()
     this.#awaiting = false
-    this.#timer = setInterval(() => this.#tick(), this.intervalMs)
+    this.#timer = setInterval(() => this.#tick(), Math.min(this.intervalMs, MAX_TIMER_DELAY_MS))
     this.#timer.unref()
   }
 
