@@ -221,23 +221,33 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
    * cancel-on-disconnect, and resolves when the client is ready. Rejects with an
    * {@link AuthError} when the credentials are refused (it does not retry those).
    */
-  async connect(options: ConnectOptions = {}): Promise<void> {
+  connect(options: ConnectOptions = {}): Promise<void> {
+    // Single-flight: concurrent callers share one connection attempt.
+    this.#connecting ??= this.#connect(options).finally(() => {
+      this.#connecting = undefined
+    })
+    return this.#connecting
+  }
+
+  #connecting: Promise<void> | undefined
+
+  async #connect(options: ConnectOptions): Promise<void> {
     if (this.#state === 'closed') throw new ClientClosedError()
     if (this.#state === 'ready') return
     const timeoutMs = options.timeoutMs ?? 30_000
-    const ready = new Promise<void>((resolve, reject) => {
-      this.#connectWaiter = { resolve, reject }
-    })
-    if (this.#state === 'idle') {
+    const starting = this.#state === 'idle'
+    if (starting) {
       try {
         await this.#resumeFromStore()
       } catch (error) {
-        if (error instanceof RevokedError) {
-          this.#revoke(error)
-          throw error
-        }
+        if (error instanceof RevokedError) this.#revoke(error)
         throw error
       }
+    }
+    const ready = new Promise<void>((resolve, reject) => {
+      this.#connectWaiter = { resolve, reject }
+    })
+    if (starting) {
       this.#unwatchRevocations = this.#persistence.watchRevocations((name) => {
         if (name === this.#session?.sessionName) void this.#revokedByOperator(name)
       })

@@ -134,7 +134,8 @@ export class SessionPersistence {
     for (;;) {
       let claimed: SessionContext
       try {
-        claimed = (await store.upsert(this.#record(claimFrom), expectedVersion(claimFrom))).context
+        const claim = this.#record(claimFrom, Date.now())
+        claimed = (await store.upsert(claim, expectedVersion(claimFrom))).context
       } catch (error) {
         if (error instanceof RevokedError) throw error
         if (!(error instanceof StoreError) || error.code !== 'STORE_CONFLICT') {
@@ -149,9 +150,16 @@ export class SessionPersistence {
           claimFrom = withoutVersion(claimFrom)
           continue
         }
-        if (current.context.refreshToken !== context.refreshToken) {
+        const claimedAt = current.metadata.refreshClaimedAt
+        const claimLive = claimedAt !== undefined && Date.now() - claimedAt < this.#claimWaitMs
+        if (!claimLive && current.context.refreshToken !== context.refreshToken) {
           this.#logger.info('another process refreshed this session first; adopting its tokens')
           return { context: current.context, spent: false }
+        }
+        if (!claimLive) {
+          // Not claimed, same tokens: our version was just stale. Claim from the current one.
+          claimFrom = current.context
+          continue
         }
         if (Date.now() > deadline) {
           // The claimer went quiet (crashed?): take the claim over from the version it left.
@@ -172,11 +180,12 @@ export class SessionPersistence {
     await this.#store?.delete(context.id).catch(() => false)
   }
 
-  #record(context: SessionContext) {
+  #record(context: SessionContext, refreshClaimedAt?: number) {
     return toStoredSession(context, {
       clientId: this.#clientId as string,
       lastCallAt: this.#lastCallAt,
       lastRefreshedAt: context.lastRefreshedAt,
+      refreshClaimedAt,
     })
   }
 }

@@ -18,6 +18,12 @@ export interface SessionMetadata {
    * dropped. Undefined: no known limit (Deribit does not publish a refresh-token lifetime).
    */
   readonly refreshExpiresAt?: number | undefined
+  /**
+   * Set while a process holds the claim to spend this session's refresh token (ms since epoch);
+   * cleared by the save that completes the refresh. Others wait rather than adopt tokens that are
+   * about to be spent.
+   */
+  readonly refreshClaimedAt?: number | undefined
 }
 
 /**
@@ -72,6 +78,8 @@ export interface StoredSessionInput {
   refreshExpiresAt?: number | undefined
   /** @default context.lastRefreshedAt */
   lastRefreshedAt?: number | undefined
+  /** Marks the record as claimed for a refresh (see {@link SessionMetadata.refreshClaimedAt}). */
+  refreshClaimedAt?: number | undefined
 }
 
 /**
@@ -91,6 +99,7 @@ export function toStoredSession(context: SessionContext, input: StoredSessionInp
     subjectId: context.subjectId,
     sessionName,
     refreshExpiresAt: input.refreshExpiresAt,
+    refreshClaimedAt: input.refreshClaimedAt,
   })
   return Object.freeze({ context, metadata })
 }

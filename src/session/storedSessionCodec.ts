@@ -35,6 +35,7 @@ export interface StoredSessionRecord {
     subjectId: number | null
     sessionName: string | null
     refreshExpiresAt: number | null
+    refreshClaimedAt?: number | null
   }
 }
 
@@ -66,6 +67,7 @@ export function encodeStoredSession(session: StoredSession): StoredSessionRecord
       subjectId: m.subjectId ?? null,
       sessionName: m.sessionName ?? null,
       refreshExpiresAt: m.refreshExpiresAt ?? null,
+      refreshClaimedAt: m.refreshClaimedAt ?? null,
     },
   }
 }
@@ -125,6 +127,7 @@ export function decodeStoredSession(value: unknown): StoredSession {
       subjectId: optNum(m, 'subjectId', 'metadata'),
       sessionName: optStr(m, 'sessionName', 'metadata'),
       refreshExpiresAt: optNum(m, 'refreshExpiresAt', 'metadata'),
+      refreshClaimedAt: optNum(m, 'refreshClaimedAt', 'metadata'),
     }),
   })
 }
