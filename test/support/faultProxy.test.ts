@@ -2,6 +2,8 @@ import { once } from 'node:events'
 import { connect, createServer, type Socket } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
+import { startSimulator } from '../../src/simulator/index.js'
+import { authCreds, BareClient } from '../simulator/server/helpers.js'
 import { startServer, type TestServer, waitFor } from '../transport/server.js'
 import { type FaultProxy, startFaultProxy } from './faultProxy.js'
 
@@ -266,5 +268,34 @@ describe('fault proxy', () => {
     const start = Date.now()
     c.ws.close()
     expect((await c.closed).atMs - start).toBeLessThan(500)
+  })
+})
+
+describe('fault proxy in front of the simulator', () => {
+  it('a buy reset right after it reached the server is placed once, and its answer never arrives', async () => {
+    await using sim = await startSimulator({ seed: 5 })
+    await using simProxy = await startFaultProxy({ target: { host: '127.0.0.1', port: sim.port } })
+    const account = sim.createAccount()
+    const c = await BareClient.connect(simProxy.url('/ws/api/v2'))
+    await authCreds(c, account)
+    const fired = simProxy.resetAfterServerReceives(
+      (m) => m.kind === 'text' && m.data.toString().includes('"private/buy"'),
+    )
+    const params = { instrument_name: 'BTC-PERPETUAL', amount: 10, type: 'market', label: 'lost' }
+    c.send(JSON.stringify({ jsonrpc: '2.0', id: 99, method: 'private/buy', params }))
+    expect(await fired).toBe(true)
+    expect((await c.closed).code).toBe(1006)
+    expect(c.frames.some((f) => f.id === 99)).toBe(false)
+    expect(sim.orderCount(account.mainAccountId, 'lost')).toBe(1)
+    // The simulator closed its side too (the proxy holds no socket).
+    await waitFor(() => simProxy.connections === 0)
+  })
+
+  it('close() while refusing resolves, and later controls are no-ops', async () => {
+    const extra = await startFaultProxy({ target: { host: '127.0.0.1', port: 1 } })
+    await extra.refuse(true)
+    await extra.close()
+    await expect(extra.refuse(false)).resolves.toBeUndefined()
+    expect(extra.connections).toBe(0)
   })
 })

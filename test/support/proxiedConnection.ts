@@ -96,6 +96,8 @@ export class ProxiedConnection {
       this.#forward(this.up, 'clientToServer', chunk)
       return
     }
+    // From now on nothing reaches the client, so it cannot see the answer to what it just sent.
+    this.down.dead = true
     this.#forward(this.up, 'clientToServer', chunk.subarray(0, cutAt))
     this.up.push({ kind: 'cut', deliver: true }, this.policy.delayMs())
   }
