@@ -8,7 +8,7 @@
  *   npx tsx bench/run.ts --quick   # a smoke run (under a minute)
  */
 import { type ChildProcess, fork } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -195,6 +195,27 @@ async function main(): Promise<void> {
   })
   process.stdout.write(report.table)
   writeFileSync(join(here, quick ? 'results.quick.json' : 'results.json'), `${JSON.stringify(report.json, null, 2)}\n`)
+  // The README shows the latest full run's table (smoke and partial runs leave it alone).
+  if (!quick && only === undefined && profile === undefined) updateReadme(report.table)
+}
+
+const README_START = '<!-- results:start -->'
+const README_END = '<!-- results:end -->'
+
+/** Replaces the table between the README's result markers. */
+function updateReadme(table: string): void {
+  const path = join(here, 'README.md')
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch {
+    return
+  }
+  const start = text.indexOf(README_START)
+  const end = text.indexOf(README_END)
+  if (start === -1 || end < start) return
+  const block = `${README_START}\n\n\`\`\`text${table.trimEnd()}\n\`\`\`\n\n`
+  writeFileSync(path, text.slice(0, start) + block + text.slice(end))
 }
 
 function round1(n: number | undefined): number | null {
