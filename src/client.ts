@@ -1,16 +1,18 @@
 import { inspect } from 'node:util'
 import WebSocket from 'ws'
 import { type ClientEvents, type ClientState, type TransitionEvent, TypedEmitter } from './client/events.js'
+import { type HeldSessionInfo, HeldSessions } from './client/heldSessions.js'
 import { DEFAULT_CLIENT_OPTIONS, type DeribitClientOptions } from './client/options.js'
 import { type EditParams, OrderEntry, type OrderParams } from './client/orderEntry.js'
 import { ReadyGate } from './client/readyGate.js'
 import { SessionPersistence } from './client/sessionPersistence.js'
+import { withSideConnection } from './client/sideConnection.js'
 import { WireSubscriber } from './client/wireSubscriber.js'
 import {
   AuthError,
   ClientClosedError,
   ConnectionClosedError,
-  type DeribitError,
+  DeribitError,
   RevokedError,
   TransitionFailedError,
 } from './errors.js'
@@ -21,7 +23,7 @@ import type { AuthResult, BookChange, Order, OrderResult } from './protocol/type
 import { isRepeatable } from './rpc/callPolicy.js'
 import { CreditLimiter } from './rpc/creditLimiter.js'
 import { RpcClient } from './rpc/rpcClient.js'
-import { type Credentials, redactCredentials, signatureAuthParams } from './session/credentials.js'
+import { type Credentials, newNonce, redactCredentials } from './session/credentials.js'
 import { RefreshScheduler } from './session/refreshScheduler.js'
 import type { CallOptions, RpcCaller } from './session/rpcCaller.js'
 import {
@@ -32,7 +34,12 @@ import {
   withChanges,
 } from './session/sessionContext.js'
 import { SingleFlight } from './session/singleFlight.js'
-import { authenticateWithRefreshToken, exchangeToken, forkToken } from './session/tokenOperations.js'
+import {
+  authenticateWithRefreshToken,
+  authenticateWithSignature,
+  exchangeToken,
+  forkToken,
+} from './session/tokenOperations.js'
 import { BookSequencer } from './subscriptions/bookSequencer.js'
 import { LocalOrderBook } from './subscriptions/orderBook.js'
 import { Subscription } from './subscriptions/subscription.js'
@@ -54,8 +61,11 @@ export interface ConnectOptions {
 const PUBLIC_IDENTITY = 'public'
 
 type ResolvedOptions = Required<
-  Omit<DeribitClientOptions, 'credentials' | 'sessionName' | 'store' | 'autoSave' | 'reconnect' | 'rateLimit'>
-> & { sessionName: string | undefined }
+  Omit<
+    DeribitClientOptions,
+    'credentials' | 'sessionName' | 'store' | 'autoSave' | 'reconnect' | 'rateLimit' | 'sessionIdClaim'
+  >
+> & { sessionName: string | undefined; sessionIdClaim: string | undefined }
 
 /**
  * One bot's connection to Deribit, holding one active session context and keeping every
@@ -95,6 +105,7 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
   readonly #subscriptions = new Map<Subscription, NotificationHandler>()
   readonly #books = new Map<string, { book: LocalOrderBook; refs: number }>()
   readonly #persistence: SessionPersistence
+  readonly #held: HeldSessions
   #unwatchRevocations: (() => void) | undefined
 
   #state: ClientState = 'idle'
@@ -121,7 +132,18 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
       ordersWhileDisconnected: options.ordersWhileDisconnected ?? DEFAULT_CLIENT_OPTIONS.ordersWhileDisconnected,
       maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_CLIENT_OPTIONS.maxPayloadBytes,
       sessionName: options.sessionName,
+      heldSessionIdleMs: options.heldSessionIdleMs ?? DEFAULT_CLIENT_OPTIONS.heldSessionIdleMs,
+      sessionIdClaim:
+        options.sessionIdClaim === false
+          ? undefined
+          : (options.sessionIdClaim ?? DEFAULT_CLIENT_OPTIONS.sessionIdClaim),
     }
+    this.#held = new HeldSessions({
+      idleLimitMs: this.#options.heldSessionIdleMs,
+      refreshBeforeMs: this.#options.refreshBeforeMs,
+      logger: this.#logger,
+      refresh: (context) => this.#refreshHeld(context),
+    })
     this.#persistence = new SessionPersistence({
       store: options.store,
       clientId: options.credentials?.clientId,
@@ -428,6 +450,50 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
     })
   }
 
+  /**
+   * Makes a session this client already holds (from an earlier exchange or fork, still valid)
+   * the active one without a new token operation: the connection authenticates with it, the
+   * private channels move to its subject, and its orders are reconciled. Two-phase, like every
+   * transition; the transition kind is `'switch'`.
+   */
+  async switchSession(sessionId: string): Promise<SessionContext> {
+    if (this.#session?.id === sessionId) return this.#session
+    const target = this.#held.get(sessionId)
+    if (!target) {
+      throw new TransitionFailedError('switch', 'No held session with that id (ended, expired, or never held)')
+    }
+    return this.#transition('switch', 'user', async (_from, epoch) => {
+      const current = this.#held.get(sessionId) ?? target
+      const context = await this.#spendOnConnection(current, this.#epochCaller(epoch))
+      return withChanges(context, { transition: 'switch' })
+    })
+  }
+
+  /** The sessions this client holds, the active one first; `includeEnded` adds ended records. */
+  heldSessions(options: { includeEnded?: boolean } = {}): HeldSessionInfo[] {
+    return this.#held.list(options.includeEnded ?? false)
+  }
+
+  /**
+   * Ends a held session at the exchange (`private/logout` with `invalidate_token`, over a side
+   * connection so the client's own socket stays up) and keeps its record, inactive, with the
+   * time it ended. Ending the active session is {@link DeribitClient.logout}.
+   */
+  async endSession(sessionId: string): Promise<void> {
+    if (this.#session?.id === sessionId) return this.logout()
+    const held = this.#held.get(sessionId)
+    if (!held) throw new DeribitError('INVALID_ARGUMENT', 'No held session with that id')
+    await withSideConnection(this.#sideOptions(), async (rpc, closed) => {
+      await authenticateWithRefreshToken(rpc, held.refreshToken)
+      // No answer comes: the exchange invalidates the session and closes this side socket.
+      rpc.call('private/logout', { invalidate_token: true }).catch(() => undefined)
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, this.#options.requestTimeoutMs))])
+    })
+    const ended = this.#held.end(sessionId, Date.now())
+    this.#chain = this.#chain.map((c) => (c.id === sessionId && c.active ? withChanges(c, { active: false }) : c))
+    if (ended) await this.#persistence.save(withChanges(ended, { active: false }), true)
+  }
+
   /** Places a buy order under a label (given or generated). A lost answer is settled by label, never re-sent. */
   buy(params: OrderParams, options: CallOptions = {}): Promise<OrderResult> {
     return this.#orderEntry.place('buy', params, options)
@@ -489,7 +555,11 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
     clearTimeout(timer)
     const ended = this.#session
     if (ended) this.#chain[0] = withChanges(ended, { active: false })
-    if (ended && options.invalidateToken !== false) await this.#persistence.forget(ended)
+    if (ended) {
+      this.#held.end(ended.id, Date.now())
+      // The record stays, inactive: history is never deleted silently.
+      if (options.invalidateToken !== false) await this.#persistence.save(withChanges(ended, { active: false }), true)
+    }
     await this.close()
   }
 
@@ -505,6 +575,7 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
     this.#limiter?.clear()
     this.#unwatchRevocations?.()
     this.#unwatchRevocations = undefined
+    this.#held.close()
     this.#connectWaiter?.reject(error)
     await this.#socket.close(1000, 'client closed')
     this.#rpc.failPending(this.#socket.epoch, () => error)
@@ -710,14 +781,7 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
       const scope = current?.sessionName ?? this.#options.sessionName
       let result: AuthResult
       try {
-        result = await caller.call<AuthResult>(
-          'public/auth',
-          signatureAuthParams(this.#credentials, {
-            now: Date.now(),
-            nonce: randomNonce(),
-            ...(scope ? { scope: `session:${scope}` } : {}),
-          }),
-        )
+        result = await this.#signIn(caller, scope)
       } catch (error) {
         if (error instanceof AuthError && error.exchangeCode === 13004) {
           throw new RevokedError('The exchange refused the API key', { exchangeCode: 13004, cause: error })
@@ -760,6 +824,42 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
     }
   }
 
+  /** `public/auth` by signature (the secret never leaves the process), in `session:NAME` scope when named. */
+  #signIn(caller: RpcCaller, sessionName: string | undefined): Promise<AuthResult> {
+    const credentials = this.#credentials
+    if (!credentials) throw new RevokedError('No credentials to sign with')
+    return authenticateWithSignature(caller, credentials, {
+      now: Date.now(),
+      nonce: newNonce(),
+      ...(sessionName ? { scope: `session:${sessionName}` } : {}),
+    })
+  }
+
+  /** Refreshes a held session over a side connection, under the store's claim. */
+  async #refreshHeld(context: SessionContext): Promise<SessionContext> {
+    const { context: refreshed } = await this.#persistence.spendRefreshToken(context, (claimed) =>
+      withSideConnection(this.#sideOptions(), async (rpc) =>
+        this.#contextFrom(
+          await authenticateWithRefreshToken(rpc, claimed.refreshToken),
+          'refresh',
+          claimed,
+          claimed.subjectId,
+        ),
+      ),
+    )
+    return refreshed
+  }
+
+  #sideOptions() {
+    return {
+      url: this.#options.url,
+      WebSocket: this.#options.WebSocket,
+      timeoutMs: this.#options.requestTimeoutMs,
+      maxPayloadBytes: this.#options.maxPayloadBytes,
+      logger: this.#logger,
+    }
+  }
+
   async #learnMainSubject(caller: RpcCaller): Promise<number | undefined> {
     if (this.#mainSubjectId !== undefined) return this.#mainSubjectId
     const summary = await caller.call<{ id?: unknown }>('private/get_account_summary', { currency: 'BTC' })
@@ -776,6 +876,7 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
     return sessionFromAuthResult(result, {
       transition,
       now: Date.now(),
+      ...(this.#options.sessionIdClaim ? { sessionIdClaim: this.#options.sessionIdClaim } : {}),
       ...(prev ? { prev } : {}),
       ...(subjectId !== undefined ? { subjectId } : {}),
     })
@@ -788,6 +889,7 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
     this.#chain.unshift(context)
     if (this.#chain.length > 64) this.#chain.length = 64
     this.#refresher.schedule(context)
+    this.#held.activate(context, Date.now())
     if (context.lockVersion > 0 && context.lastRefreshedAt !== undefined) return // saved by its refresh claim
     this.#persistence.save(context).then(
       (saved) => {
@@ -845,14 +947,7 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
             // A refresh token already spent (say, its answer was lost): sign in once more instead.
             this.#logger.info('refresh refused; falling back to signature auth')
             const scope = claimed.sessionName
-            const result = await caller.call<AuthResult>(
-              'public/auth',
-              signatureAuthParams(this.#credentials, {
-                now: Date.now(),
-                nonce: randomNonce(),
-                ...(scope ? { scope: `session:${scope}` } : {}),
-              }),
-            )
+            const result = await this.#signIn(caller, scope)
             return this.#contextFrom(result, 'refresh', claimed, this.#mainSubjectId)
           }
         })
@@ -1040,10 +1135,6 @@ function normaliseChannels(channels: string | readonly string[]): string[] {
     throw new TypeError('channels must be one or more non-empty strings')
   }
   return [...new Set(list)]
-}
-
-function randomNonce(): string {
-  return Math.random().toString(36).slice(2, 10)
 }
 
 function describe(error: unknown): string {

@@ -73,6 +73,18 @@ export interface DeribitClientOptions {
    */
   ordersWhileDisconnected?: 'fail' | 'wait'
   /**
+   * Held sessions (from earlier exchanges and forks) unused for longer than this are left to
+   * expire instead of being refreshed.
+   * @default 600_000
+   */
+  heldSessionIdleMs?: number
+  /**
+   * For exchanges or gateways that issue JWT access tokens: the claim that names the session (it
+   * becomes the context's id). `false` ignores claims. Opaque tokens are unaffected.
+   * @default 'jti'
+   */
+  sessionIdClaim?: string | false
+  /**
    * Largest frame accepted from the exchange, in bytes.
    * @default 16 MiB
    */
@@ -89,4 +101,6 @@ export const DEFAULT_CLIENT_OPTIONS = {
   currencies: ['BTC', 'ETH', 'USDC'],
   ordersWhileDisconnected: 'fail',
   maxPayloadBytes: 16 * 1024 * 1024,
+  heldSessionIdleMs: 600_000,
+  sessionIdClaim: 'jti',
 } as const

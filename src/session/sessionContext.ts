@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { AuthResult } from '../protocol/types.js'
+import { stringClaim } from './jwtClaims.js'
 
 /** How a session came to be: first login, refresh, subaccount exchange, fork, or a switch back. */
 export type TransitionKind = 'initial' | 'refresh' | 'exchange' | 'fork' | 'switch'
@@ -97,6 +98,11 @@ export interface SessionFromAuthOptions {
    * and `switch` (they keep the subject) and to undefined for `initial` and `exchange`.
    */
   subjectId?: number
+  /**
+   * For JWT access tokens: the claim whose value names the session and becomes the context's
+   * `id` (a new session only; a refresh keeps its id). Ignored for opaque tokens.
+   */
+  sessionIdClaim?: string
 }
 
 /**
@@ -129,7 +135,14 @@ export function sessionFromAuthResult(result: AuthResult, options: SessionFromAu
       lastRefreshedAt: now,
     })
   }
-  return createSessionContext({ ...common, prevId: prev?.id, createdAt: now, lockVersion: 0 })
+  const claimedId = options.sessionIdClaim ? stringClaim(result.access_token, options.sessionIdClaim) : undefined
+  return createSessionContext({
+    ...common,
+    ...(claimedId ? { id: claimedId } : {}),
+    prevId: prev?.id,
+    createdAt: now,
+    lockVersion: 0,
+  })
 }
 
 /** True when the tokens are bound to a named session (they survive reconnects and can be stored). */

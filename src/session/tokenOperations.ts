@@ -1,6 +1,7 @@
 import { ProtocolError } from '../errors.js'
 import type { AuthResult } from '../protocol/types.js'
 import { type Credentials, signatureAuthParams } from './credentials.js'
+import { secondsUntilExpiry } from './jwtClaims.js'
 import type { CallOptions, RpcCaller } from './rpcCaller.js'
 
 /**
@@ -17,6 +18,12 @@ export function parseAuthResult(value: unknown, method: string): AuthResult {
   }
   if (typeof r.access_token !== 'string' || r.access_token.length === 0) bad('access_token')
   if (typeof r.refresh_token !== 'string' || r.refresh_token.length === 0) bad('refresh_token')
+  if (r.expires_in === undefined && typeof r.access_token === 'string') {
+    // Exchanges and gateways that issue JWTs may leave expires_in out: the token's exp says it.
+    const fromJwt = secondsUntilExpiry(r.access_token, Date.now())
+    if (fromJwt === undefined) bad('expires_in')
+    return { ...(value as AuthResult), expires_in: fromJwt as number }
+  }
   if (typeof r.expires_in !== 'number' || !Number.isFinite(r.expires_in) || r.expires_in <= 0) bad('expires_in')
   if (typeof r.scope !== 'string') bad('scope')
   if (r.token_type !== undefined && typeof r.token_type !== 'string') bad('token_type')

@@ -46,14 +46,18 @@ function grantedScope(deps: ServerDeps, session: Session): string {
 }
 
 function tokenResult(deps: ServerDeps, session: Session, issued: IssuedTokens): AuthResult {
-  return {
+  const result = {
     access_token: issued.accessToken,
     expires_in: issued.expiresInSec,
     refresh_token: issued.refreshToken,
     scope: grantedScope(deps, session),
     sid: `sim-${session.serial}`,
-    token_type: 'bearer',
+    token_type: 'bearer' as const,
   }
+  if (!deps.options.omitExpiresIn) return result
+  // A gateway that only puts the expiry in the JWT: clients must read `exp` themselves.
+  const { expires_in: _omitted, ...withoutExpiry } = result
+  return withoutExpiry as AuthResult
 }
 
 function authenticateWith(deps: ServerDeps, call: ServerCall, grant: GrantType): Session {

@@ -72,6 +72,13 @@ export interface SimulatorOptions {
   marketRateHz?: number
   /** Clock in ms since epoch, for tests. @default Date.now */
   now?: () => number
+  /**
+   * Access tokens as opaque strings (Deribit) or JWTs with `sub`, `jti` and `exp` (a gateway in
+   * front of an exchange). @default 'opaque'
+   */
+  tokenFormat?: 'opaque' | 'jwt'
+  /** Leave `expires_in` out of token answers, so clients must read `exp` from a JWT. @default false */
+  omitExpiresIn?: boolean
 }
 
 /** Options with every default applied. */
@@ -87,6 +94,8 @@ export interface ResolvedOptions {
   maxSessionsPerKey: number
   marketRateHz: number | undefined
   now: (() => number) | undefined
+  tokenFormat: 'opaque' | 'jwt'
+  omitExpiresIn: boolean
 }
 
 /** Applies the defaults. */
@@ -103,5 +112,7 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedOptions 
     maxSessionsPerKey: options.maxSessionsPerKey ?? DEFAULT_MAX_SESSIONS_PER_KEY,
     marketRateHz: options.marketRateHz,
     now: options.now,
+    tokenFormat: options.tokenFormat ?? 'opaque',
+    omitExpiresIn: options.omitExpiresIn ?? false,
   }
 }

@@ -66,7 +66,7 @@ export async function startSimulatorServer<E extends ExchangeWithMarket>(
   const stats = new StatsCounter()
   const log = new ConnectionLog()
   const accounts = new AccountBook()
-  const sessions = new SessionStore(clock.nowMs, opts.tokenLifetimeSec, opts.maxSessionsPerKey)
+  const sessions = new SessionStore(clock.nowMs, opts.tokenLifetimeSec, opts.maxSessionsPerKey, opts.tokenFormat)
   let instrumentOf: ServerDeps['exchange']['instrument'] = () => undefined
   const hub = new SubscriptionHub(
     (name) => instrumentOf(name),

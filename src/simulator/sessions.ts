@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import { SimRpcError } from './contract.js'
 import type { RefreshTokenReuse } from './options.js'
 
@@ -51,6 +51,25 @@ function newToken(): string {
   return randomBytes(32).toString('base64url')
 }
 
+/**
+ * A JWT-shaped access token, as a gateway in front of an exchange might issue: `sub` is the
+ * account, `jti` names the session, `exp` is the expiry. Signed with a per-process key: the
+ * simulator checks tokens by lookup, so the signature only has to look real.
+ */
+function newJwt(session: Session, expiresAtMs: number, nowMs: number): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+  const body = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({
+    sub: String(session.accountId),
+    jti: `sim-session-${session.serial}`,
+    iat: Math.floor(nowMs / 1000),
+    exp: Math.floor(expiresAtMs / 1000),
+    nonce: randomBytes(8).toString('hex'),
+  })}`
+  return `${body}.${createHmac('sha256', JWT_KEY).update(body).digest('base64url')}`
+}
+
+const JWT_KEY = randomBytes(32)
+
 /** Sessions, their access and refresh tokens, and used signature nonces. */
 export class SessionStore {
   readonly #sessions = new Map<number, Session>()
@@ -64,6 +83,7 @@ export class SessionStore {
     private readonly nowMs: () => number,
     private readonly tokenLifetimeSec: number,
     private readonly maxSessionsPerKey: number,
+    private readonly tokenFormat: 'opaque' | 'jwt' = 'opaque',
   ) {}
 
   /**
@@ -98,9 +118,10 @@ export class SessionStore {
 
   /** A new access/refresh pair in `session`. */
   issue(session: Session): IssuedTokens {
-    const accessToken = newToken()
+    const expiresAt = this.nowMs() + this.tokenLifetimeSec * 1000
+    const accessToken = this.tokenFormat === 'jwt' ? newJwt(session, expiresAt, this.nowMs()) : newToken()
     const refreshToken = newToken()
-    this.#access.set(accessToken, { session, expiresAt: this.nowMs() + this.tokenLifetimeSec * 1000 })
+    this.#access.set(accessToken, { session, expiresAt })
     this.#refresh.set(refreshToken, { session, used: false })
     let set = this.#tokensOf.get(session)
     if (set === undefined) {

@@ -1,0 +1,141 @@
+import { RefreshScheduler } from '../session/refreshScheduler.js'
+import { isSessionScoped, type SessionContext } from '../session/sessionContext.js'
+import type { Logger } from '../transport/logger.js'
+
+/** What {@link DeribitClient.heldSessions} reports about one session. */
+export interface HeldSessionInfo {
+  id: string
+  subjectId: number | undefined
+  sessionName: string | undefined
+  transition: SessionContext['transition']
+  expiresAt: number
+  /** Last time it was the active session (or was created), ms since epoch. */
+  lastUsedAt: number
+  active: boolean
+  /** When it was ended with `endSession` or `logout`; only on ended records. */
+  endedAt?: number
+}
+
+/** Options of {@link HeldSessions}. */
+export interface HeldSessionsOptions {
+  /** Held sessions unused for longer are left to expire instead of being refreshed. */
+  idleLimitMs: number
+  refreshBeforeMs: number
+  /** Refreshes a held (not active) session without touching the main connection. */
+  refresh: (context: SessionContext) => Promise<SessionContext>
+  logger: Logger
+}
+
+interface Held {
+  context: SessionContext
+  lastUsedAt: number
+  timer: RefreshScheduler | undefined
+}
+
+/** How many ended sessions are remembered (history, newest kept). */
+const MAX_ENDED = 256
+
+/**
+ * The session-scoped sessions a client holds besides the active one (from earlier exchanges
+ * and forks), so that `switchSession` can reactivate one without a new token operation. Held
+ * sessions are refreshed before expiry while they were used within the idle limit; ended ones
+ * are kept as records.
+ */
+export class HeldSessions {
+  readonly #options: HeldSessionsOptions
+  readonly #held = new Map<string, Held>()
+  readonly #ended: HeldSessionInfo[] = []
+  #activeId: string | undefined
+
+  constructor(options: HeldSessionsOptions) {
+    this.#options = options
+  }
+
+  /** Records the active session (session-scoped ones only: connection tokens die with their socket). */
+  activate(context: SessionContext, now: number): void {
+    const previous = this.#activeId !== undefined ? this.#held.get(this.#activeId) : undefined
+    if (previous) {
+      previous.lastUsedAt = now
+      this.#arm(previous)
+    }
+    this.#activeId = context.id
+    if (!isSessionScoped(context)) return
+    const entry = this.#held.get(context.id) ?? { context, lastUsedAt: now, timer: undefined }
+    entry.context = context
+    entry.lastUsedAt = now
+    entry.timer?.cancel()
+    entry.timer = undefined // the client's own scheduler refreshes the active session
+    this.#held.set(context.id, entry)
+  }
+
+  /** A held session by id. */
+  get(id: string): SessionContext | undefined {
+    return this.#held.get(id)?.context
+  }
+
+  /** Marks a session ended (it stays listed as a record). */
+  end(id: string, now: number): SessionContext | undefined {
+    const entry = this.#held.get(id)
+    if (!entry) return undefined
+    entry.timer?.cancel()
+    this.#held.delete(id)
+    if (this.#activeId === id) this.#activeId = undefined
+    this.#ended.unshift({ ...info(entry, false), endedAt: now })
+    if (this.#ended.length > MAX_ENDED) this.#ended.length = MAX_ENDED
+    return entry.context
+  }
+
+  /** Live sessions, the active one first; with `includeEnded`, ended records after them. */
+  list(includeEnded = false): HeldSessionInfo[] {
+    const live = [...this.#held.values()].map((entry) => info(entry, entry.context.id === this.#activeId))
+    live.sort((a, b) => Number(b.active) - Number(a.active) || b.lastUsedAt - a.lastUsedAt)
+    return includeEnded ? [...live, ...this.#ended] : live
+  }
+
+  /** Cancels every timer (on close). */
+  close(): void {
+    for (const entry of this.#held.values()) entry.timer?.cancel()
+  }
+
+  #arm(entry: Held): void {
+    entry.timer?.cancel()
+    const timer = new RefreshScheduler({
+      refreshBeforeMs: this.#options.refreshBeforeMs,
+      onDue: () => void this.#due(entry),
+    })
+    entry.timer = timer
+    timer.schedule(entry.context)
+  }
+
+  async #due(entry: Held): Promise<void> {
+    if (entry.context.id === this.#activeId || !this.#held.has(entry.context.id)) return
+    if (Date.now() - entry.lastUsedAt > this.#options.idleLimitMs) {
+      // Idle too long: let it expire rather than keep spending refresh tokens on it.
+      this.#options.logger.info('held session idle past its limit; letting it expire', { session: entry.context.id })
+      this.end(entry.context.id, Date.now())
+      return
+    }
+    try {
+      entry.context = await this.#options.refresh(entry.context)
+      if (this.#held.get(entry.context.id) === entry && entry.context.id !== this.#activeId) this.#arm(entry)
+    } catch (error) {
+      this.#options.logger.warn('could not refresh a held session; it will expire', {
+        session: entry.context.id,
+        error: String(error),
+      })
+    }
+  }
+}
+
+function info(entry: Held, active: boolean): HeldSessionInfo {
+  const c = entry.context
+  return {
+    id: c.id,
+    subjectId: c.subjectId,
+    sessionName: c.sessionName,
+    transition: c.transition,
+    expiresAt: c.expiresAt,
+    lastUsedAt: entry.lastUsedAt,
+    active,
+  }
+}
