@@ -2,46 +2,67 @@
  * The `deribit-session` command. Each subcommand lives in its own module and is loaded only
  * when asked for, so `--help` and `simulator` start fast.
  */
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, messageOf, UsageError } from './cliErrors.js'
 
-const USAGE = `Usage: deribit-session <command> [options]
+/** `deribit-session --help`. */
+export const USAGE = `Usage: deribit-session <command> [options]
 
 Commands:
-  simulator   Serve the Deribit simulator and print one JSON line with its URLs and an account
-              (--port N --host H --seed S --token-lifetime SEC --subaccounts N)
-  demo        Run the scripted bot through every transition on the embedded simulator
+  watch <channel...>          Stream notifications (readable, or NDJSON with --json)
+  call <method> [params]      Call one JSON-RPC method; prints the result as JSON
+  sessions list|show|revoke   Inspect or revoke named sessions in a file or Redis session store
+  simulator                   Serve the Deribit simulator; prints one JSON line (url, account)
+  demo                        Run the scripted bot through every transition (npm start)
 
-Options:
-  --help      Show this help (also after a command)
+Target (watch, call): an embedded simulator started in this process, unless
+  --url URL or DERIBIT_URL is set (testnet: wss://test.deribit.com/ws/api/v2),
+  with DERIBIT_CLIENT_ID and DERIBIT_CLIENT_SECRET for private methods and user.* channels.
+
+Exit codes: 0 ok, 1 runtime failure, 2 usage error.
+Run 'deribit-session <command> --help' for a command's options.
 `
 
-/** Runs the CLI with the given arguments; resolves with the process exit code. */
+type Command = (argv: readonly string[]) => Promise<number>
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  watch: async () => (await import('./watch.js')).runWatch,
+  call: async () => (await import('./call.js')).runCall,
+  sessions: async () => (await import('./sessions.js')).runSessions,
+  simulator: async () => (await import('./simulator.js')).runSimulator,
+  demo: async () => (await import('./demoCommand.js')).runDemoCommand,
+}
+
+/**
+ * Runs the CLI with the given arguments; resolves with the process exit code (0 ok,
+ * 1 runtime failure, 2 usage error). Errors are printed on stderr as one line, never with a
+ * stack or a secret.
+ *
+ * @example
+ * process.exitCode = await runCli(process.argv.slice(2))
+ */
 export async function runCli(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+  if (command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(USAGE)
-    return command === undefined ? 1 : 0
+    return EXIT_OK
+  }
+  if (command === undefined) {
+    process.stderr.write(USAGE)
+    return EXIT_USAGE
+  }
+  const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined
+  if (load === undefined) {
+    process.stderr.write(`deribit-session: unknown command '${command}'\n\n${USAGE}`)
+    return EXIT_USAGE
   }
   try {
-    switch (command) {
-      case 'simulator': {
-        if (rest.includes('--help')) {
-          process.stdout.write(USAGE)
-          return 0
-        }
-        const { serveSimulator } = await import('../simulator/serve.js')
-        await serveSimulator([...rest])
-        return 0
-      }
-      case 'demo': {
-        const { runDemo } = await import('./demo.js')
-        return await runDemo([...rest])
-      }
-      default:
-        process.stderr.write(`deribit-session: unknown command '${command}'\n\n${USAGE}`)
-        return 2
-    }
+    return await (await load())(rest)
   } catch (error) {
-    process.stderr.write(`deribit-session ${command}: ${error instanceof Error ? error.message : String(error)}\n`)
-    return 2
+    if (error instanceof UsageError) {
+      process.stderr.write(`deribit-session: ${error.message}\nRun 'deribit-session ${command} --help' for usage.\n`)
+      return EXIT_USAGE
+    }
+    process.stderr.write(`deribit-session ${command}: ${messageOf(error)}\n`)
+    return EXIT_FAILURE
   }
 }
