@@ -292,8 +292,10 @@ export function buildReport(
   lines.push(row(['target (issue 6)', 'this run', 'goal', ''], GW))
   lines.push('-'.repeat(GW.reduce((a, b) => a + b + 2, 0)))
   for (const x of targets) {
-    const value =
-      typeof x.value === 'number' && x.target.startsWith('heap growth') ? mb(x.value) : String(x.value ?? '—')
+    let value = String(x.value ?? '—')
+    if (typeof x.value === 'number') {
+      value = x.target.startsWith('heap growth') ? mb(x.value) : fmt(x.value, Number.isInteger(x.value) ? 0 : 2)
+    }
     lines.push(row([x.target, value, x.goal, x.pass === null ? 'n/a' : x.pass ? 'pass' : 'MISS'], GW))
   }
   const errors = Object.entries(runs).flatMap(([measure, byClient]) =>

@@ -151,7 +151,23 @@ function runClient(sim: SimProcess, client: string, measure: Measure): Promise<R
   })
 }
 
+/** `--report`: rebuilds the table (and the README's copy) from bench/results.json without running. */
+function reportOnly(): void {
+  const saved = JSON.parse(readFileSync(join(here, 'results.json'), 'utf8')) as Record<string, unknown> & {
+    runs: RunsByMeasure
+    config: BenchConfig
+  }
+  const { runs, simulator: _s, values: _v, transitions: _t, memory: _m, targets: _g, ...meta } = saved
+  const report = buildReport(runs, meta)
+  process.stdout.write(report.table)
+  updateReadme(report.table)
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--report')) {
+    reportOnly()
+    return
+  }
   const started = Date.now()
   // Other work on the machine skews every figure: record how busy it was.
   const loadBefore = loadavg()
