@@ -144,14 +144,15 @@ describe('reliability scenarios: network', () => {
   it('20 refused connects in a row: backoff grows to its cap, timers and listeners stay flat', async () => {
     const attempts: number[] = []
     class CountingWebSocket extends WebSocket {
-      constructor(...args: ConstructorParameters<typeof WebSocket>) {
+      constructor(address: string, protocols?: string | string[], options?: WebSocket.ClientOptions) {
         attempts.push(Date.now())
-        super(...args)
+        super(address, protocols, options)
       }
     }
     await using rig = await startRig({
       client: {
-        WebSocket: CountingWebSocket,
+        // The ws class's overloaded constructor type cannot be restated in a subclass.
+        WebSocket: CountingWebSocket as unknown as typeof WebSocket,
         reconnect: { initialDelayMs: 5, maxDelayMs: 80, factor: 2, jitter: 0 },
       },
     })
