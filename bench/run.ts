@@ -5,11 +5,11 @@
  * taken within a round and the table shows medians. Writes bench/results.json.
  *
  *   npm run bench              # the full run (a few minutes)
- *   npx tsx bench/run.ts --quick   # a smoke run (under a minute)
+ *   npx tsx bench/run.ts --quick   # a smoke run (under a minute; results in the temp folder)
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { cpus, loadavg, totalmem } from 'node:os'
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
@@ -210,7 +210,10 @@ async function main(): Promise<void> {
     rounds: { throughput: ROUNDS, transitions: TRANSITION_ROUNDS },
   })
   process.stdout.write(report.table)
-  writeFileSync(join(here, quick ? 'results.quick.json' : 'results.json'), `${JSON.stringify(report.json, null, 2)}\n`)
+  // Smoke figures are not kept with the project: they go to the temp folder.
+  const out = quick ? join(tmpdir(), 'deribit-session-bench.quick.json') : join(here, 'results.json')
+  writeFileSync(out, `${JSON.stringify(report.json, null, 2)}\n`)
+  process.stderr.write(`results: ${out}\n`)
   // The README shows the latest full run's table (smoke and partial runs leave it alone).
   if (!quick && only === undefined && profile === undefined) updateReadme(report.table)
 }
