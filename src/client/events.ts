@@ -56,8 +56,9 @@ export interface ClientEvents {
 }
 
 /**
- * A typed EventEmitter. `error` is only emitted when someone listens: recoverable trouble
- * never reaches Node's crash-on-unhandled-`error`.
+ * The client's typed EventEmitter: chainable `on`/`off` like Node's, and `error` only emitted
+ * when someone listens, so recoverable trouble never reaches Node's crash-on-unhandled-`error`.
+ * (The lower layers use the allocation-free emitter in `transport/typedEmitter.ts`.)
  */
 export class TypedEmitter<E extends { [K in keyof E]: unknown[] }> {
   readonly #emitter = new EventEmitter()

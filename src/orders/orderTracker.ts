@@ -65,7 +65,7 @@ export class OrderTracker extends TypedEmitter<OrderTrackerEvents> {
 
   constructor(options: OrderTrackerOptions = {}) {
     const onListenerError = options.onListenerError
-    super(onListenerError === undefined ? {} : { onListenerError: (error) => onListenerError(error) })
+    super(onListenerError === undefined ? undefined : (error) => onListenerError(error))
     this.#maxClosed = Math.max(0, options.maxClosedOrders ?? DEFAULT_MAX_CLOSED_ORDERS)
   }
 

@@ -1,5 +1,6 @@
 /** Protocol facts shared by the client and the simulator; neither depends on the other. */
 export * from './channels.js'
 export * from './errorCodes.js'
+export * from './matchingEngine.js'
 export * from './signature.js'
 export type * from './types.js'

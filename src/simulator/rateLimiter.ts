@@ -1,33 +1,15 @@
+import { isMatchingEngineMethod } from '../protocol/matchingEngine.js'
 import type { CreditPoolOptions, RateLimitOptions } from './options.js'
 
 /** Names of the credit pools (§8). */
 export type PoolName = keyof RateLimitOptions
 
-/** Matching-engine methods (§8), charged to the tiered pool. */
-const MATCHING_ENGINE = new Set([
-  'private/buy',
-  'private/sell',
-  'private/edit',
-  'private/edit_by_label',
-  'private/cancel',
-  'private/cancel_by_label',
-  'private/cancel_all',
-  'private/cancel_all_by_instrument',
-  'private/cancel_all_by_currency',
-  'private/cancel_all_by_kind_or_type',
-  'private/close_position',
-  'private/verify_block_trade',
-  'private/execute_block_trade',
-  'private/move_positions',
-  'private/mass_quote',
-  'private/cancel_quotes',
-])
 
 /** The pool a method is charged to. */
 export function poolOf(method: string): PoolName {
   if (method === 'public/subscribe' || method === 'private/subscribe') return 'subscribe'
   if (method === 'public/get_instruments') return 'getInstruments'
-  if (MATCHING_ENGINE.has(method)) return 'matchingEngine'
+  if (isMatchingEngineMethod(method)) return 'matchingEngine'
   return 'default'
 }
 

@@ -36,7 +36,7 @@ export class LocalOrderBook extends TypedEmitter<LocalOrderBookEvents> {
   #stale = true
 
   constructor(instrument: string, interval: Interval, options: { onListenerError?: (error: unknown) => void } = {}) {
-    super(options.onListenerError === undefined ? {} : { onListenerError: options.onListenerError })
+    super(options.onListenerError)
     this.instrument = instrument
     this.interval = interval
   }
