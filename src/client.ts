@@ -91,6 +91,8 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
   readonly #limiter: CreditLimiter | undefined
   readonly #registry: SubscriptionRegistry
   readonly #sequencer = new BookSequencer()
+  /** Book channels waiting for the fresh snapshot that heals a gap. */
+  readonly #resyncing = new Set<string>()
   /** Open while user calls may be written: connected, authenticated, and no transition pending. */
   readonly #gate = new ReadyGate()
   /** Open while the connection is established (transitions wait on this one, not on #gate). */
@@ -301,30 +303,53 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
    * waits and runs once under the new token. Reads are repeated after a drop; writes are not.
    */
   async call<T = unknown>(method: string, params?: Record<string, unknown>, options: CallOptions = {}): Promise<T> {
-    const deadline = Date.now() + (options.timeoutMs ?? this.#options.requestTimeoutMs)
-    this.#persistence.touch(Date.now())
-    for (let attempt = 0; ; attempt++) {
-      const left = Math.max(1, deadline - Date.now())
-      await this.#gate.wait(left, options.signal)
+    const timeoutMs = options.timeoutMs ?? this.#options.requestTimeoutMs
+    const started = Date.now()
+    this.#persistence.touch(started)
+    // Fast path: ready, so no gate to wait on and no deadline bookkeeping unless the call fails.
+    if (this.#gate.isOpen) {
       try {
-        return await this.#rpc.call<T>(method, params, {
-          ...(options.signal ? { signal: options.signal } : {}),
-          timeoutMs: Math.max(1, deadline - Date.now()),
-          epoch: this.#socket.epoch,
-        })
+        return await this.#rpc.call<T>(method, params, this.#callOptions(options.signal, timeoutMs))
       } catch (error) {
-        if (attempt >= 3 || Date.now() >= deadline || !(error instanceof Error)) throw error
-        const code = (error as DeribitError).code
-        const exchangeCode = (error as DeribitError).exchangeCode
-        if (code === 'NOT_CONNECTED') continue
-        if (code === 'AUTH_FAILED' && exchangeCode === 13009 && this.#session && method.startsWith('private/')) {
-          await this.#refreshAfterExpiry()
-          continue
-        }
-        if ((code === 'CONNECTION_CLOSED' || code === 'RATE_LIMITED') && isRepeatable(method)) continue
-        throw error
+        if (!(await this.#mayRepeat(error, method))) throw error
       }
     }
+    const deadline = started + timeoutMs
+    for (let attempt = 1; ; attempt++) {
+      await this.#gate.wait(Math.max(1, deadline - Date.now()), options.signal)
+      try {
+        return await this.#rpc.call<T>(
+          method,
+          params,
+          this.#callOptions(options.signal, Math.max(1, deadline - Date.now())),
+        )
+      } catch (error) {
+        if (attempt >= 3 || Date.now() >= deadline || !(await this.#mayRepeat(error, method))) throw error
+      }
+    }
+  }
+
+  #callOptions(signal: AbortSignal | undefined, timeoutMs: number) {
+    return { ...(signal ? { signal } : {}), timeoutMs, epoch: this.#socket.epoch }
+  }
+
+  /**
+   * Whether a failed call may go again: never written, a token that expired (refreshed first),
+   * or — for calls safe to repeat — a drop or a rate-limit close.
+   */
+  async #mayRepeat(error: unknown, method: string): Promise<boolean> {
+    if (!(error instanceof DeribitError)) return false
+    if (error.code === 'NOT_CONNECTED') return true
+    if (
+      error.code === 'AUTH_FAILED' &&
+      error.exchangeCode === 13009 &&
+      this.#session &&
+      method.startsWith('private/')
+    ) {
+      await this.#refreshAfterExpiry()
+      return true
+    }
+    return (error.code === 'CONNECTION_CLOSED' || error.code === 'RATE_LIMITED') && isRepeatable(method)
   }
 
   /**
@@ -634,9 +659,11 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
       const book = data as BookChange
       const verdict = this.#sequencer.check(channel, book)
       if (verdict === 'gap') {
-        this.#onGap(channel, book)
+        // One resync per gap: changes until the fresh snapshot are dropped, not reported again.
+        if (!this.#resyncing.has(channel)) this.#onGap(channel, book)
         return
       }
+      if (verdict === 'snapshot') this.#resyncing.delete(channel)
     } else if (channel.charCodeAt(0) === 117 /* u */) {
       this.#applyPrivate(channel, data)
     }
@@ -655,7 +682,7 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
 
   #onGap(channel: string, data: BookChange): void {
     const expected = this.#sequencer.last(channel)
-    this.#sequencer.reset(channel)
+    this.#resyncing.add(channel)
     this.emit('gap', { channel, expectedPrevChangeId: expected, prevChangeId: data.prev_change_id })
     this.#books.get(channel)?.book.reset()
     const epoch = this.#socket.epoch
@@ -714,20 +741,27 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
     this.#authenticated = false
     const caller = this.#epochCaller(epoch)
     try {
-      if (this.#options.heartbeatIntervalSec > 0) {
-        await caller.call('public/set_heartbeat', { interval: this.#options.heartbeatIntervalSec })
-        this.#watchdog?.start()
-      }
+      // The heartbeat request goes out with the authentication, not before it: one round trip less.
+      const heartbeat =
+        this.#options.heartbeatIntervalSec > 0
+          ? caller.call('public/set_heartbeat', { interval: this.#options.heartbeatIntervalSec })
+          : undefined
+      heartbeat?.catch(() => undefined)
       const from = this.#session
       const to = await this.#authenticateConnection(epoch)
+      await heartbeat
+      if (heartbeat) this.#watchdog?.start()
       // Private channels asked for before (or under another identity) follow the connection's identity.
       this.#registry.adoptIdentity(this.#registry.activeIdentity, this.#identityKey())
-      if (to && this.#options.cancelOnDisconnect) {
-        await caller.call('private/enable_cancel_on_disconnect', { scope: 'connection' })
-      }
+      this.#resyncing.clear()
       const channels = [...this.#registry.publicChannels(), ...this.#registry.privateChannels(this.#identityKey())]
-      const { confirmed } = await this.#wire.subscribe(channels, { authenticated: this.#authenticated, epoch })
-      const reconciled = to ? await this.#reconcileOrders(epoch) : 0
+      const [{ confirmed }, reconciled] = await Promise.all([
+        this.#wire.subscribe(channels, { authenticated: this.#authenticated, epoch }),
+        to ? this.#reconcileOrders(epoch) : Promise.resolve(0),
+        to && this.#options.cancelOnDisconnect
+          ? caller.call('private/enable_cancel_on_disconnect', { scope: 'connection' })
+          : undefined,
+      ])
       if (this.#socket.epoch !== epoch) return
       this.#connected.open()
       this.#openForCalls()
@@ -905,17 +939,30 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
     this.emit('transition', event)
   }
 
+  /** True once the exchange said it has no `private/get_open_orders` (then: one call per currency). */
+  #perCurrencyReconcile = false
+
   async #reconcileOrders(epoch: number): Promise<number> {
     if (!this.#authenticated) return 0
     const caller = this.#epochCaller(epoch)
     const subject = this.#session?.subjectId
-    const lists = await Promise.all(
-      this.#options.currencies.map((currency) =>
-        caller.call<Order[]>('private/get_open_orders_by_currency', { currency }),
-      ),
-    )
-    const open = lists.flat()
     const currencies = this.#options.currencies
+    let open: Order[] | undefined
+    if (!this.#perCurrencyReconcile) {
+      // One request for every currency, where the exchange offers it.
+      open = await caller.call<Order[]>('private/get_open_orders', {}).catch((error: unknown) => {
+        if ((error as DeribitError).exchangeCode !== -32601) throw error
+        this.#perCurrencyReconcile = true
+        return undefined
+      })
+    }
+    const perCurrency = open === undefined
+    if (open === undefined) {
+      const lists = await Promise.all(
+        currencies.map((currency) => caller.call<Order[]>('private/get_open_orders_by_currency', { currency })),
+      )
+      open = lists.flat()
+    }
     // A lookup that fails propagates: an order must not be marked closed because its lookup timed out.
     const result = await this.orders.reconcile(
       subject,
@@ -928,7 +975,7 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
           throw error
         }
       },
-      { only: (order) => currencies.includes(currencyOfInstrument(order.instrument_name)) },
+      perCurrency ? { only: (order) => currencies.includes(currencyOfInstrument(order.instrument_name)) } : {},
     )
     return result.added + result.updated + result.closed
   }

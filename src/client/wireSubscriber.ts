@@ -2,6 +2,12 @@ import { isPrivateChannel } from '../protocol/channels.js'
 import type { RpcClient } from '../rpc/rpcClient.js'
 import { chunkChannels } from '../subscriptions/batches.js'
 
+/**
+ * Batches are bounded by bytes (under Deribit's 32 kB frame limit), not by a channel count:
+ * fewer requests means fewer subscribe credits and round trips when a thousand channels return.
+ */
+const BATCHING = { maxPerBatch: 10_000 } as const
+
 /** How a batch is sent. */
 export interface WireOptions {
   /** Authenticated connections use `private/subscribe` (which takes both kinds); others `public/subscribe`. */
@@ -51,7 +57,7 @@ export class WireSubscriber {
     const method = options.authenticated ? 'private/subscribe' : 'public/subscribe'
     try {
       const answers = await Promise.all(
-        chunkChannels(wanted).map((batch) =>
+        chunkChannels(wanted, BATCHING).map((batch) =>
           this.#rpc.call<unknown>(method, { channels: batch }, this.#callOptions(options)).then((result) => ({
             batch,
             result: Array.isArray(result) ? (result as unknown[]) : [],
@@ -86,7 +92,9 @@ export class WireSubscriber {
     for (const channel of present) this.#onWire.delete(channel)
     const method = options.authenticated ? 'private/unsubscribe' : 'public/unsubscribe'
     await Promise.all(
-      chunkChannels(present).map((batch) => this.#rpc.call(method, { channels: batch }, this.#callOptions(options))),
+      chunkChannels(present, BATCHING).map((batch) =>
+        this.#rpc.call(method, { channels: batch }, this.#callOptions(options)),
+      ),
     )
   }
 
