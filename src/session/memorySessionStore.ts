@@ -1,6 +1,7 @@
 import { RevokedError, StoreError } from '../errors.js'
 import { withChanges } from './sessionContext.js'
 import {
+  compareAndSet,
   isStoredSessionExpired,
   matchesFilter,
   type SessionFilter,
@@ -58,23 +59,8 @@ export class MemorySessionStore implements SessionStore {
 
   async upsert(session: StoredSession, expectedLockVersion: number | undefined): Promise<StoredSession> {
     this.#assertOpen()
-    // Re-derive the metadata from the context so a hand-built entry cannot disagree with it.
-    const checked = toStoredSession(session.context, session.metadata)
-    const name = checked.context.sessionName as string
-    if (this.#isRevoked(name)) {
-      throw new RevokedError(`Session ${name} is revoked`)
-    }
-    const id = checked.context.id
-    const current = this.#live(id)
-    const currentVersion = current?.context.lockVersion
-    if (currentVersion !== expectedLockVersion) {
-      throw new StoreError(
-        'STORE_CONFLICT',
-        `Session ${id} was changed elsewhere (expected version ${expectedLockVersion ?? 'none'}, found ${currentVersion ?? 'none'})`,
-      )
-    }
-    const context = withChanges(checked.context, { lockVersion: (expectedLockVersion ?? 0) + 1 })
-    const stored = toStoredSession(context, checked.metadata)
+    const id = session.context.id
+    const stored = compareAndSet(session, this.#live(id), expectedLockVersion, (name) => this.#isRevoked(name))
     this.#backing.sessions.set(id, stored)
     return stored
   }

@@ -1,5 +1,5 @@
-import { DeribitError } from '../errors.js'
-import { isSessionScoped, type SessionContext } from './sessionContext.js'
+import { DeribitError, RevokedError, StoreError } from '../errors.js'
+import { isSessionScoped, type SessionContext, withChanges } from './sessionContext.js'
 
 /** Facts about a stored session a store can filter on without decoding tokens. */
 export interface SessionMetadata {
@@ -118,4 +118,31 @@ export function matchesFilter(session: StoredSession, filter: SessionFilter = {}
 export function isStoredSessionExpired(session: StoredSession, now: number): boolean {
   const until = session.metadata.refreshExpiresAt
   return until !== undefined && until <= now
+}
+
+/**
+ * The compare-and-set every store performs, on whatever it holds: refuses a revoked name
+ * ({@link RevokedError}) and a stale version (`STORE_CONFLICT`), and returns the record to write,
+ * carrying the next `lockVersion`. The metadata is re-derived from the context so a hand-built
+ * entry cannot disagree with it.
+ */
+export function compareAndSet(
+  session: StoredSession,
+  current: StoredSession | undefined,
+  expectedLockVersion: number | undefined,
+  isRevoked: (sessionName: string) => boolean,
+): StoredSession {
+  const checked = toStoredSession(session.context, session.metadata)
+  const name = checked.context.sessionName as string
+  if (isRevoked(name)) throw new RevokedError(`Session ${name} is revoked`)
+  const id = checked.context.id
+  const currentVersion = current?.context.lockVersion
+  if (currentVersion !== expectedLockVersion) {
+    throw new StoreError(
+      'STORE_CONFLICT',
+      `Session ${id} was changed elsewhere (expected version ${expectedLockVersion ?? 'none'}, found ${currentVersion ?? 'none'})`,
+    )
+  }
+  const context = withChanges(checked.context, { lockVersion: (expectedLockVersion ?? 0) + 1 })
+  return toStoredSession(context, checked.metadata)
 }

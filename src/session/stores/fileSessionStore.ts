@@ -4,6 +4,7 @@ import { dirname } from 'node:path'
 import { DeribitError, RevokedError, StoreError } from '../../errors.js'
 import { withChanges } from '../sessionContext.js'
 import {
+  compareAndSet,
   isStoredSessionExpired,
   matchesFilter,
   type SessionFilter,
@@ -111,21 +112,14 @@ export class FileSessionStore implements SessionStore {
 
   async upsert(session: StoredSession, expectedLockVersion: number | undefined): Promise<StoredSession> {
     this.#assertOpen()
-    // Re-derive the metadata from the context so a hand-built entry cannot disagree with it.
-    const checked = toStoredSession(session.context, session.metadata)
-    const name = checked.context.sessionName as string
-    const id = checked.context.id
+    const id = session.context.id
     return this.#write((contents) => {
-      if (this.#revokedUntil(contents, name) !== undefined) throw new RevokedError(`Session ${name} is revoked`)
-      const currentVersion = this.#live(contents, id)?.context.lockVersion
-      if (currentVersion !== expectedLockVersion) {
-        throw new StoreError(
-          'STORE_CONFLICT',
-          `Session ${id} was changed elsewhere (expected version ${expectedLockVersion ?? 'none'}, found ${currentVersion ?? 'none'})`,
-        )
-      }
-      const context = withChanges(checked.context, { lockVersion: (expectedLockVersion ?? 0) + 1 })
-      const stored = toStoredSession(context, checked.metadata)
+      const stored = compareAndSet(
+        session,
+        this.#live(contents, id),
+        expectedLockVersion,
+        (name) => this.#revokedUntil(contents, name) !== undefined,
+      )
       contents.sessions.set(id, stored)
       return { result: stored, changed: true }
     })
