@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DeribitClient } from '../../src/client.js'
+import { type Simulator, startSimulator } from '../../src/simulator/index.js'
+import { cleanEnv, finished, readLines, runCli, spawnCli } from './cliProcess.js'
+
+describe.concurrent('deribit-session watch', () => {
+  let sim: Simulator
+  let account: ReturnType<Simulator['createAccount']>
+  beforeAll(async () => {
+    sim = await startSimulator({ marketRateHz: 100 })
+    account = sim.createAccount()
+  })
+  afterAll(() => sim.close())
+
+  it('prints NDJSON with --json on the embedded simulator, and exits 0 on Ctrl-C', async () => {
+    const child = spawnCli(['watch', '--json', 'trades.BTC-PERPETUAL.100ms', 'book.BTC-PERPETUAL.100ms'])
+    const done = finished(child)
+    const lines = await readLines(child, 3)
+    for (const line of lines) {
+      const message = JSON.parse(line) as { channel: string; data: unknown }
+      expect(['trades.BTC-PERPETUAL.100ms', 'book.BTC-PERPETUAL.100ms']).toContain(message.channel)
+      expect(message.data).toBeDefined()
+    }
+    child.kill('SIGINT')
+    const run = await done
+    expect(run.code).toBe(0)
+    // NDJSON mode keeps stderr quiet so a pipe gets nothing but data.
+    expect(run.stderr).toBe('')
+  })
+
+  it('prints one readable line per notification and stops after --count', async () => {
+    const run = await runCli(['watch', '--count', '2', 'book.BTC-PERPETUAL.100ms', '--url', sim.url], cleanEnv())
+    expect(run.code).toBe(0)
+    const lines = run.stdout.trim().split('\n')
+    expect(lines).toHaveLength(2)
+    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} {2}book\.BTC-PERPETUAL\.100ms {2}snapshot #\d+ bids \d+ asks \d+/)
+    expect(lines[1]).toMatch(/book\.BTC-PERPETUAL\.100ms {2}change #\d+/)
+    expect(run.stderr).toContain(`watching book.BTC-PERPETUAL.100ms on ${sim.url}`)
+  })
+
+  it("streams a private channel with the environment's API key: an order placed elsewhere shows up", async () => {
+    const env = cleanEnv({
+      DERIBIT_URL: sim.url,
+      DERIBIT_CLIENT_ID: account.clientId,
+      DERIBIT_CLIENT_SECRET: account.clientSecret,
+    })
+    const child = spawnCli(['watch', '--json', '--count', '1', 'user.orders.any.any.raw'], env)
+    const done = finished(child)
+    await using trader = new DeribitClient({ url: sim.url, credentials: account })
+    await trader.connect()
+    const ticker = await trader.call<{ best_bid_price: number }>('public/ticker', { instrument_name: 'BTC-PERPETUAL' })
+    const price = Math.floor((ticker.best_bid_price * 0.5) / 0.5) * 0.5
+    // The watcher may not be subscribed yet: place orders until one shows up.
+    const placing = (async () => {
+      for (let i = 0; i < 40 && child.exitCode === null; i++) {
+        await trader.buy({ instrument_name: 'BTC-PERPETUAL', amount: 10, type: 'limit', price, label: `cli-${i}` })
+        await new Promise((resolve) => setTimeout(resolve, 250))
+      }
+    })()
+    const run = await done
+    await placing
+    expect(run.code).toBe(0)
+    const message = JSON.parse(run.stdout) as { channel: string; data: { label: string; order_state: string } }
+    expect(message.channel).toBe('user.orders.any.any.raw')
+    expect(message.data.label).toMatch(/^cli-\d+$/)
+    expect(run.stdout + run.stderr).not.toContain(account.clientSecret)
+  })
+
+  it('exits 0 when the reader of the pipe goes away', async () => {
+    const child = spawnCli(['watch', '--json', 'book.BTC-PERPETUAL.100ms', '--url', sim.url])
+    const done = finished(child)
+    await readLines(child, 1)
+    child.stdout.destroy()
+    const run = await done
+    expect(run.code).toBe(0)
+  })
+})

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest'
+import { cleanEnv, finished, spawnNode } from '../cli/cliProcess.js'
+
+/** Each example with a line its output must contain: the point it demonstrates. */
+const EXAMPLES: Array<{ name: string; expect: RegExp[] }> = [
+  {
+    name: 'market-data',
+    expect: [
+      /gap +book\.BTC-PERPETUAL\.100ms: a change with prev_change_id \d+ does not follow #\d+/,
+      /rebuilt +from snapshot #\d+/,
+    ],
+  },
+  {
+    name: 'trading-bot',
+    expect: [
+      /settled +bid-2's answer missed its 250 ms timeout; the label lookup found/,
+      /flat +every order cancelled/,
+    ],
+  },
+  {
+    name: 'subaccount-switcher',
+    expect: [/exchange +subject \d+ → \d+/, /user\.orders +sub-1 open \(connection is subject \d+\)/],
+  },
+  {
+    name: 'named-session-fork',
+    expect: [/chain +fork:reporter ← initial:bot \(left\)/, /reporter +still authenticated and working/],
+  },
+]
+
+describe.concurrent('examples/', () => {
+  it.each(EXAMPLES)('$name runs on the embedded simulator and exits 0', async (example) => {
+    // No DERIBIT_* from the developer's shell: the examples must run on their own simulator.
+    const run = await finished(spawnNode(`examples/${example.name}.ts`, [], cleanEnv()), 15_000)
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    for (const line of example.expect) expect(run.stdout).toMatch(line)
+    expect(run.stdout).toContain(`done         ${example.name} OK`)
+  })
+})
