@@ -66,7 +66,8 @@ describe('reliability scenarios: network', () => {
     await rig.bid('before-half-open')
     const opened = sim.stats.connectionsOpened
     rig.proxy.halfOpen()
-    const lost = rig.bid('into-the-void', { timeoutMs: 500 })
+    // Its timeout outlasts the silence detection, so the drop (not a timeout) settles it on the new connection.
+    const lost = rig.bid('into-the-void', { timeoutMs: 6000 })
     await waitFor(() => sim.stats.connectionsOpened > opened, 'the replacement connection', 8000)
     await expect(lost).rejects.toMatchObject({ code: 'NOT_PLACED' })
     await rig.heal()

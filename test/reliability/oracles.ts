@@ -46,13 +46,16 @@ const DEFINITE_REJECTIONS = new Set(['RPC_ERROR', 'NOT_PLACED', 'NOT_CONNECTED',
 /** Records every order attempt of a scenario by label, to check the exchange against. */
 export class OrderLedger {
   readonly #outcomes = new Map<string, OrderOutcome>()
-  readonly #accounts = new Map<string, number>()
+  readonly #accounts = new Map<string, number[]>()
 
-  /** Tracks an order promise placed under `label` for `accountId`; returns the same promise. */
-  track<T extends { order: Order }>(label: string, accountId: number, attempt: Promise<T>): Promise<T> {
+  /**
+   * Tracks an order promise placed under `label` for `accounts` (several when a transition races
+   * the order: it lands on exactly one of them); returns the same promise.
+   */
+  track<T extends { order: Order }>(label: string, accounts: number | number[], attempt: Promise<T>): Promise<T> {
     if (this.#outcomes.has(label)) throw new Error(`ledger: label ${label} tracked twice (labels are per intent)`)
     this.#outcomes.set(label, { kind: 'pending' })
-    this.#accounts.set(label, accountId)
+    this.#accounts.set(label, typeof accounts === 'number' ? [accounts] : accounts)
     attempt.then(
       (result) => this.#outcomes.set(label, { kind: 'placed', orderId: result.order.order_id }),
       (error: unknown) => {
@@ -76,8 +79,8 @@ export class OrderLedger {
     return [...this.#outcomes.keys()]
   }
 
-  accountOf(label: string): number | undefined {
-    return this.#accounts.get(label)
+  accountsOf(label: string): number[] {
+    return this.#accounts.get(label) ?? []
   }
 }
 
@@ -89,8 +92,7 @@ export function onePerLabel(sim: Simulator, ledger: OrderLedger): Verdict {
   const problems: string[] = []
   for (const label of ledger.labels) {
     const outcome = ledger.outcome(label) as OrderOutcome
-    const account = ledger.accountOf(label) as number
-    const count = sim.orderCount(account, label)
+    const count = ledger.accountsOf(label).reduce((sum, account) => sum + sim.orderCount(account, label), 0)
     switch (outcome.kind) {
       case 'placed':
         if (count !== 1) problems.push(`${label}: client says placed, exchange holds ${count}`)
@@ -345,9 +347,10 @@ export class ResourceTracker {
   alive(): ResourceCounts {
     const counts: ResourceCounts = {}
     for (const { type, resource } of this.#alive.values()) {
-      const held = resource.deref() as { hasRef?: () => boolean } | undefined
+      const held = resource.deref() as { hasRef?: () => boolean; _destroyed?: boolean } | undefined
       if (held === undefined) continue
-      if (type === 'Timeout' && held.hasRef?.() === false) continue
+      // Destroy hooks are delivered in batches: a cleared or fired timer may not have been reported yet.
+      if (type === 'Timeout' && (held.hasRef?.() === false || held._destroyed === true)) continue
       counts[type] = (counts[type] ?? 0) + 1
     }
     return counts

@@ -44,7 +44,7 @@ export interface Rig extends AsyncDisposable {
   /** A resting limit buy (far below the market) under `label`, tracked by the ledger and the watch. */
   bid(
     label: string,
-    options?: { timeoutMs?: number; accountId?: number; extra?: Partial<OrderParams> },
+    options?: { timeoutMs?: number; accounts?: number | number[]; extra?: Partial<OrderParams> },
   ): Promise<OrderResult>
   /** Heals every fault and waits until the client is ready on exactly one connection. */
   heal(timeoutMs?: number): Promise<void>
@@ -64,11 +64,15 @@ export interface VerifyOptions {
   secrets?: string[]
   /** Deadline for the watched promises. @default 8000 */
   settleMs?: number
+  /** Runs after the client closed, before the resource check (close stores and extra clients here). */
+  afterClose?: () => Promise<void>
 }
 
 export interface RigOptions {
   sim?: SimulatorOptions
   client?: Partial<DeribitClientOptions>
+  /** No `sessionName`: connection-scoped tokens. @default false */
+  connectionScope?: boolean
 }
 
 /** Price far below the market: a bid that rests. */
@@ -86,7 +90,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
   const client = new DeribitClient({
     url: proxy.url('/ws/api/v2'),
     credentials: { clientId: account.clientId, clientSecret: account.clientSecret },
-    sessionName: 'bot',
+    ...(options.connectionScope ? {} : { sessionName: 'bot' }),
     heartbeatIntervalSec: 1,
     requestTimeoutMs: 1500,
     reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
@@ -112,7 +116,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
         { instrument_name: 'BTC-PERPETUAL', amount: 10, type: 'limit', price: RESTING_PRICE, label, ...opts.extra },
         opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs },
       )
-      return watch.watch(`buy ${label}`, ledger.track(label, opts.accountId ?? account.mainAccountId, attempt))
+      return watch.watch(`buy ${label}`, ledger.track(label, opts.accounts ?? account.mainAccountId, attempt))
     },
     async heal(timeoutMs = 8000) {
       await proxy.heal()
@@ -140,6 +144,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
       const secrets = [account.clientSecret, ...tokensOf(client), ...(opts.secrets ?? [])]
       expectVerdicts(settled, onePerLabel(sim, ledger), ...verdicts, noIdReused(sim))
       await client.close()
+      await opts.afterClose?.()
       verified = true
       // Closing the client closes its sockets; the proxy's and the simulator's halves follow.
       await waitFor(() => proxy.connections === 0, 'the proxy to see every connection closed', 3000)
