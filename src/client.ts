@@ -818,7 +818,12 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
         result = await this.#signIn(caller, scope)
       } catch (error) {
         if (error instanceof AuthError && error.exchangeCode === 13004) {
-          throw new RevokedError('The exchange refused the API key', { exchangeCode: 13004, cause: error })
+          // Not retried: neither a refused key nor a clock outside the 60 s signature window heals by itself.
+          const reason = (error.data as { reason?: unknown } | undefined)?.reason
+          throw new RevokedError(
+            `The exchange refused the API key's signature${typeof reason === 'string' ? ` (${reason})` : ''}; check the key and the system clock`,
+            { exchangeCode: 13004, data: error.data, cause: error },
+          )
         }
         throw error
       }
