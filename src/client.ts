@@ -98,6 +98,8 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
   /** Open while the connection is established (transitions wait on this one, not on #gate). */
   readonly #connected = new ReadyGate()
   #pendingTransitions = 0
+  /** True once the client was ready: later establishments are reconnects. */
+  #everReady = false
   readonly #wire: WireSubscriber
   readonly #orderEntry: OrderEntry
   readonly #refresher: RefreshScheduler
@@ -657,10 +659,11 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
   #onNotification(channel: string, data: unknown, label: string | undefined): void {
     if (channel.charCodeAt(0) === 98 /* b */ && isIncrementalBookChannel(channel)) {
       const book = data as BookChange
+      const expected = this.#sequencer.last(channel)
       const verdict = this.#sequencer.check(channel, book)
       if (verdict === 'gap') {
         // One resync per gap: changes until the fresh snapshot are dropped, not reported again.
-        if (!this.#resyncing.has(channel)) this.#onGap(channel, book)
+        if (!this.#resyncing.has(channel)) this.#onGap(channel, book, expected)
         return
       }
       if (verdict === 'snapshot') this.#resyncing.delete(channel)
@@ -680,8 +683,7 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
     }
   }
 
-  #onGap(channel: string, data: BookChange): void {
-    const expected = this.#sequencer.last(channel)
+  #onGap(channel: string, data: BookChange, expected: number | undefined): void {
     this.#resyncing.add(channel)
     this.emit('gap', { channel, expectedPrevChangeId: expected, prevChangeId: data.prev_change_id })
     this.#books.get(channel)?.book.reset()
@@ -765,12 +767,14 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
       if (this.#socket.epoch !== epoch) return
       this.#connected.open()
       this.#openForCalls()
+      const firstTime = !this.#everReady
+      this.#everReady = true
       if (channels.length > 0)
         this.emit('resubscribed', { reason: 'reconnect', channels: confirmed, ms: Date.now() - started })
       if (to) {
         this.#emitTransition({
           kind: to.transition,
-          cause: from ? 'reconnect' : 'connect',
+          cause: firstTime ? 'connect' : 'reconnect',
           from,
           to,
           resubscribed: confirmed.length,
@@ -924,7 +928,7 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
   /** Makes `context` the active one: chain, refresh timer, store. */
   #commit(context: SessionContext): void {
     const previous = this.#chain[0]
-    if (previous && previous.active) this.#chain[0] = withChanges(previous, { active: false })
+    if (previous?.active) this.#chain[0] = withChanges(previous, { active: false })
     this.#chain.unshift(context)
     if (this.#chain.length > 64) this.#chain.length = 64
     this.#refresher.schedule(context)

@@ -1,5 +1,4 @@
-import { RevokedError, StoreError } from '../errors.js'
-import { withChanges } from './sessionContext.js'
+import { StoreError } from '../errors.js'
 import {
   compareAndSet,
   isStoredSessionExpired,
@@ -7,7 +6,6 @@ import {
   type SessionFilter,
   type SessionStore,
   type StoredSession,
-  toStoredSession,
 } from './sessionStore.js'
 
 /**

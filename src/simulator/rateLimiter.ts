@@ -4,7 +4,6 @@ import type { CreditPoolOptions, RateLimitOptions } from './options.js'
 /** Names of the credit pools (§8). */
 export type PoolName = keyof RateLimitOptions
 
-
 /** The pool a method is charged to. */
 export function poolOf(method: string): PoolName {
   if (method === 'public/subscribe' || method === 'private/subscribe') return 'subscribe'

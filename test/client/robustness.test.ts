@@ -82,7 +82,11 @@ describe('client robustness', () => {
     await waitFor(() => book.bestBid() !== undefined, 'the snapshot')
     const gaps: string[] = []
     const resyncs: string[] = []
-    client.on('gap', (e) => gaps.push(e.channel))
+    let expectedPrev: number | undefined
+    client.on('gap', (e) => {
+      gaps.push(e.channel)
+      expectedPrev = e.expectedPrevChangeId
+    })
     client.on('resubscribed', (e) => {
       if (e.reason === 'gap') resyncs.push(...e.channels)
     })
@@ -91,6 +95,7 @@ describe('client robustness', () => {
     await sim.market.burstBookChanges('BTC-PERPETUAL', 500)
     await waitFor(() => gaps.length === 1, 'the gap event')
     expect(gaps).toEqual(['book.BTC-PERPETUAL.raw'])
+    expect(expectedPrev).toBeTypeOf('number')
     const afterGap = book.changeId
     await waitFor(() => book.bestBid() !== undefined && book.changeId !== afterGap && !book.stale, 'the rebuilt book')
     // With the market still, the rebuilt book equals the exchange's book level by level.

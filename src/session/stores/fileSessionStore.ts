@@ -1,8 +1,7 @@
 import type { Stats } from 'node:fs'
 import * as fs from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { DeribitError, RevokedError, StoreError } from '../../errors.js'
-import { withChanges } from '../sessionContext.js'
+import { DeribitError, StoreError } from '../../errors.js'
 import {
   compareAndSet,
   isStoredSessionExpired,
@@ -10,7 +9,6 @@ import {
   type SessionFilter,
   type SessionStore,
   type StoredSession,
-  toStoredSession,
 } from '../sessionStore.js'
 import { removeOrphanTempFiles, writeFileAtomic } from './atomicFile.js'
 import { DEFAULT_STALE_LOCK_MS, withFileLock } from './fileLock.js'
