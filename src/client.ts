@@ -14,6 +14,7 @@ import {
   ConnectionClosedError,
   DeribitError,
   RevokedError,
+  RpcError,
   TransitionFailedError,
 } from './errors.js'
 import { currencyOfInstrument } from './orders/instrumentCurrency.js'
@@ -388,18 +389,20 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
         ...(options.signal ? { signal: options.signal } : {}),
       })
       if (rejected.length > 0) {
-        this.#registry.remove(rejected, deliver, identity)
-        throw new ConnectionClosedError(`The exchange refused channels: ${rejected.join(', ')}`, {
+        throw new RpcError(`The exchange refused channels: ${rejected.join(', ')}`, {
           exchangeCode: 11052,
           data: { channels: rejected },
+          method: 'subscribe',
         })
       }
     } catch (error) {
       // A drop mid-subscribe is healed by the resubscription on reconnect; anything else is the caller's.
       if ((error as DeribitError).code !== 'CONNECTION_CLOSED' && (error as DeribitError).code !== 'NOT_CONNECTED') {
-        this.#registry.remove(list, deliver, identity)
+        // All or nothing: what the exchange did accept is unsubscribed again.
+        const { goneChannels } = this.#registry.remove(list, deliver, identity)
         this.#subscriptions.delete(subscription)
         subscription.end()
+        await this.#unsubscribeOnWire(goneChannels, options).catch(() => undefined)
         throw error
       }
     }

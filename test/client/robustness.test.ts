@@ -153,3 +153,19 @@ describe('client robustness', () => {
     expect(new DeribitClient({ url: sim.url }).state).toBe('idle')
   })
 })
+
+describe('subscribe', () => {
+  it('a subscribe with a refused channel fails with RPC_ERROR 11052 and leaves nothing subscribed', async () => {
+    await using world = await startWorld()
+    const { client, sim } = world
+    await client.connect()
+    await expect(client.subscribe(['ticker.BTC-PERPETUAL.100ms', 'nosuch.channel'])).rejects.toMatchObject({
+      code: 'RPC_ERROR',
+      exchangeCode: 11052,
+      data: { channels: ['nosuch.channel'] },
+    })
+    expect(client.channels).toEqual([])
+    const open = sim.log.connections().find((c) => c.open)!
+    await waitFor(() => sim.subscriptionsOf(open.id).length === 0, 'the accepted channel unsubscribed again')
+  })
+})
