@@ -240,7 +240,8 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
 
   /** Channels the client wants, across every identity (what it restores after a drop). */
   get channels(): string[] {
-    return [...this.#registry.publicChannels(), ...this.#registry.privateChannels(this.#identityKey())]
+    // The registry's active identity, not the connection's: while reconnecting it is still the one restored next.
+    return this.#registry.desiredChannels()
   }
 
   /**
@@ -376,7 +377,9 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
       subscription.push(channel, data, label)
       handler?.(data, channel, label)
     }
-    const identity = this.#identityKey()
+    // Private channels join the identity the registry carries to the next connection; while the socket
+    // is down #identityKey() says 'public', and a channel filed there was never subscribed again.
+    const identity = this.#registry.activeIdentity
     const { newChannels } = this.#registry.add(list, deliver, identity)
     this.#subscriptions.set(subscription, deliver)
     // Before connect() the channels simply join the desired set; connect subscribes them.
@@ -418,7 +421,7 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
         subscription.end()
       }
     }
-    const { goneChannels } = this.#registry.remove(list, undefined, this.#identityKey())
+    const { goneChannels } = this.#registry.remove(list, undefined, this.#registry.activeIdentity)
     await this.#unsubscribeOnWire(goneChannels, options)
   }
 
@@ -1167,7 +1170,7 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
     if (!handler) return
     this.#subscriptions.delete(subscription)
     subscription.end()
-    const { goneChannels } = this.#registry.remove(subscription.channels, handler, this.#identityKey())
+    const { goneChannels } = this.#registry.remove(subscription.channels, handler, this.#registry.activeIdentity)
     await this.#unsubscribeOnWire(goneChannels, options)
   }
 
