@@ -6,28 +6,47 @@ export interface IdleWatchdogOptions {
   timeoutMs: number
   /** Called once when `timeoutMs` passed without a `touch()`; the watchdog then stops. */
   onIdle: () => void
+  /**
+   * How late `onIdle` may fire: it fires between `timeoutMs` and `timeoutMs + resolutionMs` after
+   * the last `touch()`, never earlier. The watchdog's single timer ticks this often.
+   * @default min({@link DEFAULT_IDLE_RESOLUTION_MS}, timeoutMs / 4)
+   */
+  resolutionMs?: number | undefined
   /** Timer source. @default the platform's timers */
   timers?: Timers | undefined
   /** Monotonic clock in ms. @default performance.now */
   now?: (() => number) | undefined
 }
 
+/** Upper bound of the default {@link IdleWatchdogOptions.resolutionMs}, in ms. */
+export const DEFAULT_IDLE_RESOLUTION_MS = 1_000
+
 /**
  * Detects a half-open socket: if no frame arrives for `timeoutMs`, `onIdle` fires (the owner
- * then drops the socket). `touch()` runs on every received frame, so it only records the time;
- * a single timer re-arms itself for the remaining quiet time instead of one timer per frame.
+ * then drops the socket). `touch()` runs on every received frame, so it only sets a flag (no
+ * clock read, no timer work); a single timer ticks every `resolutionMs`, and the first tick that
+ * finds the flag set stamps the time. The stamp is never earlier than the frame, so silence is
+ * never overestimated: `onIdle` never fires early, and at most `resolutionMs` late.
  */
 export class IdleWatchdog {
   readonly #timeoutMs: number
+  readonly #resolutionMs: number
   readonly #onIdle: () => void
   readonly #timers: Timers
   readonly #now: () => number
+  /** Set by `touch()`, cleared by the tick that stamps it. */
+  #touched = false
+  /** A time no earlier than the last frame seen. */
   #lastSeen = 0
   #timer: unknown
   #running = false
 
   constructor(options: IdleWatchdogOptions) {
     this.#timeoutMs = options.timeoutMs
+    this.#resolutionMs = Math.max(
+      1,
+      options.resolutionMs ?? Math.min(DEFAULT_IDLE_RESOLUTION_MS, options.timeoutMs / 4),
+    )
     this.#onIdle = options.onIdle
     this.#timers = options.timers ?? SYSTEM_TIMERS
     this.#now = options.now ?? monotonicNow
@@ -42,13 +61,14 @@ export class IdleWatchdog {
   start(): void {
     if (this.#running) return
     this.#running = true
+    this.#touched = false
     this.#lastSeen = this.#now()
-    this.#arm(this.#timeoutMs)
+    this.#arm(Math.min(this.#resolutionMs, this.#timeoutMs))
   }
 
-  /** Records traffic. Cheap: no timer work. */
+  /** Records traffic. Per-frame hot path: sets a flag, nothing else. */
   touch(): void {
-    this.#lastSeen = this.#now()
+    this.#touched = true
   }
 
   /** Disarms the watchdog and releases its timer. */
@@ -67,9 +87,14 @@ export class IdleWatchdog {
   readonly #check = (): void => {
     this.#timer = undefined
     if (!this.#running) return
-    const quietMs = this.#now() - this.#lastSeen
+    const now = this.#now()
+    if (this.#touched) {
+      this.#touched = false
+      this.#lastSeen = now
+    }
+    const quietMs = now - this.#lastSeen
     if (quietMs < this.#timeoutMs) {
-      this.#arm(this.#timeoutMs - quietMs)
+      this.#arm(Math.min(this.#resolutionMs, this.#timeoutMs - quietMs))
       return
     }
     this.#running = false

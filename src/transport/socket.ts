@@ -1,5 +1,5 @@
 import ReconnectingWebSocketModule from 'reconnecting-websocket'
-import { WebSocket as WsWebSocket } from 'ws'
+import { type RawData, WebSocket as WsWebSocket } from 'ws'
 import { ConnectionClosedError, DeribitError, ProtocolError } from '../errors.js'
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.js'
 import { type Logger, silentLogger } from './logger.js'
@@ -20,6 +20,12 @@ import { TypedEmitter } from './typedEmitter.js'
  * - its delay curve has no jitter and only resets after its own uptime timer.
  * `maxEnqueuedMessages: 0` plus our own state check in `send()` guarantee that nothing is ever
  * buffered and replayed on a later connection.
+ *
+ * Frames do NOT go through RWS: RWS listens with `addEventListener('message')`, for which `ws`
+ * builds a `MessageEvent` per frame (the per-frame hot path). The injected socket class ignores
+ * that registration and this class reads ws's own `'message'` event instead; whether a frame
+ * belongs to the current, opened, not-ended attempt is checked exactly as before, so epochs and
+ * "nothing after close" hold the same way.
  */
 
 // reconnecting-websocket is CommonJS; under NodeNext its default import is `module.exports`.
@@ -288,14 +294,11 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
       detach: () => {},
     }
     const onOpen = (): void => this.#onOpen(attempt)
-    const onMessage = (event: MessageEvent): void => this.#onMessage(attempt, event.data)
     const onClose = (event: { code: number; reason: string }): void => this.#onClose(attempt, event)
     rws.addEventListener('open', onOpen)
-    rws.addEventListener('message', onMessage)
     rws.addEventListener('close', onClose)
     attempt.detach = () => {
       rws.removeEventListener('open', onOpen)
-      rws.removeEventListener('message', onMessage)
       rws.removeEventListener('close', onClose)
     }
     this.#attempt = attempt
@@ -305,9 +308,10 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
 
   /**
    * Subclasses the ws class so that every socket (a) gets `maxPayload`, which RWS cannot pass,
-   * (b) reports itself to its attempt, and (c) always has an `'error'` listener: RWS detaches its
+   * (b) reports itself to its attempt, (c) always has an `'error'` listener: RWS detaches its
    * own listeners before aborting a timed-out handshake, and ws would then throw the abort error
-   * as an unhandled `'error'`.
+   * as an unhandled `'error'`, and (d) delivers frames from its own `'message'` event, ignoring
+   * RWS's `addEventListener('message')` (see the note at the top).
    */
   #injectedClass(Base: WebSocketClass, maxPayload: number): RwsSocketClass {
     const owner = this
@@ -315,7 +319,13 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
       constructor(address: string, protocols?: string | string[]) {
         super(address, protocols, { maxPayload })
         this.on('error', (error: Error) => owner.#onRawError(this, error))
+        this.on('message', (data: RawData, isBinary: boolean) => owner.#onRawMessage(this, data, isBinary))
         owner.#onRawCreated(this)
+      }
+
+      override addEventListener(...args: Parameters<WsWebSocket['addEventListener']>): void {
+        if (args[0] === 'message') return
+        super.addEventListener(...args)
       }
     }
   }
@@ -352,9 +362,12 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
     this.emit('open', attempt.epoch)
   }
 
-  #onMessage(attempt: Attempt, data: unknown): void {
-    if (attempt.ended || !attempt.opened) return
-    const text = typeof data === 'string' ? data : decodeBinary(data)
+  /** HOT PATH: one frame from ws; only the current attempt's socket, between open and end, is heard. */
+  #onRawMessage(ws: WsWebSocket, data: RawData, isBinary: boolean): void {
+    const attempt = this.#attempt
+    if (attempt === undefined || attempt.ws !== ws || attempt.ended || !attempt.opened) return
+    // ws hands a text frame over as a Buffer of (already validated) UTF-8.
+    const text = isBinary || !Buffer.isBuffer(data) ? decodeBinary(data) : data.toString('utf8')
     if (text === undefined) return
     this.emit('message', text, attempt.epoch)
   }
@@ -443,6 +456,7 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
 function decodeBinary(data: unknown): string | undefined {
   if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8')
   if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')
+  if (Array.isArray(data) && data.every((part) => Buffer.isBuffer(part))) return Buffer.concat(data).toString('utf8')
   return undefined
 }
 

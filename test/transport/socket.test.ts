@@ -63,6 +63,44 @@ describe('ReconnectingSocket', () => {
     expect(srv.connections).toHaveLength(1)
   })
 
+  it('delivers every frame once, in order, as text: binary and multi-byte UTF-8 included', async () => {
+    const srv = await server()
+    const s = socket({ url: srv.url })
+    const opened = nextOpen(s)
+    s.open()
+    await opened
+    const conn = await srv.connection(0)
+    const got: Array<[string, number]> = []
+    s.on('message', (text, epoch) => got.push([text, epoch]))
+    const sent = Array.from({ length: 200 }, (_, i) => `{"n":${i},"s":"€ü😀"}`)
+    for (const [i, text] of sent.entries()) conn.ws.send(i % 3 === 0 ? Buffer.from(text, 'utf8') : text)
+    await waitFor(() => got.length >= sent.length)
+    expect(got).toEqual(sent.map((text) => [text, 1]))
+  })
+
+  it('no frame of a dropped socket is delivered, even one already read in the same chunk', async () => {
+    const srv = await server()
+    const s = socket({ url: srv.url })
+    const opened = nextOpen(s)
+    s.open()
+    await opened
+    const conn = await srv.connection(0)
+    const got: number[] = []
+    s.on('message', (_text, epoch) => {
+      got.push(epoch)
+      if (epoch === 1) s.drop('protocol error')
+    })
+    const reopened = nextOpen(s)
+    // Sent back to back: they reach the client in one or a few TCP chunks, parsed in one go by ws.
+    const frames = Array.from({ length: 50 }, (_, i) => `{"n":${i}}`)
+    for (const frame of frames) conn.ws.send(frame)
+    expect(await reopened).toBe(2)
+    const second = await srv.connection(1)
+    second.ws.send('{"after":1}')
+    await waitFor(() => got.includes(2))
+    expect(got).toEqual([1, 2])
+  })
+
   it('rejects a URL that is not ws: or wss:', () => {
     expect(() => new ReconnectingSocket({ url: 'http://127.0.0.1:1' })).toThrow(/ws: or wss:/)
     expect(() => new ReconnectingSocket({ url: 'not a url' })).toThrow(/not a valid URL/)
