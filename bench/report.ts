@@ -144,6 +144,7 @@ export function buildReport(
     return { f, s, c, rf, rc }
   }
   const trades = line('trades → user code, frames/s', 'trades', 'perSec', { ccxt: true })
+  line('  CPU time per frame, µs (lower is better)', 'trades', 'cpuUsPerFrame', { digits: 2 })
   line('  trades lost (of sent)', 'trades', 'lost', { ccxt: true, noRatio: true })
   line('  trades returned by ccxt watchTrades, /s', 'trades', 'returnedPerSec', { ccxt: true, noRatio: true })
   const book = line('book changes applied/s', 'book', 'perSec', { ccxt: true })

@@ -59,8 +59,11 @@ const QUICK: BenchConfig = {
   memoryReconnects: 50,
 }
 const config = quick ? QUICK : FULL
-const ROUNDS = quick ? 1 : 5
-const TRANSITION_ROUNDS = quick ? 1 : 3
+/** `--rounds=N`: override the number of rounds (e.g. a quick trades run with 5 rounds to compare a change). */
+const roundsFlag = flagValue('--rounds')
+const rounds = roundsFlag === undefined ? undefined : Math.max(1, Math.trunc(Number(roundsFlag)) || 1)
+const ROUNDS = rounds ?? (quick ? 1 : 5)
+const TRANSITION_ROUNDS = rounds ?? (quick ? 1 : 3)
 const EXEC_ARGV = ['--expose-gc', '--import', 'tsx']
 
 /** The plan: which clients run which measure, in this order within a round. */
@@ -210,12 +213,15 @@ async function main(): Promise<void> {
     rounds: { throughput: ROUNDS, transitions: TRANSITION_ROUNDS },
   })
   process.stdout.write(report.table)
-  // Smoke figures are not kept with the project: they go to the temp folder.
-  const out = quick ? join(tmpdir(), 'deribit-session-bench.quick.json') : join(here, 'results.json')
+  // Only a full run is kept with the project; smoke and partial figures go to the temp folder.
+  const full = !quick && only === undefined && profile === undefined && rounds === undefined
+  const out = full
+    ? join(here, 'results.json')
+    : join(tmpdir(), `deribit-session-bench.${quick ? 'quick' : 'partial'}.json`)
   writeFileSync(out, `${JSON.stringify(report.json, null, 2)}\n`)
   process.stderr.write(`results: ${out}\n`)
   // The README shows the latest full run's table (smoke and partial runs leave it alone).
-  if (!quick && only === undefined && profile === undefined) updateReadme(report.table)
+  if (full) updateReadme(report.table)
 }
 
 const README_START = '<!-- results:start -->'

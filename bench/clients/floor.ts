@@ -7,7 +7,16 @@ import { channelSet, chunkByBytes, PROBE_CHANNEL } from '../channels.js'
 import type { BurstResult, SentFrame } from '../protocol.js'
 import { percentile } from '../stats.js'
 import { BareSocket, type Tokens } from './bareSocket.js'
-import { type ClientContext, exchangeTop, heapAfterGc, heldBurst, runClient, sameLevels, until } from './harness.js'
+import {
+  type ClientContext,
+  cpuSinceUs,
+  exchangeTop,
+  heapAfterGc,
+  heldBurst,
+  runClient,
+  sameLevels,
+  until,
+} from './harness.js'
 import { Samples } from './samples.js'
 
 const INSTRUMENT = 'BTC-PERPETUAL'
@@ -20,21 +29,31 @@ async function trades({ config, sim, simCall }: ClientContext): Promise<Record<s
   let n = 0
   let target = config.warmupFrames
   let t1 = 0
+  let cpuUs = 0
+  let cpu0 = process.cpuUsage()
   socket.onNotification = (msg) => {
     if (msg.params.channel !== TRADES) return
     n += (msg.params.data as unknown[]).length
-    if (n === target) t1 = performance.now()
+    if (n === target) {
+      t1 = performance.now()
+      cpuUs = cpuSinceUs(cpu0)
+    }
   }
   await socket.call('private/subscribe', { channels: [TRADES] })
   await heldBurst(socket.ws, simCall, { cmd: 'burstTrades', instrument: INSTRUMENT, count: target })
   await until(() => n >= target, 30_000, 'warm-up trades')
   n = 0
   target = config.tradeFrames
-  const { burst, t0 } = await heldBurst<BurstResult>(socket.ws, simCall, {
+  const {
+    burst,
+    t0,
+    cpu0: c0,
+  } = await heldBurst<BurstResult>(socket.ws, simCall, {
     cmd: 'burstTrades',
     instrument: INSTRUMENT,
     count: target,
   })
+  cpu0 = c0
   await until(() => n >= target, 60_000, 'trades').catch(() => undefined)
   await socket.close()
   return {
@@ -44,6 +63,7 @@ async function trades({ config, sim, simCall }: ClientContext): Promise<Record<s
     ms: t1 - t0,
     perSec: n / ((t1 - t0) / 1000),
     simMs: burst.ms,
+    cpuUsPerFrame: cpuUs / n,
   }
 }
 

@@ -144,16 +144,25 @@ export interface Pausable {
  * Runs a burst while the client's socket is not being read, then releases it: the simulator
  * writes the whole burst first (it queues what the kernel cannot hold), so the client drains
  * it as fast as it can and the simulator's own speed does not cap the client's figure.
- * Returns the burst's result and the moment reading resumed (performance.now()).
+ * Returns the burst's result, the moment reading resumed (performance.now()) and the process's
+ * CPU time then (`process.cpuUsage()`: CPU time is less sensitive than wall time to other work
+ * on the machine).
  */
 export async function heldBurst<T>(
   socket: Pausable,
   simCall: ClientContext['simCall'],
   command: SimCommand,
-): Promise<{ burst: T; t0: number }> {
+): Promise<{ burst: T; t0: number; cpu0: NodeJS.CpuUsage }> {
   socket.pause()
   const burst = await simCall<T>(command)
+  const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   socket.resume()
-  return { burst, t0 }
+  return { burst, t0, cpu0 }
+}
+
+/** CPU time (user + system) since `from`, in microseconds. */
+export function cpuSinceUs(from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from)
+  return d.user + d.system
 }

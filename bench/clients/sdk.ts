@@ -11,6 +11,7 @@ import type { BurstResult, SentFrame } from '../protocol.js'
 import { percentile } from '../stats.js'
 import {
   type ClientContext,
+  cpuSinceUs,
   exchangeTop,
   heapAfterGc,
   heldBurst,
@@ -58,19 +59,29 @@ async function trades(ctx: ClientContext): Promise<Record<string, unknown>> {
   let n = 0
   let target = config.warmupFrames
   let t1 = 0
+  let cpuUs = 0
+  let cpu0 = process.cpuUsage()
   await c.subscribe([TRADES], (data) => {
     n += (data as unknown[]).length
-    if (n === target) t1 = performance.now()
+    if (n === target) {
+      t1 = performance.now()
+      cpuUs = cpuSinceUs(cpu0)
+    }
   })
   await heldBurst(held(), simCall, { cmd: 'burstTrades', instrument: INSTRUMENT, count: target })
   await until(() => n >= target, 30_000, 'warm-up trades')
   n = 0
   target = config.tradeFrames
-  const { burst, t0 } = await heldBurst<BurstResult>(held(), simCall, {
+  const {
+    burst,
+    t0,
+    cpu0: c0,
+  } = await heldBurst<BurstResult>(held(), simCall, {
     cmd: 'burstTrades',
     instrument: INSTRUMENT,
     count: target,
   })
+  cpu0 = c0
   await until(() => n >= target, 60_000, 'trades').catch(() => undefined)
   await c.close()
   return {
@@ -80,6 +91,7 @@ async function trades(ctx: ClientContext): Promise<Record<string, unknown>> {
     ms: t1 - t0,
     perSec: n / ((t1 - t0) / 1000),
     simMs: burst.ms,
+    cpuUsPerFrame: cpuUs / n,
   }
 }
 
