@@ -11,22 +11,33 @@ export type {
   ResubscribedEvent,
   TransitionEvent,
 } from './client/events.js'
+export type { HeldSessionInfo } from './client/heldSessions.js'
 export { type ClientCredentials, DEFAULT_CLIENT_OPTIONS, type DeribitClientOptions } from './client/options.js'
 export type { EditParams, OrderParams } from './client/orderEntry.js'
 export { type ConnectOptions, DeribitClient, type NotificationHandler } from './client.js'
 export * from './errors.js'
 export { newOrderLabel } from './orders/labels.js'
-export { OrderTracker } from './orders/orderTracker.js'
+export {
+  OrderTracker,
+  type OrderTrackerEvents,
+  type OrderTrackerOptions,
+  type ReconcileResult,
+} from './orders/orderTracker.js'
+export type { Interval } from './protocol/channels.js'
 export { wsSignature } from './protocol/signature.js'
 export type * from './protocol/types.js'
-export { MemorySessionStore } from './session/memorySessionStore.js'
+export type { CreditLimiterOptions } from './rpc/creditLimiter.js'
+export { MemorySessionStore, type MemorySessionStoreOptions } from './session/memorySessionStore.js'
+export type { CallOptions } from './session/rpcCaller.js'
 export type { SessionContext, TransitionKind } from './session/sessionContext.js'
 export { sessionSummary } from './session/sessionContext.js'
-export type { SessionStore, StoredSession } from './session/sessionStore.js'
+export type { SessionFilter, SessionMetadata, SessionStore, StoredSession } from './session/sessionStore.js'
 export { FileSessionStore, type FileSessionStoreOptions } from './session/stores/fileSessionStore.js'
 export type { EncryptionKey } from './session/stores/recordCipher.js'
 export { RedisSessionStore, type RedisSessionStoreOptions } from './session/stores/redisSessionStore.js'
-export { LocalOrderBook } from './subscriptions/orderBook.js'
-export { Subscription } from './subscriptions/subscription.js'
+export type { BookCheck } from './subscriptions/bookSequencer.js'
+export type { BookLevel } from './subscriptions/bookSide.js'
+export { type BookUpdate, LocalOrderBook, type LocalOrderBookEvents } from './subscriptions/orderBook.js'
+export { Subscription, type SubscriptionMessage, type SubscriptionOptions } from './subscriptions/subscription.js'
 export type { BackoffOptions } from './transport/backoff.js'
 export type { Logger } from './transport/logger.js'

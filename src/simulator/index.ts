@@ -13,7 +13,7 @@ import { type SimulatorHandle, startSimulatorServer } from './server.js'
 
 export type { CreatedAccount } from './accounts.js'
 export type { ConnectionInfo, ConnectionLogView, LoggedConnectionFrame, LoggedFrame } from './connectionLog.js'
-export type { MarketControls } from './exchange/index.js'
+export type { Exchange, MarketControls } from './exchange/index.js'
 export type { ConnectionSelector, SimulatorFaults } from './faults.js'
 export {
   type CreditPoolOptions,
@@ -26,7 +26,7 @@ export {
   type SimulatorOptions,
   type SourceSessionAfterTransition,
 } from './options.js'
-export type { CreateAccountOptions } from './server.js'
+export type { CreateAccountOptions, SimulatorHandle } from './server.js'
 export type { GrantType, SimulatorStats } from './stats.js'
 
 /** A running simulator: its URLs, accounts, faults, market controls, log and stats. */
