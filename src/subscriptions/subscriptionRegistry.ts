@@ -14,6 +14,8 @@ export interface SubscriptionRegistryOptions {
 
 type HandlerMap = Map<string, Set<NotificationHandler>>
 
+const NO_HANDLERS: ReadonlySet<NotificationHandler> = new Set()
+
 /**
  * The DESIRED subscriptions, keyed by what the user asked for. Public channels are shared
  * by every identity; private (`user.*`) channels are kept per identity key, because they
@@ -28,6 +30,13 @@ export class SubscriptionRegistry {
   readonly #onHandlerError: ((error: unknown, channel: string) => void) | undefined
   #activeIdentity: string
   #activePrivate: HandlerMap
+  /**
+   * The last channel `dispatch` found, and its handlers: a stream of one channel then costs a
+   * string comparison instead of hashing a freshly parsed name for the Map. Cleared by every
+   * change to the maps or the active identity.
+   */
+  #hotChannel: string | undefined
+  #hotSet: ReadonlySet<NotificationHandler> = NO_HANDLERS
   /** What the server confirmed on the current connection. */
   readonly subscribedOnWire: WireSubscriptions
 
@@ -48,6 +57,7 @@ export class SubscriptionRegistry {
    * that were not desired before in that scope: those to subscribe on the wire.
    */
   add(channels: Iterable<string>, handler: NotificationHandler, identityKey: string): { newChannels: string[] } {
+    this.#forgetHot()
     const newChannels: string[] = []
     for (const channel of new Set(channels)) {
       const map = isPrivateChannel(channel) ? this.#privateMap(identityKey) : this.#public
@@ -72,6 +82,7 @@ export class SubscriptionRegistry {
     handler: NotificationHandler | undefined,
     identityKey: string,
   ): { goneChannels: string[] } {
+    this.#forgetHot()
     const goneChannels: string[] = []
     for (const channel of new Set(channels)) {
       const map = isPrivateChannel(channel) ? this.#private.get(identityKey) : this.#public
@@ -89,6 +100,7 @@ export class SubscriptionRegistry {
 
   /** Removes `handler` from every channel of every identity. Returns what is gone for the public set and the active identity. */
   removeHandler(handler: NotificationHandler): { goneChannels: string[] } {
+    this.#forgetHot()
     const goneChannels: string[] = []
     const sweep = (map: HandlerMap, report: boolean) => {
       for (const [channel, set] of map) {
@@ -132,6 +144,7 @@ export class SubscriptionRegistry {
    * since private subscriptions end on a change of identity).
    */
   adoptIdentity(fromKey: string, toKey: string): { privateChannels: string[] } {
+    this.#forgetHot()
     if (fromKey !== toKey && !this.hasIdentity(toKey)) {
       const copy: HandlerMap = new Map()
       for (const [channel, set] of this.#private.get(fromKey) ?? []) copy.set(channel, new Set(set))
@@ -144,6 +157,7 @@ export class SubscriptionRegistry {
 
   /** Drops an identity's private set (e.g. its session was revoked). */
   forgetIdentity(identityKey: string): void {
+    this.#forgetHot()
     if (identityKey === this.#activeIdentity) this.#activePrivate.clear()
     else this.#private.delete(identityKey)
   }
@@ -159,13 +173,23 @@ export class SubscriptionRegistry {
    * `onHandlerError` and does not stop the others. Returns how many handlers ran.
    */
   dispatch(channel: string, data: unknown, label?: string): number {
-    let set = (isPrivateChannel(channel) ? this.#activePrivate : this.#public).get(channel)
-    if (set === undefined) {
-      const asked = this.#aliases.get(channel.toLowerCase())
-      if (asked === undefined || asked === channel) return 0
-      channel = asked
-      set = (isPrivateChannel(channel) ? this.#activePrivate : this.#public).get(channel)
-      if (set === undefined) return 0
+    let set: ReadonlySet<NotificationHandler> | undefined
+    if (channel === this.#hotChannel) {
+      set = this.#hotSet
+    } else {
+      // `add` files a name in exactly one scope, so the two maps never share a key.
+      set = this.#public.get(channel) ?? this.#activePrivate.get(channel)
+      if (set !== undefined) {
+        this.#hotChannel = channel
+        this.#hotSet = set
+      } else {
+        // An echo in another case: not cached, since handlers must get the asked name.
+        const asked = this.#aliases.get(channel.toLowerCase())
+        if (asked === undefined || asked === channel) return 0
+        channel = asked
+        set = (isPrivateChannel(channel) ? this.#activePrivate : this.#public).get(channel)
+        if (set === undefined) return 0
+      }
     }
     let count = 0
     for (const handler of set) {
@@ -181,6 +205,11 @@ export class SubscriptionRegistry {
       }
     }
     return count
+  }
+
+  #forgetHot(): void {
+    this.#hotChannel = undefined
+    this.#hotSet = NO_HANDLERS
   }
 
   #privateMap(identityKey: string): HandlerMap {

@@ -2,6 +2,38 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { type Frame, parseFrame } from '../../src/rpc/frame.js'
 
+/**
+ * The classic naive deep merge that user code (and many libraries) apply to received data: it
+ * recurses whenever the target already has something at the key, functions included. It is the
+ * attack surface the hostile-key filter exists for.
+ */
+function naiveMerge(target: Record<string, unknown>, source: unknown): void {
+  if (typeof source !== 'object' || source === null) return
+  for (const key in source) {
+    const value = (source as Record<string, unknown>)[key]
+    const existing = target[key]
+    if (typeof value === 'object' && value !== null && existing !== undefined && existing !== null) {
+      naiveMerge(existing as Record<string, unknown>, value)
+    } else {
+      target[key] = value
+    }
+  }
+}
+
+/** Own property names of the objects a hostile frame could reach through a merge. */
+function reachable(): string[] {
+  return [Object.prototype, Object, Function.prototype, Array.prototype].map((o) =>
+    Reflect.ownKeys(o).map(String).sort().join(','),
+  )
+}
+
+/** What a frame hands on: a response's result or error, a notification's data and label. */
+function payloadOf(frame: Frame): unknown[] {
+  if (frame.kind === 'response') return [frame.result, frame.error]
+  if (frame.kind === 'notification') return [frame.data, frame.label]
+  return []
+}
+
 const invalid = (text: string, maxBytes?: number): string => {
   const frame = parseFrame(text, maxBytes)
   if (frame.kind !== 'invalid') throw new Error(`expected invalid, got ${frame.kind}`)
@@ -111,6 +143,70 @@ describe('parseFrame', () => {
     for (const text of hostile) expect(invalid(text)).toMatch(/forbidden key/)
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
     expect(Object.prototype).not.toHaveProperty('polluted')
+  })
+
+  it('a bare constructor key is dangerous too: a naive merge reaches Object itself through it', () => {
+    // Why the prefilter keeps its `uct` probe (about 30 ns a frame): `constructor` alone cannot
+    // reach Object.prototype, but it reaches the Object constructor, whose statics it overwrites.
+    const before = reachable()
+    naiveMerge({}, JSON.parse('{"constructor":{"benchPolluted":1}}'))
+    try {
+      expect((Object as unknown as Record<string, unknown>).benchPolluted).toBe(1)
+    } finally {
+      delete (Object as unknown as Record<string, unknown>).benchPolluted
+    }
+    expect(reachable()).toEqual(before)
+    expect(invalid('{"id":1,"result":{"constructor":{"benchPolluted":1}}}')).toMatch(/forbidden key/)
+  })
+
+  it('whatever a frame holds, merging what parseFrame hands on leaves the prototypes and Object untouched', () => {
+    const before = reachable()
+    const payloads = [
+      '{"__proto__":{"polluted":1}}',
+      '{"constructor":{"prototype":{"polluted":1}}}',
+      '{"constructor":{"polluted":1}}',
+      '{"prototype":{"polluted":1}}',
+      '{"a":[{"b":{"__proto__":{"polluted":1}}}]}',
+      '{"\\u005f_proto__":{"polluted":1}}',
+      '{"__pr\\u006fto__":{"polluted":1}}',
+      '{"c\\u006fnstructor":{"polluted":1}}',
+      '{"constructo\\u0072":{"prototype":{"polluted":1}}}',
+      '{"pr\\u006ftotype":{"polluted":1}}',
+      '[{"constructor":{"polluted":1}}]',
+    ]
+    const frames = payloads.flatMap((p) => [
+      `{"jsonrpc":"2.0","id":1,"result":${p}}`,
+      `{"jsonrpc":"2.0","id":1,"error":{"code":1,"message":"x","data":${p}}}`,
+      `{"jsonrpc":"2.0","method":"subscription","params":{"channel":"c","data":${p}}}`,
+      `{"jsonrpc":"2.0","method":"subscription","params":{"channel":"c","data":1},"x":${p}}`,
+    ])
+    for (const text of frames) {
+      const frame = parseFrame(text)
+      expect(frame.kind, text).toBe('invalid')
+      for (const payload of payloadOf(frame)) naiveMerge({}, payload)
+    }
+    // Generated frames with the hostile keys anywhere: whatever is accepted is harmless.
+    const key = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'polluted'), fc.string())
+    const node = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small' },
+        fc.jsonValue({ maxDepth: 1 }),
+        fc.dictionary(key, tie('node'), { maxKeys: 4 }),
+        fc.array(tie('node'), { maxLength: 3 }),
+      ),
+    })).node
+    fc.assert(
+      fc.property(node, fc.boolean(), (value, asNotification) => {
+        const body = JSON.stringify(value) ?? 'null'
+        const text = asNotification
+          ? `{"method":"subscription","params":{"channel":"c","data":${body}}}`
+          : `{"id":1,"result":${body}}`
+        for (const payload of payloadOf(parseFrame(text))) naiveMerge({}, payload)
+        return reachable().every((names, i) => names === before[i])
+      }),
+      { numRuns: 3_000 },
+    )
+    expect(reachable()).toEqual(before)
   })
 
   it('accepts the forbidden words as values, and escapes that spell something else', () => {

@@ -47,6 +47,37 @@ describe('SubscriptionRegistry', () => {
     expect(reg.publicChannels()).toEqual(['book.BTC-PERPETUAL.raw'])
   })
 
+  it('a channel dispatched over and over reaches exactly its current handlers after every change', () => {
+    const reg = new SubscriptionRegistry({ initialIdentity: 'A' })
+    const first = vi.fn<NotificationHandler>()
+    const second = vi.fn<NotificationHandler>()
+    const channel = 'trades.BTC-PERPETUAL.raw'
+    reg.add([channel], first, 'A')
+    expect(reg.dispatch(channel, 1)).toBe(1)
+    expect(reg.dispatch(channel, 2)).toBe(1)
+    // Emptied, then desired again with a new handler: the old handler is gone for good.
+    reg.remove([channel], first, 'A')
+    expect(reg.dispatch(channel, 3)).toBe(0)
+    reg.add([channel], second, 'A')
+    expect(reg.dispatch(channel, 4)).toBe(1)
+    reg.removeHandler(second)
+    expect(reg.dispatch(channel, 5)).toBe(0)
+    reg.add([channel], first, 'A')
+    expect(first.mock.calls.map((c) => c[0])).toEqual([1, 2])
+    expect(second.mock.calls.map((c) => c[0])).toEqual([4])
+    // An echo in another case after a hit on the asked name still reports the asked name.
+    expect(reg.dispatch(channel, 6)).toBe(1)
+    expect(reg.dispatch('TRADES.btc-perpetual.RAW', 7)).toBe(1)
+    expect(first.mock.calls.at(-1)).toEqual([7, channel, undefined])
+    // A private channel: forgetting the active identity's set stops it at once.
+    const priv = vi.fn<NotificationHandler>()
+    reg.add(['user.orders.any.any.raw'], priv, 'A')
+    expect(reg.dispatch('user.orders.any.any.raw', 8)).toBe(1)
+    reg.forgetIdentity('A')
+    expect(reg.dispatch('user.orders.any.any.raw', 9)).toBe(0)
+    expect(priv).toHaveBeenCalledTimes(1)
+  })
+
   it('dispatches private channels to the active identity only', () => {
     const reg = new SubscriptionRegistry({ initialIdentity: 'A' })
     const a = vi.fn<NotificationHandler>()
