@@ -60,6 +60,8 @@ export interface BenchConfig {
   transitionSizes: number[]
   /** Repetitions of each transition per channel count (the median is kept). */
   transitionReps: number
+  /** Private channels held while `switchSession` is timed against `exchangeToken` (issue 8). */
+  switchPrivateChannels: number
   memorySubscriptions: number
   memoryCycles: number
   memoryReconnects: number

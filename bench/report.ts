@@ -187,6 +187,47 @@ export function buildReport(
     }
   }
 
+  // Issue 8: switchSession to a held session against exchangeToken, with N private channels.
+  const nSwitch = get(meta.config, 'switchPrivateChannels') ?? Number.NaN
+  const switchVsExchange: Record<string, unknown> = {}
+  for (const kind of ['exchange', 'switch'] as const) {
+    const path = `switchVsExchange.${kind}`
+    const s = med(runs, 'transitions', 'sdk', `${path}.ms`)
+    const f = med(runs, 'transitions', 'floor', `${path}.ms`)
+    const r = ratio(runs, 'transitions', 'sdk', 'floor', `${path}.ms`)
+    const sf = med(runs, 'transitions', 'sdk', `${path}.frames`)
+    const ff = med(runs, 'transitions', 'floor', `${path}.frames`)
+    switchVsExchange[kind] = { sdkMs: s, minMs: f, sdkOverMin: r, sdkFrames: sf, minFrames: ff }
+    lines.push(
+      row([`${kind} (${fmt(nSwitch)} private)`, fmt(s, 1), fmt(f, 1), fmtRatio(r.median), fmt(sf), fmt(ff)], TW),
+    )
+  }
+  const switchOverExchange = ratio(
+    runs,
+    'transitions',
+    'sdk',
+    'sdk',
+    'switchVsExchange.switch.ms',
+    'switchVsExchange.exchange.ms',
+  )
+  switchVsExchange.sdkSwitchOverExchange = switchOverExchange
+  const confirmedAll = all(runs, 'transitions', 'sdk', (r) => {
+    const checks = (
+      r.switchVsExchange as { checks?: { confirmed: number; serverSubscriptions: number[] }[] } | undefined
+    )?.checks
+    return (
+      checks !== undefined &&
+      checks.length > 0 &&
+      checks.every((c) => c.confirmed === nSwitch && c.serverSubscriptions.every((n) => n === nSwitch))
+    )
+  })
+  switchVsExchange.everyChannelConfirmed = confirmedAll
+  lines.push(
+    `sdk switch / sdk exchange (${fmt(nSwitch)} private channels): time ${fmtRatio(switchOverExchange.median)}; ` +
+      `all ${fmt(nSwitch)} confirmed by the client and on the server after each: ${confirmedAll === null ? '—' : confirmedAll ? 'yes' : 'NO'}`,
+  )
+  transitions.switchVsExchange = switchVsExchange
+
   // Memory.
   lines.push('')
   const heapPerSubsSdk = med(runs, 'memory', 'sdk', 'heapPer1000SubsBytes')

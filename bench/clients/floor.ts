@@ -3,7 +3,7 @@
  * frame (see bareSocket.ts). Every SDK figure is divided by the matching figure from here.
  */
 import { performance } from 'node:perf_hooks'
-import { channelSet, chunkByBytes, PROBE_CHANNEL } from '../channels.js'
+import { channelSet, chunkByBytes, PROBE_CHANNEL, privateChannels } from '../channels.js'
 import type { BurstResult, SentFrame } from '../protocol.js'
 import { percentile } from '../stats.js'
 import { BareSocket, type Tokens } from './bareSocket.js'
@@ -296,7 +296,59 @@ async function transitions(ctx: ClientContext): Promise<Record<string, unknown>>
     bySize[size] = { ...samples.summary(), publicLost: lost }
     await socket.close()
   }
-  return { bySize, publicLost }
+  return { bySize, publicLost, switchVsExchange: await switchVsExchange(ctx) }
+}
+
+/**
+ * Issue 8, the minimum: with `switchPrivateChannels` private channels, exchange = exchange_token →
+ * auth → private/subscribe (3 round trips); switch back to a session already held = auth with
+ * its refresh token → private/subscribe (2 round trips).
+ */
+async function switchVsExchange(ctx: ClientContext): Promise<Record<string, unknown>> {
+  const { config, simCall } = ctx
+  const account = await simCall<{
+    clientId: string
+    clientSecret: string
+    mainAccountId: number
+    subaccountIds: number[]
+  }>({ cmd: 'createAccount', subaccounts: 1 })
+  const channels = privateChannels().slice(0, config.switchPrivateChannels)
+  const socket = await BareSocket.open(ctx.sim.url)
+  let tokens = await socket.auth(account.clientId, account.clientSecret, 'floor-switch')
+  await subscribeAll(socket, channels)
+  await settle()
+  const samples = new Samples()
+  const timed = async (kind: string, run: () => Promise<unknown>): Promise<void> => {
+    const from = Date.now()
+    const t0 = performance.now()
+    await run()
+    const ms = performance.now() - t0
+    samples.add(kind, ms, await simCall<SentFrame[]>({ cmd: 'framesBetween', fromMs: from, toMs: Date.now() }), from)
+    await settle()
+  }
+  for (let rep = 0; rep < config.transitionReps; rep++) {
+    const held = tokens
+    await timed('exchange', async () => {
+      const next = await socket.call<Tokens>('public/exchange_token', {
+        refresh_token: tokens.refresh_token,
+        subject_id: account.subaccountIds[0],
+      })
+      tokens = await socket.call<Tokens>('public/auth', {
+        grant_type: 'refresh_token',
+        refresh_token: next.refresh_token,
+      })
+      await subscribeAll(socket, channels)
+    })
+    await timed('switch', async () => {
+      tokens = await socket.call<Tokens>('public/auth', {
+        grant_type: 'refresh_token',
+        refresh_token: held.refresh_token,
+      })
+      await subscribeAll(socket, channels)
+    })
+  }
+  await socket.close()
+  return { channels: channels.length, ...samples.summary() }
 }
 
 /** Lets the notifications a subscribe or transition set off arrive before the next step. */

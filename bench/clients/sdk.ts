@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks'
 import WebSocket from 'ws'
 import { DeribitClient } from '../../src/index.js'
-import { channelSet, PROBE_CHANNEL, publicChannels } from '../channels.js'
+import { channelSet, PROBE_CHANNEL, privateChannels, publicChannels } from '../channels.js'
 import type { BurstResult, SentFrame } from '../protocol.js'
 import { percentile } from '../stats.js'
 import {
@@ -274,6 +274,7 @@ async function transitions(ctx: ClientContext): Promise<Record<string, unknown>>
   return {
     bySize,
     publicLost,
+    switchVsExchange: await switchVsExchange(ctx),
     channels: Object.fromEntries(
       config.transitionSizes.map((n) => [
         n,
@@ -281,6 +282,49 @@ async function transitions(ctx: ClientContext): Promise<Record<string, unknown>>
       ]),
     ),
   }
+}
+
+/**
+ * Issue 8: `switchSession` back to a held session against `exchangeToken` to a new one, on a
+ * connection holding `switchPrivateChannels` private channels (and nothing else). Each repetition
+ * exchanges main → subaccount (the main session is then held) and switches back to it. Both
+ * resolve once the private channels are confirmed for the new identity (and orders reconciled);
+ * the server's own count of the connection's subscriptions is read after each.
+ */
+async function switchVsExchange(ctx: ClientContext): Promise<Record<string, unknown>> {
+  const { config, simCall } = ctx
+  const account = await simCall<Account>({ cmd: 'createAccount', subaccounts: 1 })
+  const channels = privateChannels().slice(0, config.switchPrivateChannels)
+  const c = client({ ...ctx, sim: { ...ctx.sim, ...account } }, 'sdk-switch')
+  await c.connect()
+  await c.subscribe(channels, () => {})
+  await settle()
+  let confirmed = 0
+  c.on('resubscribed', (e) => {
+    if (e.reason === 'transition') confirmed = e.channels.length
+  })
+  const samples = new Samples()
+  const checks: { kind: string; confirmed: number; serverSubscriptions: number[] }[] = []
+  const timed = async (kind: string, run: () => Promise<unknown>): Promise<void> => {
+    confirmed = 0
+    const from = Date.now()
+    const t0 = performance.now()
+    await run()
+    const ms = performance.now() - t0
+    samples.add(kind, ms, await framesBetween(ctx, from, Date.now()), from)
+    checks.push({ kind, confirmed, serverSubscriptions: await simCall<number[]>({ cmd: 'subscriptionsOf' }) })
+    await settle()
+  }
+  const sub = account.subaccountIds[0] as number
+  for (let rep = 0; rep < config.transitionReps; rep++) {
+    const mainSession = c.session?.id
+    await timed('exchange', () => c.exchangeToken(sub))
+    const held = c.heldSessions().find((h) => h.id === mainSession && !h.active)
+    if (held === undefined) throw new Error('the main session is not held after the exchange')
+    await timed('switch', () => c.switchSession(held.id))
+  }
+  await c.close()
+  return { channels: channels.length, ...samples.summary(), checks }
 }
 
 /** Lets the notifications a subscribe or transition set off arrive before the next step. */
