@@ -34,15 +34,21 @@ export interface DeribitErrorOptions {
   data?: unknown
   /** The JSON-RPC method the error belongs to. */
   method?: string
+  /** The underlying error, kept as the standard `Error.cause`. */
   cause?: unknown
 }
 
 /** Base class of every error of this package. */
 export class DeribitError extends Error {
+  /** The class name (`'RpcError'`, `'TimeoutError'`...), as shown in stack traces. */
   override name = 'DeribitError'
+  /** Stable string code to switch on; see {@link DeribitErrorCode}. */
   readonly code: DeribitErrorCode
+  /** The exchange's JSON-RPC error code (e.g. 13009, 10028), or `undefined` when the exchange sent none. */
   readonly exchangeCode: number | undefined
+  /** `error.data` from the exchange (e.g. `{reason, param}`), if any; never holds secrets. */
   readonly data: unknown
+  /** The JSON-RPC method the error belongs to (e.g. `private/buy`), when there is one. */
   readonly method: string | undefined
 
   constructor(code: DeribitErrorCode, message: string, options: DeribitErrorOptions = {}) {
@@ -95,6 +101,7 @@ export class ConnectionClosedError extends DeribitError {
  */
 export class OrderOutcomeUnknownError extends DeribitError {
   override name = 'OrderOutcomeUnknownError'
+  /** The order's label, to find it later (e.g. `private/get_order_state_by_label`). */
   readonly label: string
   constructor(label: string, options: DeribitErrorOptions = {}) {
     super('OUTCOME_UNKNOWN', `Outcome of order with label ${label} is unknown`, options)
@@ -108,6 +115,7 @@ export class OrderOutcomeUnknownError extends DeribitError {
  */
 export class OrderNotPlacedError extends DeribitError {
   override name = 'OrderNotPlacedError'
+  /** The label the order was sent with; no order with this label exists on the exchange. */
   readonly label: string
   constructor(label: string, options: DeribitErrorOptions = {}) {
     super(
@@ -146,6 +154,7 @@ export class RevokedError extends DeribitError {
 /** A refresh, exchange, fork or switch failed; the client stayed on (or returned to) the old session. */
 export class TransitionFailedError extends DeribitError {
   override name = 'TransitionFailedError'
+  /** Which transition failed (e.g. `'refresh'`, `'exchange'`, `'fork'`, `'switch'`). */
   readonly transition: string
   constructor(transition: string, message: string, options: DeribitErrorOptions = {}) {
     super('TRANSITION_FAILED', message, options)
