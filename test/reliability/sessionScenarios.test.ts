@@ -197,6 +197,23 @@ describe('reliability scenarios: sessions', () => {
     await rig.verify()
   })
 
+  it('switching subaccounts back and forth 20 times: held sessions and their refresh timers stay bounded', async () => {
+    // Found by the soak: every exchange held one more session, each with its own refresh timer.
+    // Deribit keeps at most 16 sessions per key, so holding more can never be useful.
+    await using rig = await startRig()
+    const { client, subA, account } = rig
+    await client.subscribe(PRIVATE)
+    await client.connect()
+    const timers = (): number => process.getActiveResourcesInfo().filter((t) => t === 'Timeout').length
+    for (let i = 0; i < 6; i++) await client.exchangeToken(i % 2 === 0 ? subA : account.mainAccountId)
+    const timersAfter6 = timers()
+    for (let i = 0; i < 14; i++) await client.exchangeToken(i % 2 === 0 ? subA : account.mainAccountId)
+    expect(client.heldSessions().length).toBeLessThanOrEqual(16)
+    expect(timers()).toBeLessThanOrEqual(timersAfter6 + 10)
+    await rig.bid('after-switching', { accounts: [account.mainAccountId, subA] })
+    await rig.verify()
+  })
+
   it('reconnect with a connection-scoped token: no stale-token call reaches the exchange', async () => {
     await using rig = await startRig({ connectionScope: true })
     const { client, sim, proxy } = rig
