@@ -36,6 +36,13 @@ interface Held {
 const MAX_ENDED = 256
 
 /**
+ * Most sessions held at once. Deribit keeps at most 16 sessions per API key (a 17th evicts the
+ * oldest), so holding more can never be useful; without a bound every exchange or fork added one
+ * more session and one more refresh timer, forever.
+ */
+export const MAX_HELD_SESSIONS = 16
+
+/**
  * The session-scoped sessions a client holds besides the active one (from earlier exchanges
  * and forks), so that `switchSession` can reactivate one without a new token operation. Held
  * sessions are refreshed before expiry while they were used within the idle limit; ended ones
@@ -66,6 +73,21 @@ export class HeldSessions {
     entry.timer?.cancel()
     entry.timer = undefined // the client's own scheduler refreshes the active session
     this.#held.set(context.id, entry)
+    this.#evictBeyondLimit(now)
+  }
+
+  /** Ends the least recently used held sessions (never the active one) beyond {@link MAX_HELD_SESSIONS}. */
+  #evictBeyondLimit(now: number): void {
+    if (this.#held.size <= MAX_HELD_SESSIONS) return
+    const idle = [...this.#held.values()]
+      .filter((entry) => entry.context.id !== this.#activeId)
+      .sort((a, b) => a.lastUsedAt - b.lastUsedAt)
+    for (const entry of idle.slice(0, this.#held.size - MAX_HELD_SESSIONS)) {
+      this.#options.logger.info('holding too many sessions; letting the least recently used expire', {
+        session: entry.context.id,
+      })
+      this.end(entry.context.id, now)
+    }
   }
 
   /** A held session by id. */
