@@ -55,6 +55,7 @@ interface Sample {
   cycle: number
   heapBytes: number
   handles: number
+  timers: number
   listeners: number
 }
 
@@ -75,6 +76,7 @@ function sample(cycle: number, client: DeribitClient): Sample {
     cycle,
     heapBytes: process.memoryUsage().heapUsed,
     handles: process.getActiveResourcesInfo().filter((t) => t !== 'Timeout').length,
+    timers: process.getActiveResourcesInfo().filter((t) => t === 'Timeout').length,
     listeners: events.reduce((n, e) => n + client.listenerCount(e), 0),
   }
 }
@@ -202,6 +204,8 @@ async function main(): Promise<number> {
   const last = samples.at(-1) as Sample
   const kbPerCycle = slope(steady) / 1024
   const handleGrowth = last.handles - first.handles
+  // Timers come and go with requests in flight; a leak shows as steady growth well past that noise.
+  const timerGrowth = last.timers - first.timers
   const listenerGrowth = last.listeners - first.listeners
   const mb = (b: number) => (b / 1024 / 1024).toFixed(1)
   const failures: string[] = []
@@ -209,6 +213,7 @@ async function main(): Promise<number> {
     failures.push(`heap grows ${kbPerCycle.toFixed(2)} kB/cycle > ${options.maxKbPerCycle}`)
   if (handleGrowth > options.maxHandleGrowth)
     failures.push(`handles grew by ${handleGrowth} > ${options.maxHandleGrowth}`)
+  if (timerGrowth > 5 + options.maxHandleGrowth) failures.push(`live timers grew by ${timerGrowth}`)
   if (listenerGrowth > 0) failures.push(`client listeners grew by ${listenerGrowth}`)
   if (warnings.length > 0) failures.push(`process warnings: ${warnings.join('; ')}`)
   if (cycle < Math.min(options.cycles, 100)) failures.push(`only ${cycle} cycles ran`)
@@ -219,7 +224,7 @@ async function main(): Promise<number> {
       `  cycles            ${cycle} in ${seconds.toFixed(1)} s (${(cycle / seconds).toFixed(1)}/s)`,
       `  notifications     ${delivered}`,
       `  heap (after GC)   ${mb(first.heapBytes)} MB after warm-up -> ${mb(last.heapBytes)} MB; slope ${kbPerCycle.toFixed(3)} kB/cycle`,
-      `  handles           ${first.handles} -> ${last.handles}`,
+      `  handles           ${first.handles} -> ${last.handles} (timers ${first.timers} -> ${last.timers})`,
       `  client listeners  ${first.listeners} -> ${last.listeners}`,
       `  errors            ${errors.size === 0 ? 'none' : [...errors].map(([c, n]) => `${c}×${n}`).join(', ')}`,
       `  verdict           ${failures.length === 0 ? 'OK' : `FAIL: ${failures.join('; ')}`}`,
