@@ -8,8 +8,11 @@ import { MATCHING_ENGINE_METHODS } from './callPolicy.js'
  * `maxCredits`, refills continuously at `refillPerSecond`, and is charged `costPerRequest` per call.
  */
 export interface CreditPoolConfig {
+  /** Credits one request charged to this pool spends. */
   costPerRequest: number
+  /** Credits the pool holds when full (the burst is `maxCredits / costPerRequest` requests). */
   maxCredits: number
+  /** Credits restored per second (the sustained rate is `refillPerSecond / costPerRequest` requests/s). */
   refillPerSecond: number
   /** Methods charged to this pool; the pool named `default` takes every method no pool lists. */
   methods?: readonly string[]
@@ -47,10 +50,10 @@ export const DEFAULT_CREDIT_POOLS: Readonly<Record<string, Readonly<CreditPoolCo
   }),
 })
 
-/** Options of {@link CreditLimiter}. */
+/** Options of the client's credit pacing (`DeribitClientOptions.rateLimit`): calls wait for credits instead of drawing error 10028. */
 export interface CreditLimiterOptions {
   /**
-   * Pool settings by name, merged field by field over {@link DEFAULT_CREDIT_POOLS}; a new name
+   * Pool settings by name, merged field by field over `DEFAULT_CREDIT_POOLS`; a new name
    * adds a pool (then all three numbers are required). @default DEFAULT_CREDIT_POOLS
    */
   pools?: Record<string, Partial<CreditPoolConfig>> | undefined

@@ -27,7 +27,7 @@ export interface RpcClientOptions {
   socket: RpcSocket
   /** Time a call may take, queueing in the limiter included. @default 10_000 */
   requestTimeoutMs?: number | undefined
-  /** @default silentLogger */
+  /** Receives diagnostics; never tokens, params or frames. @default silentLogger */
   logger?: Logger | undefined
   /** Paces calls within Deribit's credit pools. @default none */
   limiter?: CreditLimiter | undefined
@@ -39,7 +39,7 @@ export interface RpcClientOptions {
   timers?: Timers | undefined
   /** Receives every subscription notification (the hot path: keep it cheap; it must not throw). */
   onNotification: (channel: string, data: unknown, label: string | undefined) => void
-  /** Receives every dropped invalid frame. */
+  /** Receives every dropped invalid frame. @default none (dropped frames are only logged) */
   onProtocolError?: ((error: ProtocolError) => void) | undefined
 }
 
@@ -52,6 +52,7 @@ export const DEFAULT_RPC_CLIENT_OPTIONS = Object.freeze({
 
 /** Per-call options of {@link RpcClient.call}. */
 export interface CallOptions {
+  /** Aborts the wait for the answer (the request may still reach the exchange). */
   signal?: AbortSignal | undefined
   /** @default the client's requestTimeoutMs */
   timeoutMs?: number | undefined

@@ -14,9 +14,11 @@ import {
  * revocations, and revocation events reach every handle.
  */
 export class MemorySessionBacking {
+  /** Entries by session id (`context.id`). */
   readonly sessions = new Map<string, StoredSession>()
   /** sessionName → revoked until (ms since epoch). */
   readonly revoked = new Map<string, number>()
+  /** Revocation listeners of every open handle on this backing. */
   readonly listeners = new Set<(sessionName: string) => void>()
 }
 
@@ -28,7 +30,17 @@ export interface MemorySessionStoreOptions {
   backing?: MemorySessionBacking
 }
 
-/** In-process {@link SessionStore}: the default store, and the reference for the contract tests. */
+/**
+ * In-process {@link SessionStore}: the reference for the contract tests, and a way to share
+ * sessions between clients in one process (two handles on one backing act like two processes).
+ *
+ * @example
+ * const backing = new MemorySessionBacking()
+ * const credentials = { clientId, clientSecret }
+ * const a = new DeribitClient({ url, credentials, sessionName: 'bot', store: new MemorySessionStore({ backing }) })
+ * const b = new DeribitClient({ url, credentials, sessionName: 'bot', store: new MemorySessionStore({ backing }) })
+ * // a and b resume the same session and never spend the same refresh token twice
+ */
 export class MemorySessionStore implements SessionStore {
   readonly #now: () => number
   readonly #backing: MemorySessionBacking

@@ -7,7 +7,7 @@
 export interface CallOptions {
   /** Aborts the wait for the answer (the request may still reach the exchange). */
   signal?: AbortSignal
-  /** Overrides the caller's default request timeout, in milliseconds. */
+  /** Overrides the caller's default request timeout, in milliseconds. @default the client's `requestTimeoutMs` */
   timeoutMs?: number
 }
 

@@ -17,10 +17,13 @@ export interface SessionContext {
   readonly prevId: string | undefined
   /** When this session was first obtained (ms since epoch); a refresh keeps it. */
   readonly createdAt: number
+  /** Token for private calls (non-enumerable; never logged). Opaque: do not parse it. */
   readonly accessToken: string
+  /** Single-use token for the next refresh, exchange or fork (non-enumerable; never logged). */
   readonly refreshToken: string
   /** When the access token expires (ms since epoch). */
   readonly expiresAt: number
+  /** The transition that produced the current tokens (`refresh` after a refresh). */
   readonly transition: TransitionKind
   /** The subaccount the tokens act for, when known (undefined = the key's own account). */
   readonly subjectId: number | undefined

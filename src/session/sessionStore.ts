@@ -5,7 +5,9 @@ import { isSessionScoped, type SessionContext, withChanges } from './sessionCont
 export interface SessionMetadata {
   /** API key the session belongs to. */
   readonly clientId: string
+  /** When the session was first obtained (ms since epoch); taken from `context.createdAt`. */
   readonly createdAt: number
+  /** When its tokens were last refreshed (ms since epoch); undefined if never refreshed. */
   readonly lastRefreshedAt: number | undefined
   /** Last time the owner made a call with this session (ms since epoch). */
   readonly lastCallAt?: number | undefined
@@ -32,15 +34,21 @@ export interface SessionMetadata {
  * persists it must write them out explicitly (and should encrypt them at rest).
  */
 export interface StoredSession {
+  /** The session itself, tokens included (non-enumerable); `context.id` is the store key. */
   readonly context: SessionContext
+  /** Facts to filter on, derived from the context by the store. */
   readonly metadata: SessionMetadata
 }
 
 /** What {@link SessionStore.getAll} and {@link SessionStore.deleteAll} match on; omitted fields match anything. */
 export interface SessionFilter {
+  /** Only sessions of this API key. */
   clientId?: string
+  /** Only sessions acting for this subaccount id. */
   subjectId?: number
+  /** Only sessions with this `session:NAME`. */
   sessionName?: string
+  /** Only sessions the client is (true) or is no longer (false) using. */
   active?: boolean
 }
 
@@ -59,15 +67,30 @@ export interface SessionFilter {
  * - After `close()` every call rejects with `StoreError('STORE_UNAVAILABLE')`.
  */
 export interface SessionStore {
+  /** The live entry with this session id (`context.id`), or undefined if none or expired. */
   get(sessionId: string): Promise<StoredSession | undefined>
+  /** Every live entry matching `filter` (all of them without one). */
   getAll(filter?: SessionFilter): Promise<StoredSession[]>
+  /**
+   * Stores `session` if the stored `lockVersion` equals `expectedLockVersion` (`undefined`: no live
+   * entry may exist) and returns it with the next `lockVersion`. Throws `STORE_CONFLICT` on a stale
+   * version, {@link RevokedError} for a revoked name, `INVALID_ARGUMENT` for a connection-scoped context.
+   */
   upsert(session: StoredSession, expectedLockVersion: number | undefined): Promise<StoredSession>
+  /** Removes one entry; resolves true if a live entry was there. */
   delete(sessionId: string): Promise<boolean>
+  /** Removes every live entry matching `filter` (all without one); resolves how many. */
   deleteAll(filter?: SessionFilter): Promise<number>
+  /**
+   * Deletes every entry named `sessionName` and refuses to store that name again for `ttlSec`
+   * seconds, so a racing refresh cannot bring it back. Other handles hear of it via `onRevoked`.
+   */
   revoke(sessionName: string, ttlSec: number): Promise<void>
+  /** True while `sessionName` is within a {@link SessionStore.revoke} TTL. */
   isRevoked(sessionName: string): Promise<boolean>
   /** Called (asynchronously) when any handle onto the same store revokes a name. Returns an unsubscribe function. */
   onRevoked?(listener: (sessionName: string) => void): () => void
+  /** Releases this handle's resources; every later call rejects with `STORE_UNAVAILABLE`. Idempotent. */
   close(): Promise<void>
 }
 

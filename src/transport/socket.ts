@@ -83,7 +83,7 @@ export interface SocketOptions {
   url: string
   /** WebSocket class. @default `WebSocket` from `ws` */
   WebSocket?: WebSocketClass | undefined
-  /** Reconnect delays, merged over {@link DEFAULT_BACKOFF}. */
+  /** Reconnect delays, merged over {@link DEFAULT_BACKOFF}. @default DEFAULT_BACKOFF */
   backoff?: Partial<BackoffOptions> | undefined
   /** Largest incoming frame; a bigger one closes (only) that socket, which then reconnects. @default 16 MiB */
   maxPayloadBytes?: number | undefined
@@ -97,7 +97,7 @@ export interface SocketOptions {
   stableAfterMs?: number | undefined
   /** Random source for the backoff jitter. @default Math.random */
   random?: (() => number) | undefined
-  /** @default silentLogger */
+  /** Receives diagnostics; never tokens or frames. @default silentLogger */
   logger?: Logger | undefined
 }
 

@@ -4,7 +4,9 @@
  * also reaches code constructed before it was installed.
  */
 export interface Timers {
+  /** Calls `callback` once after `delayMs` ms; returns a handle for `clearTimeout`. */
   setTimeout(callback: () => void, delayMs: number): unknown
+  /** Cancels a timer by the handle `setTimeout` returned; ignores unknown or spent handles. */
   clearTimeout(handle: unknown): void
 }
 

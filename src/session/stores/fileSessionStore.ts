@@ -28,11 +28,11 @@ export interface FileSessionStoreOptions {
   encryptionKey?: EncryptionKey | undefined
   /** Clock for expiry and revocation TTLs (ms since epoch). @default Date.now */
   now?: (() => number) | undefined
-  /** Poll period for revocations by other processes while `onRevoked` has listeners. @default DEFAULT_FILE_POLL_INTERVAL_MS */
+  /** Poll period for revocations by other processes while `onRevoked` has listeners. @default DEFAULT_FILE_POLL_INTERVAL_MS (250) */
   pollIntervalMs?: number | undefined
-  /** Wait at most this long for another process's lock. @default DEFAULT_LOCK_TIMEOUT_MS */
+  /** Wait at most this long for another process's lock. @default DEFAULT_LOCK_TIMEOUT_MS (5000) */
   lockTimeoutMs?: number | undefined
-  /** Take over a lock older than this. @default DEFAULT_STALE_LOCK_MS */
+  /** Take over a lock older than this. @default DEFAULT_STALE_LOCK_MS (10000) */
   staleLockMs?: number | undefined
 }
 
@@ -55,6 +55,17 @@ export interface FileSessionStoreOptions {
  *   crashed writers (dead pid, older than `staleLockMs`) on a handle's first write.
  * - `onRevoked` polls the file (stat, then read when it changed) every `pollIntervalMs`, so a
  *   revocation by another process is heard within that period plus a read.
+ *
+ * @example
+ * const store = new FileSessionStore({
+ *   path: '/var/lib/mybot/sessions.json',
+ *   encryptionKey: process.env.SESSION_KEY, // 32 bytes as base64
+ * })
+ * const client = new DeribitClient({ url, credentials, sessionName: 'bot', store })
+ * await client.connect() // resumes the stored session if there is one, else logs in and saves it
+ * // ...
+ * await client.close()
+ * await store.close() // the store is the caller's: the client never closes it
  */
 export class FileSessionStore implements SessionStore {
   readonly #path: string

@@ -30,13 +30,13 @@ export interface RedisSessionStoreOptions {
    * Own connections always get those settings and `maxRetriesPerRequest: 0`.
    */
   redis: Redis | RedisOptions
-  /** @default DEFAULT_REDIS_KEY_PREFIX */
+  /** Prefix of every key and of the pub/sub channel; stores with different prefixes share nothing. @default DEFAULT_REDIS_KEY_PREFIX (`'deribit-session:'`) */
   keyPrefix?: string | undefined
   /** 32 bytes (or their base64): each record is stored as JWE (`dir` + `A256GCM`). @default no encryption */
   encryptionKey?: EncryptionKey | undefined
   /** Clock for expiry and revocation TTLs (ms since epoch). @default Date.now */
   now?: (() => number) | undefined
-  /** @default DEFAULT_REDIS_READY_TIMEOUT_MS */
+  /** How long a call waits for a connection still being established before failing with `STORE_UNAVAILABLE`. @default DEFAULT_REDIS_READY_TIMEOUT_MS (2000) */
   readyTimeoutMs?: number | undefined
 }
 
@@ -66,6 +66,16 @@ function parseRevocationValue(name: string, value: string): RevocationEvent | un
  *   scans the revocation keys so one made while it was away is still heard.
  * - With `encryptionKey`, records are JWE; the version, session name and expiry stay in clear
  *   beside them (the scripts need them), tokens and the rest do not.
+ *
+ * @example
+ * const store = new RedisSessionStore({
+ *   redis: { host: '127.0.0.1', port: 6379 }, // or your own ioredis instance (see `redis`)
+ *   keyPrefix: 'mybot:',
+ *   encryptionKey: process.env.SESSION_KEY,
+ * })
+ * await using client = new DeribitClient({ url, credentials, sessionName: 'bot', store })
+ * await client.connect()
+ * await store.revoke('bot', 3600) // from an operator process: every client on 'bot' stops
  */
 export class RedisSessionStore implements SessionStore {
   readonly #redis: Redis
