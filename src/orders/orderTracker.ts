@@ -15,7 +15,7 @@ export interface OrderTrackerEvents {
 
 /** Options of {@link OrderTracker}. */
 export interface OrderTrackerOptions {
-  /** @default DEFAULT_MAX_CLOSED_ORDERS */
+  /** Closed orders kept for lookups (oldest evicted first); open orders are always kept. @default DEFAULT_MAX_CLOSED_ORDERS (10000) */
   maxClosedOrders?: number
   /** Receives errors thrown by `order` listeners. */
   onListenerError?: (error: unknown) => void
@@ -23,7 +23,9 @@ export interface OrderTrackerOptions {
 
 /** Result of {@link OrderTracker.reconcile}. */
 export interface ReconcileResult {
+  /** Orders on the exchange's list the tracker did not hold. */
   added: number
+  /** Held orders the exchange's list (or a state lookup) brought up to date. */
   updated: number
   /** Orders the tracker held open that turned out closed (or unknown to the exchange). */
   closed: number
@@ -54,6 +56,12 @@ function supersedes(next: Order, current: Order): boolean {
 /**
  * Every order's latest known state, fed by notifications, call answers and reconciliation
  * (the public `client.orders`). Applying the same or an older update again changes nothing.
+ *
+ * @example
+ * client.orders.on('order', (order, subjectId) => console.log(subjectId, order.order_id, order.order_state))
+ * const { order } = await client.buy({ instrument_name: 'BTC-PERPETUAL', amount: 10, type: 'market' })
+ * client.orders.get(order.order_id) // the latest state, without asking the exchange
+ * client.orders.open() // every order that can still trade, reconciled after each reconnect
  */
 export class OrderTracker extends TypedEmitter<OrderTrackerEvents> {
   readonly #orders = new Map<string, Entry>()
@@ -96,6 +104,7 @@ export class OrderTracker extends TypedEmitter<OrderTrackerEvents> {
     return [...this.#open].map((id) => (this.#orders.get(id) as Entry).order)
   }
 
+  /** The latest known state of an order (open, or closed and not yet evicted). */
   get(orderId: string): Order | undefined {
     return this.#orders.get(orderId)?.order
   }

@@ -7,6 +7,7 @@ import { type BookLevel, BookSide } from './bookSide.js'
 
 /** One applied message, as events and iteration deliver it. */
 export interface BookUpdate {
+  /** The book after the message was applied. */
   book: LocalOrderBook
   /** The message as received; its level arrays are the changes, not the book. */
   change: BookChange
@@ -24,10 +25,21 @@ export interface LocalOrderBookEvents {
  * A local copy of `book.{instrument}.{interval}`. Feed it every notification with
  * {@link apply}; it checks the `prev_change_id` chain itself. On a gap it stops applying
  * (and emits `gap`) until the owner resubscribes, calls {@link reset}, and feeds the new
- * snapshot. Reads are best-first.
+ * snapshot. Reads are best-first. `client.orderBook()` does all of that for you.
+ *
+ * @example
+ * const book = await client.orderBook('BTC-PERPETUAL', { interval: '100ms' })
+ * for await (const { book: b, change } of book) {
+ *   console.log(change.change_id, b.bestBid(), b.bestAsk()) // levels are [price, amount]
+ *   if (b.bids().length > 100) break
+ * }
+ * console.log(book.bids(10)) // top ten bids, highest first
+ * await book.close()
  */
 export class LocalOrderBook extends TypedEmitter<LocalOrderBookEvents> {
+  /** The instrument, e.g. `BTC-PERPETUAL`. */
   readonly instrument: string
+  /** The channel's interval (`raw`, `100ms` or `agg2`). */
   readonly interval: Interval
   readonly #bids = new BookSide('bids')
   readonly #asks = new BookSide('asks')
@@ -88,10 +100,12 @@ export class LocalOrderBook extends TypedEmitter<LocalOrderBookEvents> {
     this.#stale = true
   }
 
+  /** The highest bid, or undefined when there are no bids. */
   bestBid(): BookLevel | undefined {
     return this.#bids.best()
   }
 
+  /** The lowest ask, or undefined when there are no asks. */
   bestAsk(): BookLevel | undefined {
     return this.#asks.best()
   }
@@ -121,6 +135,7 @@ export class LocalOrderBook extends TypedEmitter<LocalOrderBookEvents> {
     return queue
   }
 
+  /** Same as {@link updates} with the default buffer: `for await (const update of book)`. */
   [Symbol.asyncIterator](): AsyncIterableIterator<BookUpdate> {
     return this.updates()
   }

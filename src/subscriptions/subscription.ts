@@ -2,7 +2,9 @@ import { AsyncQueue, DEFAULT_MAX_BUFFERED } from './asyncQueue.js'
 
 /** One notification as a {@link Subscription} yields it. */
 export interface SubscriptionMessage<T = unknown> {
+  /** The channel the notification came on, as the exchange named it. */
   channel: string
+  /** The notification's `params.data`: an object or an array, depending on the channel. */
   data: T
   /** The `private/subscribe` label, when the notification carried one. */
   label?: string
@@ -10,10 +12,11 @@ export interface SubscriptionMessage<T = unknown> {
 
 /** Options of {@link Subscription} (given by its owner, the client). */
 export interface SubscriptionOptions {
+  /** The channels as the user asked for them. */
   channels: readonly string[]
   /** Removes the subscription from the owner (and the wire when no one else wants the channels). */
   unsubscribe: () => Promise<void>
-  /** @default DEFAULT_MAX_BUFFERED */
+  /** Most unread messages before iteration ends with `SubscriptionOverflowError`. @default DEFAULT_MAX_BUFFERED (10000) */
   maxBuffered?: number
   /**
    * Buffer messages pushed before anyone iterates. Turn off when the user passed a handler
@@ -28,6 +31,13 @@ export interface SubscriptionOptions {
  * the loop unsubscribes; so does `await using`. If the consumer falls more than
  * `maxBuffered` messages behind, iteration ends with `SubscriptionOverflowError` and the
  * subscription is removed.
+ *
+ * @example
+ * await using sub = await client.subscribe(['trades.BTC-PERPETUAL.100ms', 'user.orders.any.any.raw'])
+ * for await (const { channel, data } of sub) {
+ *   console.log(channel, data)
+ *   if (channel.startsWith('user.orders.')) break // leaving the loop unsubscribes
+ * }
  */
 export class Subscription<T = unknown> implements AsyncIterable<SubscriptionMessage<T>>, AsyncDisposable {
   /** The channels as the user asked for them. */
@@ -77,11 +87,13 @@ export class Subscription<T = unknown> implements AsyncIterable<SubscriptionMess
     this.#queue.end(error)
   }
 
+  /** Iterates the notifications (buffered since creation unless the owner turned that off). One consumer at a time. */
   [Symbol.asyncIterator](): AsyncIterator<SubscriptionMessage<T>> {
     if (this.#queue === undefined) this.#queue = this.#makeQueue()
     return this.#queue
   }
 
+  /** `await using` support: unsubscribes. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.unsubscribe()
   }

@@ -6,6 +6,7 @@ import { DeribitError, type DeribitErrorOptions } from '../errors.js'
  */
 export class SubscriptionOverflowError extends DeribitError {
   override name = 'SubscriptionOverflowError'
+  /** The buffer limit the consumer exceeded. */
   readonly maxBuffered: number
   constructor(maxBuffered: number, options: DeribitErrorOptions = {}) {
     super(
