@@ -94,6 +94,27 @@ describe('reliability scenarios: streams and orders', () => {
     await rig.verify()
   })
 
+  it('pacing at the edge of a credit pool, with transit jitter and heartbeats: no 10028', async () => {
+    // The client is told the exchange's real pool; it must stay under it although answers to
+    // test_request bypass its queue and each request's transit time varies.
+    const pool = { cost: 500, max: 5000, refillPerSec: 20_000 }
+    await using rig = await startRig({
+      sim: { rateLimits: { default: pool } },
+      client: {
+        rateLimit: { pools: { default: { costPerRequest: 500, maxCredits: 5000, refillPerSecond: 20_000 } } },
+        requestTimeoutMs: 5000,
+      },
+    })
+    const { client, sim } = rig
+    await client.connect()
+    rig.proxy.latency({ ms: 1, jitterMs: 15 })
+    const calls = Array.from({ length: 100 }, (_, i) => rig.watch.watch(`get_time ${i}`, client.call('public/get_time')))
+    await Promise.all(calls)
+    rig.proxy.latency({ ms: 0 })
+    expect(sim.stats.rateLimited).toBe(0)
+    await rig.verify()
+  })
+
   it('10028 mid-resubscribe of 200 channels: paced retries end with every channel subscribed once', async () => {
     await using rig = await startRig({
       // One subscribe request per 400 ms: the resubscription right after a reconnect finds the pool empty.
