@@ -1,5 +1,6 @@
 import { inspect } from 'node:util'
 import WebSocket from 'ws'
+import { withCreditHeadroom } from './client/creditHeadroom.js'
 import { type ClientEvents, type ClientState, type TransitionEvent, TypedEmitter } from './client/events.js'
 import { type HeldSessionInfo, HeldSessions } from './client/heldSessions.js'
 import { DEFAULT_CLIENT_OPTIONS, type DeribitClientOptions } from './client/options.js'
@@ -162,7 +163,8 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
       logger: this.#logger,
       ...(options.reconnect === false ? { maxRetries: 0 } : options.reconnect ? { backoff: options.reconnect } : {}),
     })
-    this.#limiter = options.rateLimit === false ? undefined : new CreditLimiter(options.rateLimit ?? {})
+    this.#limiter =
+      options.rateLimit === false ? undefined : new CreditLimiter(withCreditHeadroom(options.rateLimit ?? {}))
     this.#registry = new SubscriptionRegistry({
       initialIdentity: PUBLIC_IDENTITY,
       onHandlerError: (error, channel) =>
