@@ -15,11 +15,15 @@ export interface Account {
   readonly mainAccountId: number
 }
 
-/** What {@link AccountBook.createAccount} returns: the main account's key and the account tree. */
+/** What `sim.createAccount()` returns: the main account's API key and the account tree. */
 export interface CreatedAccount {
+  /** Client id of the API key (on the main account). */
   clientId: string
+  /** Client secret of the API key. */
   clientSecret: string
+  /** Id of the main account (the `subject_id` of its own sessions). */
   mainAccountId: number
+  /** Ids of its subaccounts, for `public/exchange_token`'s `subject_id`. */
   subaccountIds: number[]
 }
 

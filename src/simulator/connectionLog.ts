@@ -8,20 +8,25 @@
 export interface LoggedFrame {
   /** Simulator clock, ms since epoch. */
   at: number
+  /** The frame's text as received (it may hold credentials: never print it). */
   text: string
 }
 
 /** A logged frame with the connection it came on. */
 export interface LoggedConnectionFrame extends LoggedFrame {
+  /** The connection's id ({@link ConnectionInfo.id}). */
   connectionId: number
 }
 
 /** What the log knows about one WebSocket connection. */
 export interface ConnectionInfo {
+  /** The connection's id, counting up from 1 in order of arrival. */
   id: number
   /** True until the socket closes. */
   open: boolean
+  /** When it opened, simulator clock, ms since epoch. */
   openedAt: number
+  /** When it closed, simulator clock, ms since epoch; undefined while open. */
   closedAt: number | undefined
   /** WebSocket close code, once closed. */
   closeCode: number | undefined

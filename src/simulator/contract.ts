@@ -7,10 +7,13 @@
 
 /** A JSON-RPC error the simulator answers with; handlers throw it. */
 export class SimRpcError extends Error {
+  /** Always `'SimRpcError'`. */
   override name = 'SimRpcError'
   constructor(
+    /** Deribit's numeric error code, sent as `error.code`. */
     readonly code: number,
     message: string,
+    /** Sent as `error.data` (e.g. `{reason, param}`), when given. */
     readonly data?: unknown,
   ) {
     super(message)
@@ -28,6 +31,7 @@ export interface CallContext {
   accountId: number | undefined
   /** The WebSocket connection the call came on; undefined over HTTP. */
   connectionId: number | undefined
+  /** Whether the call came over WebSocket or HTTP (some methods are WebSocket-only). */
   transport: 'ws' | 'http'
   /** Simulator clock, ms since epoch. */
   now: number
@@ -38,8 +42,11 @@ export type MethodHandler = (params: Record<string, unknown>, ctx: CallContext) 
 
 /** Static facts about an instrument, used by the server to match `user.*.{kind}.{currency}` channels. */
 export interface InstrumentFacts {
+  /** Instrument, e.g. `BTC-PERPETUAL`. */
   instrument_name: string
+  /** Instrument kind, as in `user.*.{kind}.{currency}` channels. */
   kind: 'future' | 'option' | 'spot' | 'future_combo' | 'option_combo'
+  /** The underlying's currency (`BTC` for BTC-PERPETUAL). */
   base_currency: string
   /** The currency its orders and positions are settled in (`BTC` for BTC-PERPETUAL). */
   settlement_currency: string

@@ -32,7 +32,26 @@ export type { GrantType, SimulatorStats } from './stats.js'
 /** A running simulator: its URLs, accounts, faults, market controls, log and stats. */
 export type Simulator = SimulatorHandle<Exchange['market']>
 
-/** Starts a simulator; `close()` it (or `await using`) when done. */
+/**
+ * Starts a simulator; `close()` it (or `await using`) when done.
+ *
+ * @example
+ * import { DeribitClient } from 'deribit-session'
+ * import { startSimulator } from 'deribit-session/simulator'
+ *
+ * await using sim = await startSimulator({ tokenLifetimeSec: 30 })
+ * const { clientId, clientSecret, subaccountIds } = sim.createAccount({ subaccounts: 1 })
+ * await using client = new DeribitClient({ url: sim.url, credentials: { clientId, clientSecret } })
+ * await client.connect()
+ * await client.subscribe('user.orders.any.any.raw')
+ * await client.exchangeToken(subaccountIds[0]!) // now acting for the subaccount
+ * sim.faults.dropConnections() // the client reconnects, re-authenticates and subscribes again
+ * console.log(sim.stats.exchangeTokens) // 1
+ */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   return startSimulatorServer(options, (exchangeOptions, sink) => createExchange(exchangeOptions, sink))
 }
+
+export { type CallContext, type InstrumentFacts, type MethodHandler, SimRpcError } from './contract.js'
+export type { AccountProfile } from './exchange/index.js'
+export type { MarketControls as ServerMarketControls } from './market.js'

@@ -4,6 +4,7 @@ import type { EventSink, ExchangeSide } from './contract.js'
 export interface MarketControls {
   /** Stops generating market events; state is kept. */
   pause(): void
+  /** Starts generating market events again after {@link pause}. */
   resume(): void
   /** Market events per second. */
   setRate(eventsPerSec: number): void

@@ -32,15 +32,15 @@ export const DEFAULT_RATE_LIMITS: RateLimitOptions = {
   getInstruments: { cost: 10_000, max: 500_000, refillPerSec: 10_000 },
 }
 
-/** @default 900 */
+/** Default `expires_in` of access tokens, in seconds (15 minutes). */
 export const DEFAULT_TOKEN_LIFETIME_SEC = 900
-/** @default 10 (Deribit's minimum heartbeat interval) */
+/** Default smallest `public/set_heartbeat` interval, in seconds: Deribit's minimum. */
 export const DEFAULT_MIN_HEARTBEAT_INTERVAL_SEC = 10
-/** @default 16 */
+/** Default number of named sessions per API key: Deribit's limit (a 17th evicts the oldest). */
 export const DEFAULT_MAX_SESSIONS_PER_KEY = 16
-/** @default '127.0.0.1' */
+/** Default interface to listen on: loopback only. */
 export const DEFAULT_HOST = '127.0.0.1'
-/** @default 1 */
+/** Default seed of the market generator. */
 export const DEFAULT_SEED = 1
 
 /** What happens to the source session after `exchange_token` / `fork_token` (§10.1). */
@@ -62,13 +62,13 @@ export interface SimulatorOptions {
   minHeartbeatIntervalSec?: number
   /** Credit pools (merged over {@link DEFAULT_RATE_LIMITS}); `false` disables rate limiting. @default DEFAULT_RATE_LIMITS */
   rateLimits?: Partial<RateLimitOptions> | false
-  /** §10.1 switch. @default 'keep' */
+  /** §10.1 switch: whether the source session stays valid after `exchange_token` / `fork_token`. @default 'keep' */
   sourceSessionAfterTransition?: SourceSessionAfterTransition
-  /** §10.4 switch. @default 'reject' */
+  /** §10.4 switch: what a second use of a refresh token does (`reject`: 13009, session untouched). @default 'reject' */
   refreshTokenReuse?: RefreshTokenReuse
   /** Named sessions an API key may hold; one more evicts the oldest. @default 16 */
   maxSessionsPerKey?: number
-  /** Market events per second of the exchange's generator (passed through). */
+  /** Market events per second of the exchange's generator (passed through); 0 leaves only manual `market.tick()`. @default 10 */
   marketRateHz?: number
   /** Clock in ms since epoch, for tests. @default Date.now */
   now?: () => number

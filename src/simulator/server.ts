@@ -32,14 +32,17 @@ export interface SimulatorHandle<M extends MarketControls = MarketControls> exte
   readonly url: string
   /** `http://HOST:PORT` (methods at `/api/v2/{method}`). */
   readonly httpUrl: string
+  /** The TCP port it listens on (the one picked when `port` was 0). */
   readonly port: number
   /** A main account with an API key, and its subaccounts. */
   createAccount(options?: CreateAccountOptions): CreatedAccount
+  /** Fault injection: dropped and half-open connections, delayed responses, forced errors, expired or revoked tokens, book gaps. */
   readonly faults: SimulatorFaults
   /** The exchange's market generator controls. */
   readonly market: M
   /** Frames received from each client. */
   readonly log: ConnectionLogView
+  /** Live counters of what the server did (requests per method, auths per grant type, refreshes, notifications...). */
   readonly stats: SimulatorStats
   /** The channels the server holds for a connection. */
   subscriptionsOf(connectionId: number): string[]

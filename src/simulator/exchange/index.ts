@@ -68,6 +68,7 @@ export interface MarketControls {
 
 /** The exchange side plus controls and oracles for tests. */
 export interface Exchange extends ExchangeSide {
+  /** The market generator's controls (`sim.market`). */
   readonly market: MarketControls
   /** Creates an account's ledger; `profile` sets what the account summary reports as type and username. */
   openAccount(accountId: number, profile?: AccountProfile): void

@@ -27,7 +27,9 @@ export interface Position {
 
 /** Optional facts about an account the server knows and the exchange echoes. */
 export interface AccountProfile {
+  /** Account type reported by the account summary. @default 'main' */
   type?: 'main' | 'subaccount'
+  /** Username reported by the account summary. @default `sim_user_{accountId}` */
   username?: string
 }
 
