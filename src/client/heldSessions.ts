@@ -4,13 +4,19 @@ import type { Logger } from '../transport/logger.js'
 
 /** What {@link DeribitClient.heldSessions} reports about one session. */
 export interface HeldSessionInfo {
+  /** The session's id (`SessionContext.id`), to pass to `switchSession` or `endSession`. */
   id: string
+  /** The subaccount it acts for; undefined for the key's own account. */
   subjectId: number | undefined
+  /** NAME of its `session:NAME` scope. */
   sessionName: string | undefined
+  /** The transition that produced its current tokens. */
   transition: SessionContext['transition']
+  /** When its access token expires (ms since epoch). */
   expiresAt: number
   /** Last time it was the active session (or was created), ms since epoch. */
   lastUsedAt: number
+  /** True for the client's active session. */
   active: boolean
   /** When it was ended with `endSession` or `logout`; only on ended records. */
   endedAt?: number

@@ -6,7 +6,9 @@ import type { Logger } from '../transport/logger.js'
 
 /** API key credentials. With them the client signs (`client_signature`): the secret never goes over the wire. */
 export interface ClientCredentials {
+  /** The API key's client id. */
   clientId: string
+  /** The API key's client secret; only used locally to sign, never logged. */
   clientSecret: string
 }
 
@@ -24,6 +26,7 @@ export interface DeribitClientOptions {
   /**
    * Where session-scoped tokens are kept so a restarted process resumes instead of logging in,
    * and so processes sharing a session never spend the same refresh token twice.
+   * @default none (sessions live only as long as this client)
    */
   store?: SessionStore
   /**
@@ -52,13 +55,13 @@ export interface DeribitClientOptions {
    * @default false
    */
   cancelOnDisconnect?: boolean
-  /** Reconnect backoff, or `false` to stay closed after a drop. */
+  /** Reconnect backoff (fields merged over `DEFAULT_BACKOFF`), or `false` to stay closed after a drop. @default DEFAULT_BACKOFF (250 ms doubling to 10 s, 30 % jitter) */
   reconnect?: Partial<BackoffOptions> | false
-  /** Client-side credit pacing (Deribit's pools), or `false` to send unpaced. */
+  /** Client-side credit pacing (Deribit's pools), or `false` to send unpaced. @default DEFAULT_CREDIT_POOLS (paced with a little headroom below them) */
   rateLimit?: Partial<CreditLimiterOptions> | false
   /** Receives diagnostics; never tokens or secrets. @default silent */
   logger?: Logger
-  /** WebSocket class (the `ws` package's by default). */
+  /** WebSocket class. @default the `ws` package's WebSocket */
   WebSocket?: typeof WebSocket
   /**
    * Currencies whose open orders are reconciled after a transition or reconnect.
@@ -93,14 +96,24 @@ export interface DeribitClientOptions {
 
 /** Defaults of {@link DeribitClientOptions}. */
 export const DEFAULT_CLIENT_OPTIONS = {
+  /** See {@link DeribitClientOptions.refreshBeforeMs}. */
   refreshBeforeMs: 60_000,
+  /** See {@link DeribitClientOptions.requestTimeoutMs}. */
   requestTimeoutMs: 10_000,
+  /** See {@link DeribitClientOptions.heartbeatIntervalSec}. */
   heartbeatIntervalSec: 10,
+  /** See {@link DeribitClientOptions.cancelOnDisconnect}. */
   cancelOnDisconnect: false,
+  /** See {@link DeribitClientOptions.autoSave}. */
   autoSave: true,
+  /** See {@link DeribitClientOptions.currencies}. */
   currencies: ['BTC', 'ETH', 'USDC'],
+  /** See {@link DeribitClientOptions.ordersWhileDisconnected}. */
   ordersWhileDisconnected: 'fail',
+  /** See {@link DeribitClientOptions.maxPayloadBytes}. */
   maxPayloadBytes: 16 * 1024 * 1024,
+  /** See {@link DeribitClientOptions.heldSessionIdleMs}. */
   heldSessionIdleMs: 600_000,
+  /** See {@link DeribitClientOptions.sessionIdClaim}. */
   sessionIdClaim: 'jti',
 } as const
