@@ -18,26 +18,47 @@ export { type ConnectOptions, DeribitClient, type NotificationHandler } from './
 export * from './errors.js'
 export { newOrderLabel } from './orders/labels.js'
 export {
+  DEFAULT_MAX_CLOSED_ORDERS,
   OrderTracker,
   type OrderTrackerEvents,
   type OrderTrackerOptions,
+  RECONCILE_NOT_FOUND_REASON,
   type ReconcileResult,
 } from './orders/orderTracker.js'
 export type { Interval } from './protocol/channels.js'
-export { wsSignature } from './protocol/signature.js'
+export { wsSignature, wsStringToSign } from './protocol/signature.js'
 export type * from './protocol/types.js'
 export type { CreditLimiterOptions } from './rpc/creditLimiter.js'
-export { MemorySessionStore, type MemorySessionStoreOptions } from './session/memorySessionStore.js'
+export { type CreditPoolConfig, DEFAULT_CREDIT_POOLS } from './rpc/creditLimiter.js'
+export {
+  MemorySessionBacking,
+  MemorySessionStore,
+  type MemorySessionStoreOptions,
+} from './session/memorySessionStore.js'
 export type { CallOptions } from './session/rpcCaller.js'
 export type { SessionContext, TransitionKind } from './session/sessionContext.js'
 export { sessionSummary } from './session/sessionContext.js'
 export type { SessionFilter, SessionMetadata, SessionStore, StoredSession } from './session/sessionStore.js'
-export { FileSessionStore, type FileSessionStoreOptions } from './session/stores/fileSessionStore.js'
+export { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_STALE_LOCK_MS } from './session/stores/fileLock.js'
+export {
+  DEFAULT_FILE_POLL_INTERVAL_MS,
+  FileSessionStore,
+  type FileSessionStoreOptions,
+} from './session/stores/fileSessionStore.js'
 export type { EncryptionKey } from './session/stores/recordCipher.js'
-export { RedisSessionStore, type RedisSessionStoreOptions } from './session/stores/redisSessionStore.js'
+export {
+  DEFAULT_REDIS_KEY_PREFIX,
+  DEFAULT_REDIS_READY_TIMEOUT_MS,
+  RedisSessionStore,
+  type RedisSessionStoreOptions,
+} from './session/stores/redisSessionStore.js'
+export { DEFAULT_MAX_BUFFERED } from './subscriptions/asyncQueue.js'
 export type { BookCheck } from './subscriptions/bookSequencer.js'
 export type { BookLevel } from './subscriptions/bookSide.js'
 export { type BookUpdate, LocalOrderBook, type LocalOrderBookEvents } from './subscriptions/orderBook.js'
 export { Subscription, type SubscriptionMessage, type SubscriptionOptions } from './subscriptions/subscription.js'
+export { SubscriptionOverflowError } from './subscriptions/subscriptionOverflowError.js'
 export type { BackoffOptions } from './transport/backoff.js'
+export { DEFAULT_BACKOFF } from './transport/backoff.js'
 export type { Logger } from './transport/logger.js'
+export type { Timers } from './transport/timers.js'
