@@ -8,7 +8,8 @@
  *
  * Bounded for CI: fixed seeds plus a few random runs. A failure prints its seed and path; replay
  * it with `MODEL_SEED=<seed> MODEL_PATH=<path> npx vitest run test/reliability/model.test.ts`
- * (`MODEL_RUNS=<n>` runs more random cases).
+ * (add `MODEL_PROPERTY=scheduler` for the interleaving property). `MODEL_RUNS=<n>` and
+ * `MODEL_SCHEDULER_RUNS=<n>` run more cases.
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -27,7 +28,9 @@ const CHANNELS = [
 
 const SEED = process.env.MODEL_SEED === undefined ? undefined : Number(process.env.MODEL_SEED)
 const PATH = process.env.MODEL_PATH
-const RANDOM_RUNS = Number(process.env.MODEL_RUNS ?? 2)
+const RANDOM_RUNS = Number(process.env.MODEL_RUNS ?? 3)
+/** Interleavings tried (`MODEL_SCHEDULER_RUNS`); with MODEL_SEED, from that seed. */
+const SCHEDULER_RUNS = Number(process.env.MODEL_SCHEDULER_RUNS ?? 4)
 /** Fixed seeds run on every CI build; random ones add a little coverage each time. */
 const FIXED_SEEDS = [42, 1337, 20240607]
 
@@ -290,13 +293,16 @@ function params(runs: number, seed?: number): fc.Parameters<unknown> {
 describe('model-based reliability', () => {
   if (SEED !== undefined) {
     it(`replays MODEL_SEED=${SEED}${PATH ? ` MODEL_PATH=${PATH}` : ''}`, async () => {
-      await fc.assert(modelProperty, params(1, SEED))
+      await fc.assert(
+        process.env.MODEL_PROPERTY === 'scheduler' ? interleavingProperty : modelProperty,
+        params(1, SEED),
+      )
     }, 120_000)
     return
   }
   for (const seed of FIXED_SEEDS) {
     it(`random command sequences, fixed seed ${seed}`, async () => {
-      await fc.assert(modelProperty, params(1, seed))
+      await fc.assert(modelProperty, params(3, seed))
     }, 60_000)
   }
   it(
@@ -307,6 +313,6 @@ describe('model-based reliability', () => {
     Math.max(60_000, RANDOM_RUNS * 15_000),
   )
   it('interleavings of refresh, reconnect and order answers (fc.scheduler)', async () => {
-    await fc.assert(interleavingProperty, params(3, FIXED_SEEDS[0]))
+    await fc.assert(interleavingProperty, params(SCHEDULER_RUNS, SEED ?? FIXED_SEEDS[0]))
   }, 60_000)
 })
