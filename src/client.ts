@@ -1,10 +1,12 @@
 import { inspect } from 'node:util'
 import WebSocket from 'ws'
+import { Authenticator } from './client/authenticator.js'
 import { withCreditHeadroom } from './client/creditHeadroom.js'
 import { type ClientEvents, type ClientState, type TransitionEvent, TypedEmitter } from './client/events.js'
 import { type HeldSessionInfo, HeldSessions } from './client/heldSessions.js'
 import { DEFAULT_CLIENT_OPTIONS, type DeribitClientOptions } from './client/options.js'
 import { type EditParams, OrderEntry, type OrderParams } from './client/orderEntry.js'
+import { OrderReconciler } from './client/orderReconciler.js'
 import { ReadyGate } from './client/readyGate.js'
 import { SessionPersistence } from './client/sessionPersistence.js'
 import { withSideConnection } from './client/sideConnection.js'
@@ -18,30 +20,18 @@ import {
   RpcError,
   TransitionFailedError,
 } from './errors.js'
-import { currencyOfInstrument } from './orders/instrumentCurrency.js'
 import { OrderTracker } from './orders/orderTracker.js'
 import { isIncrementalBookChannel } from './protocol/channels.js'
-import type { AuthResult, BookChange, Order, OrderResult } from './protocol/types.js'
+import type { BookChange, Order, OrderResult } from './protocol/types.js'
 import { isRepeatable } from './rpc/callPolicy.js'
 import { CreditLimiter } from './rpc/creditLimiter.js'
 import { RpcClient } from './rpc/rpcClient.js'
-import { type Credentials, newNonce, redactCredentials } from './session/credentials.js'
+import { type Credentials, redactCredentials } from './session/credentials.js'
 import { RefreshScheduler } from './session/refreshScheduler.js'
 import type { CallOptions, RpcCaller } from './session/rpcCaller.js'
-import {
-  isSessionScoped,
-  type SessionContext,
-  sessionFromAuthResult,
-  type TransitionKind,
-  withChanges,
-} from './session/sessionContext.js'
+import { isSessionScoped, type SessionContext, type TransitionKind, withChanges } from './session/sessionContext.js'
 import { SingleFlight } from './session/singleFlight.js'
-import {
-  authenticateWithRefreshToken,
-  authenticateWithSignature,
-  exchangeToken,
-  forkToken,
-} from './session/tokenOperations.js'
+import { authenticateWithRefreshToken } from './session/tokenOperations.js'
 import { BookSequencer } from './subscriptions/bookSequencer.js'
 import { LocalOrderBook } from './subscriptions/orderBook.js'
 import { Subscription } from './subscriptions/subscription.js'
@@ -111,12 +101,13 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
   readonly #subscriptions = new Map<Subscription, NotificationHandler>()
   readonly #books = new Map<string, { book: LocalOrderBook; refs: number }>()
   readonly #persistence: SessionPersistence
+  readonly #auth: Authenticator
+  readonly #reconciler: OrderReconciler
   readonly #held: HeldSessions
   #unwatchRevocations: (() => void) | undefined
 
   #state: ClientState = 'idle'
   #chain: SessionContext[] = []
-  #mainSubjectId: number | undefined
   #authenticated = false
   #transitionTail: Promise<unknown> = Promise.resolve()
   #connectWaiter: { resolve: () => void; reject: (e: Error) => void } | undefined
@@ -144,17 +135,25 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
           ? undefined
           : (options.sessionIdClaim ?? DEFAULT_CLIENT_OPTIONS.sessionIdClaim),
     }
-    this.#held = new HeldSessions({
-      idleLimitMs: this.#options.heldSessionIdleMs,
-      refreshBeforeMs: this.#options.refreshBeforeMs,
-      logger: this.#logger,
-      refresh: (context) => this.#refreshHeld(context),
-    })
     this.#persistence = new SessionPersistence({
       store: options.store,
       clientId: options.credentials?.clientId,
       logger: this.#logger,
       autoSave: options.autoSave ?? DEFAULT_CLIENT_OPTIONS.autoSave,
+    })
+    this.#auth = new Authenticator({
+      credentials: this.#credentials,
+      sessionName: this.#options.sessionName,
+      sessionIdClaim: this.#options.sessionIdClaim,
+      persistence: this.#persistence,
+      logger: this.#logger,
+      side: this.#sideOptions(),
+    })
+    this.#held = new HeldSessions({
+      idleLimitMs: this.#options.heldSessionIdleMs,
+      refreshBeforeMs: this.#options.refreshBeforeMs,
+      logger: this.#logger,
+      refresh: (context) => this.#auth.refreshHeld(context),
     })
     this.#socket = new ReconnectingSocket({
       url: options.url,
@@ -181,6 +180,7 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
     })
     this.#wire = new WireSubscriber(this.#rpc)
     this.orders = new OrderTracker()
+    this.#reconciler = new OrderReconciler(this.orders, this.#options.currencies)
     this.orders.on('order', (order, subjectId) => this.emit('order', order, subjectId))
     this.#orderEntry = new OrderEntry({
       rpc: this.#rpc,
@@ -463,26 +463,16 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
 
   /** Switches the connection to another subject (subaccount or main account) with `public/exchange_token`. */
   async exchangeToken(subjectId: number, options: { scope?: string } & CallOptions = {}): Promise<SessionContext> {
-    return this.#transition('exchange', 'user', async (from, epoch) => {
-      const exchanged = await exchangeToken(
-        this.#epochCaller(epoch),
-        from.refreshToken,
-        subjectId,
-        options.scope ? { scope: options.scope } : {},
-      )
-      // exchange_token only mints tokens; the connection becomes the new subject by authenticating with them.
-      const authed = await authenticateWithRefreshToken(this.#epochCaller(epoch), exchanged.refresh_token)
-      return this.#contextFrom(authed, 'exchange', from, subjectId)
-    })
+    return this.#transition('exchange', 'user', (from, epoch) =>
+      this.#auth.exchange(this.#epochCaller(epoch), from, subjectId, options.scope),
+    )
   }
 
   /** Forks the session into a new named session (session-scoped tokens only) and moves the connection to it. */
   async forkToken(sessionName: string): Promise<SessionContext> {
-    return this.#transition('fork', 'user', async (from, epoch) => {
-      const forked = await forkToken(this.#epochCaller(epoch), from.refreshToken, sessionName)
-      const authed = await authenticateWithRefreshToken(this.#epochCaller(epoch), forked.refresh_token)
-      return this.#contextFrom(authed, 'fork', from, from.subjectId)
-    })
+    return this.#transition('fork', 'user', (from, epoch) =>
+      this.#auth.fork(this.#epochCaller(epoch), from, sessionName),
+    )
   }
 
   /**
@@ -497,11 +487,9 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
     if (!target) {
       throw new TransitionFailedError('switch', 'No held session with that id (ended, expired, or never held)')
     }
-    return this.#transition('switch', 'user', async (_from, epoch) => {
-      const current = this.#held.get(sessionId) ?? target
-      const context = await this.#spendOnConnection(current, this.#epochCaller(epoch))
-      return withChanges(context, { transition: 'switch' })
-    })
+    return this.#transition('switch', 'user', (_from, epoch) =>
+      this.#auth.switchTo(this.#epochCaller(epoch), this.#held.get(sessionId) ?? target),
+    )
   }
 
   /** The sessions this client holds, the active one first; `includeEnded` adds ended records. */
@@ -802,105 +790,7 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
     }
   }
 
-  /**
-   * Authenticates a fresh connection: a session-scoped refresh token when one lives, else the
-   * signature; then re-enters the subject the session was on. Returns the new context.
-   */
-  async #authenticateConnection(epoch: number): Promise<SessionContext | undefined> {
-    if (!this.#credentials && !this.#session) return undefined
-    const caller = this.#epochCaller(epoch)
-    const current = this.#session
-    let context: SessionContext | undefined
-    if (current && (await this.#persistence.isRevoked(current.sessionName))) {
-      throw new RevokedError(`Session ${current.sessionName} is revoked in the store`)
-    }
-    if (current && isSessionScoped(current)) {
-      try {
-        context = await this.#spendOnConnection(current, caller)
-      } catch (error) {
-        if (!(error instanceof AuthError)) throw error
-        this.#logger.info('stored refresh token refused; falling back to signature auth', { code: error.exchangeCode })
-      }
-    }
-    if (!context) {
-      if (!this.#credentials) throw new RevokedError('Session tokens refused and no credentials to sign with')
-      const scope = current?.sessionName ?? this.#options.sessionName
-      let result: AuthResult
-      try {
-        result = await this.#signIn(caller, scope)
-      } catch (error) {
-        if (error instanceof AuthError && error.exchangeCode === 13004) {
-          // Not retried: neither a refused key nor a clock outside the 60 s signature window heals by itself.
-          const reason = (error.data as { reason?: unknown } | undefined)?.reason
-          throw new RevokedError(
-            `The exchange refused the API key's signature${typeof reason === 'string' ? ` (${reason})` : ''}; check the key and the system clock`,
-            { exchangeCode: 13004, data: error.data, cause: error },
-          )
-        }
-        throw error
-      }
-      const main = await this.#learnMainSubject(caller)
-      context = this.#contextFrom(result, current ? 'refresh' : 'initial', current, main)
-      this.#authenticated = true
-      if (current?.subjectId !== undefined && current.subjectId !== main) {
-        // Signature auth lands on the main account; step back into the subject the session was on.
-        const exchanged = await exchangeToken(caller, context.refreshToken, current.subjectId, {})
-        const authed = await authenticateWithRefreshToken(caller, exchanged.refresh_token)
-        context = this.#contextFrom(authed, 'refresh', current, current.subjectId)
-      }
-    }
-    this.#authenticated = true
-    this.#commit(context)
-    return context
-  }
-
-  /**
-   * Authenticates this connection with a session's refresh token, under the store's claim. When
-   * another process refreshed first, its tokens are adopted and spent here in turn (a new
-   * socket can only be authenticated by spending one).
-   */
-  async #spendOnConnection(current: SessionContext, caller: RpcCaller): Promise<SessionContext> {
-    let from = current
-    for (let attempt = 0; ; attempt++) {
-      const { context, spent } = await this.#persistence.spendRefreshToken(from, async (claimed) =>
-        this.#contextFrom(
-          await authenticateWithRefreshToken(caller, claimed.refreshToken),
-          'refresh',
-          claimed,
-          claimed.subjectId,
-        ),
-      )
-      if (spent || attempt >= 3) return context
-      from = context
-    }
-  }
-
-  /** `public/auth` by signature (the secret never leaves the process), in `session:NAME` scope when named. */
-  #signIn(caller: RpcCaller, sessionName: string | undefined): Promise<AuthResult> {
-    const credentials = this.#credentials
-    if (!credentials) throw new RevokedError('No credentials to sign with')
-    return authenticateWithSignature(caller, credentials, {
-      now: Date.now(),
-      nonce: newNonce(),
-      ...(sessionName ? { scope: `session:${sessionName}` } : {}),
-    })
-  }
-
-  /** Refreshes a held session over a side connection, under the store's claim. */
-  async #refreshHeld(context: SessionContext): Promise<SessionContext> {
-    const { context: refreshed } = await this.#persistence.spendRefreshToken(context, (claimed) =>
-      withSideConnection(this.#sideOptions(), async (rpc) =>
-        this.#contextFrom(
-          await authenticateWithRefreshToken(rpc, claimed.refreshToken),
-          'refresh',
-          claimed,
-          claimed.subjectId,
-        ),
-      ),
-    )
-    return refreshed
-  }
-
+  /** Where side connections (held-session refresh and logout) go, and how. */
   #sideOptions() {
     return {
       url: this.#options.url,
@@ -909,28 +799,6 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
       maxPayloadBytes: this.#options.maxPayloadBytes,
       logger: this.#logger,
     }
-  }
-
-  async #learnMainSubject(caller: RpcCaller): Promise<number | undefined> {
-    if (this.#mainSubjectId !== undefined) return this.#mainSubjectId
-    const summary = await caller.call<{ id?: unknown }>('private/get_account_summary', { currency: 'BTC' })
-    if (typeof summary?.id === 'number') this.#mainSubjectId = summary.id
-    return this.#mainSubjectId
-  }
-
-  #contextFrom(
-    result: AuthResult,
-    transition: TransitionKind,
-    prev: SessionContext | undefined,
-    subjectId: number | undefined,
-  ): SessionContext {
-    return sessionFromAuthResult(result, {
-      transition,
-      now: Date.now(),
-      ...(this.#options.sessionIdClaim ? { sessionIdClaim: this.#options.sessionIdClaim } : {}),
-      ...(prev ? { prev } : {}),
-      ...(subjectId !== undefined ? { subjectId } : {}),
-    })
   }
 
   /** Makes `context` the active one: chain, refresh timer, store. */
@@ -956,67 +824,23 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
     this.emit('transition', event)
   }
 
-  /** True once the exchange said it has no `private/get_open_orders` (then: one call per currency). */
-  #perCurrencyReconcile = false
+  /** Authenticates a fresh connection and makes the result the active session. */
+  async #authenticateConnection(epoch: number): Promise<SessionContext | undefined> {
+    const context = await this.#auth.connect(this.#epochCaller(epoch), this.#session)
+    if (!context) return undefined
+    this.#authenticated = true
+    this.#commit(context)
+    return context
+  }
 
-  async #reconcileOrders(epoch: number): Promise<number> {
-    if (!this.#authenticated) return 0
-    const caller = this.#epochCaller(epoch)
-    const subject = this.#session?.subjectId
-    const currencies = this.#options.currencies
-    let open: Order[] | undefined
-    if (!this.#perCurrencyReconcile) {
-      // One request for every currency, where the exchange offers it.
-      open = await caller.call<Order[]>('private/get_open_orders', {}).catch((error: unknown) => {
-        if ((error as DeribitError).exchangeCode !== -32601) throw error
-        this.#perCurrencyReconcile = true
-        return undefined
-      })
-    }
-    const perCurrency = open === undefined
-    if (open === undefined) {
-      const lists = await Promise.all(
-        currencies.map((currency) => caller.call<Order[]>('private/get_open_orders_by_currency', { currency })),
-      )
-      open = lists.flat()
-    }
-    // A lookup that fails propagates: an order must not be marked closed because its lookup timed out.
-    const result = await this.orders.reconcile(
-      subject,
-      open,
-      async (orderId) => {
-        try {
-          return await caller.call<Order>('private/get_order_state', { order_id: orderId })
-        } catch (error) {
-          if ((error as DeribitError).exchangeCode === 10004) return undefined
-          throw error
-        }
-      },
-      perCurrency ? { only: (order) => currencies.includes(currencyOfInstrument(order.instrument_name)) } : {},
-    )
-    return result.added + result.updated + result.closed
+  #reconcileOrders(epoch: number): Promise<number> {
+    if (!this.#authenticated) return Promise.resolve(0)
+    return this.#reconciler.reconcile(this.#epochCaller(epoch), this.#session?.subjectId)
   }
 
   #refresh(cause: 'user' | 'timer' | 'expired'): Promise<SessionContext> {
     return this.#refreshFlight.run('refresh', () =>
-      this.#transition('refresh', cause, async (from, epoch) => {
-        const caller = this.#epochCaller(epoch)
-        // Under a store, only the process that wins the claim spends the token; the others adopt its result.
-        const { context } = await this.#persistence.spendRefreshToken(from, async (claimed) => {
-          try {
-            const result = await authenticateWithRefreshToken(caller, claimed.refreshToken)
-            return this.#contextFrom(result, 'refresh', claimed, claimed.subjectId)
-          } catch (error) {
-            if (!(error instanceof AuthError) || !this.#credentials) throw error
-            // A refresh token already spent (say, its answer was lost): sign in once more instead.
-            this.#logger.info('refresh refused; falling back to signature auth')
-            const scope = claimed.sessionName
-            const result = await this.#signIn(caller, scope)
-            return this.#contextFrom(result, 'refresh', claimed, this.#mainSubjectId)
-          }
-        })
-        return context
-      }),
+      this.#transition('refresh', cause, (from, epoch) => this.#auth.refresh(this.#epochCaller(epoch), from)),
     )
   }
 
@@ -1104,7 +928,7 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
     this.#chain = this.#chain.filter((c) => c !== failed)
     this.#chain[0] = withChanges(this.#chain[0] ?? from, { active: true })
     try {
-      const restored = await this.#spendOnConnection(from, this.#epochCaller(epoch))
+      const restored = await this.#auth.spendOnConnection(this.#epochCaller(epoch), from)
       this.#commit(restored)
       this.#registry.adoptIdentity(this.#registry.activeIdentity, this.#identityKey())
       this.#wire.forgetPrivate()
