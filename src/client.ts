@@ -859,59 +859,35 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
     operation: (from: SessionContext, epoch: number) => Promise<SessionContext>,
   ): Promise<SessionContext> {
     const run = async (): Promise<SessionContext> => {
-      await this.#connected.wait(this.#options.requestTimeoutMs * 3)
-      const from = this.#session
-      if (!from) throw new TransitionFailedError(kind, `${kind} needs an authenticated session`)
-      const epoch = this.#socket.epoch
-      const started = Date.now()
-      const fromKey = this.#registry.activeIdentity
-      this.#setState('transitioning')
-      this.#gate.shut()
-      let to: SessionContext
-      try {
-        to = await operation(from, epoch)
-      } catch (error) {
-        this.#reopen(epoch)
-        throw new TransitionFailedError(kind, `${kind} failed; still on the previous session`, {
-          cause: error,
-          ...exchangeCodeOf(error),
-        })
-      }
-      const identityChanged = to.subjectId !== from.subjectId || to.sessionName !== from.sessionName
-      let resubscribed = 0
-      let reconciled = 0
-      try {
-        this.#commit(to)
-        if (identityChanged) {
-          // The exchange ended the old identity's private subscriptions silently (§10.3).
-          const toKey = this.#identityKey()
-          this.#registry.adoptIdentity(fromKey, toKey)
-          this.#wire.forgetPrivate()
-          const channels = this.#registry.privateChannels(toKey)
-          const [subscribed, reconciledCount] = await Promise.all([
-            this.#wire.subscribe(channels, { authenticated: true, epoch }),
-            this.#reconcileOrders(epoch),
-          ])
-          resubscribed = subscribed.confirmed.length
-          reconciled = reconciledCount
-          if (channels.length > 0) {
-            this.emit('resubscribed', {
-              reason: 'transition',
-              channels: subscribed.confirmed,
-              ms: Date.now() - started,
-            })
+      let interrupted: SessionContext | undefined
+      for (let attempt = 0; ; attempt++) {
+        await this.#connected.wait(this.#options.requestTimeoutMs * 3)
+        const from = this.#session
+        if (!from) throw new TransitionFailedError(kind, `${kind} needs an authenticated session`)
+        // A refresh interrupted by a drop is done once the reconnect has authenticated afresh.
+        if (attempt > 0 && kind === 'refresh' && from !== interrupted) return from
+        const epoch = this.#socket.epoch
+        const started = Date.now()
+        this.#setState('transitioning')
+        this.#gate.shut()
+        try {
+          return await this.#twoPhase(kind, cause, from, epoch, started, await operation(from, epoch))
+        } catch (error) {
+          if (error instanceof TransitionFailedError) throw error
+          this.#reopen(epoch)
+          // The socket went away under the token operation: nothing was committed, and the
+          // reconnect re-established the old session. Ask once more on the new socket.
+          const code = (error as DeribitError | undefined)?.code
+          if (attempt === 0 && (code === 'CONNECTION_CLOSED' || code === 'NOT_CONNECTED')) {
+            interrupted = from
+            continue
           }
+          throw new TransitionFailedError(kind, `${kind} failed; still on the previous session`, {
+            cause: error,
+            ...exchangeCodeOf(error),
+          })
         }
-      } catch (error) {
-        await this.#rollback(from, to, epoch)
-        throw new TransitionFailedError(kind, `${kind} could not complete; returned to the previous session`, {
-          cause: error,
-          ...exchangeCodeOf(error),
-        })
       }
-      this.#reopen(epoch)
-      this.#emitTransition({ kind, cause, from, to, resubscribed, reconciled, ms: Date.now() - started })
-      return to
     }
     // Calls asked for from now on wait for this transition and run under its new token.
     this.#pendingTransitions++
@@ -922,6 +898,56 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
     })
     this.#transitionTail = next.catch(() => undefined)
     return next
+  }
+
+  /**
+   * Phase two of a transition: make `to` active, move the private channels and reconcile the
+   * orders when the identity changed; on any failure return to `from`.
+   */
+  async #twoPhase(
+    kind: TransitionKind,
+    cause: TransitionEvent['cause'],
+    from: SessionContext,
+    epoch: number,
+    started: number,
+    to: SessionContext,
+  ): Promise<SessionContext> {
+    const fromKey = this.#registry.activeIdentity
+    const identityChanged = to.subjectId !== from.subjectId || to.sessionName !== from.sessionName
+    let resubscribed = 0
+    let reconciled = 0
+    try {
+      this.#commit(to)
+      if (identityChanged) {
+        // The exchange ended the old identity's private subscriptions silently (§10.3).
+        const toKey = this.#identityKey()
+        this.#registry.adoptIdentity(fromKey, toKey)
+        this.#wire.forgetPrivate()
+        const channels = this.#registry.privateChannels(toKey)
+        const [subscribed, reconciledCount] = await Promise.all([
+          this.#wire.subscribe(channels, { authenticated: true, epoch }),
+          this.#reconcileOrders(epoch),
+        ])
+        resubscribed = subscribed.confirmed.length
+        reconciled = reconciledCount
+        if (channels.length > 0) {
+          this.emit('resubscribed', {
+            reason: 'transition',
+            channels: subscribed.confirmed,
+            ms: Date.now() - started,
+          })
+        }
+      }
+    } catch (error) {
+      await this.#rollback(from, to, epoch)
+      throw new TransitionFailedError(kind, `${kind} could not complete; returned to the previous session`, {
+        cause: error,
+        ...exchangeCodeOf(error),
+      })
+    }
+    this.#reopen(epoch)
+    this.#emitTransition({ kind, cause, from, to, resubscribed, reconciled, ms: Date.now() - started })
+    return to
   }
 
   async #rollback(from: SessionContext, failed: SessionContext, epoch: number): Promise<void> {

@@ -122,6 +122,17 @@ describe('client transitions end to end', () => {
     await streamsLive(world)
   })
 
+  it('a transition asked for as the socket drops waits for the reconnect and completes once', async () => {
+    await using world = await connected()
+    const { client, sim, subA } = world
+    sim.faults.dropConnections({ which: 'all', mode: 'terminate' })
+    const exchanged = await client.exchangeToken(subA)
+    expect(exchanged.subjectId).toBe(subA)
+    expect(client.subjectId).toBe(subA)
+    expect(client.state).toBe('ready')
+    await streamsLive(world)
+  })
+
   it('logout invalidates the session, closes the socket and never reconnects', async () => {
     await using world = await connected()
     const { client, sim } = world
