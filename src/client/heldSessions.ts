@@ -66,7 +66,9 @@ export class HeldSessions {
 
   /** Records the active session (session-scoped ones only: connection tokens die with their socket). */
   activate(context: SessionContext, now: number): void {
-    const previous = this.#activeId !== undefined ? this.#held.get(this.#activeId) : undefined
+    // A refresh keeps the id: the active session stays active and needs no held timer.
+    const previous =
+      this.#activeId !== undefined && this.#activeId !== context.id ? this.#held.get(this.#activeId) : undefined
     if (previous) {
       previous.lastUsedAt = now
       this.#arm(previous)
