@@ -108,7 +108,9 @@ describe('reliability scenarios: streams and orders', () => {
     const { client, sim } = rig
     await client.connect()
     rig.proxy.latency({ ms: 1, jitterMs: 15 })
-    const calls = Array.from({ length: 100 }, (_, i) => rig.watch.watch(`get_time ${i}`, client.call('public/get_time')))
+    const calls = Array.from({ length: 100 }, (_, i) =>
+      rig.watch.watch(`get_time ${i}`, client.call('public/get_time')),
+    )
     await Promise.all(calls)
     rig.proxy.latency({ ms: 0 })
     expect(sim.stats.rateLimited).toBe(0)
