@@ -5,7 +5,6 @@
 import { performance } from 'node:perf_hooks'
 import { channelSet, chunkByBytes, PROBE_CHANNEL, privateChannels } from '../channels.js'
 import type { BurstResult, SentFrame } from '../protocol.js'
-import { percentile } from '../stats.js'
 import { BareSocket, type Tokens } from './bareSocket.js'
 import {
   type ClientContext,
@@ -13,6 +12,7 @@ import {
   exchangeTop,
   heapAfterGc,
   heldBurst,
+  measureRpc,
   runClient,
   sameLevels,
   until,
@@ -168,27 +168,9 @@ async function book({ config, sim, simCall }: ClientContext): Promise<Record<str
 
 async function rpc({ config, sim }: ClientContext): Promise<Record<string, unknown>> {
   const socket = await BareSocket.open(sim.url)
-  for (let i = 0; i < 1_000; i++) await socket.call('public/test')
-  const lat: number[] = []
-  for (let i = 0; i < config.rpcSequential; i++) {
-    const t = performance.now()
-    await socket.call('public/test')
-    lat.push(performance.now() - t)
-  }
-  const batches = Math.max(1, Math.round(config.rpcPipelined / config.rpcInFlight))
-  const t0 = performance.now()
-  for (let b = 0; b < batches; b++) {
-    const calls: Promise<unknown>[] = []
-    for (let i = 0; i < config.rpcInFlight; i++) calls.push(socket.call('public/test'))
-    await Promise.all(calls)
-  }
-  const ms = performance.now() - t0
+  const result = await measureRpc(config, () => socket.call('public/test'))
   await socket.close()
-  return {
-    p50Us: percentile(lat, 0.5) * 1000,
-    p99Us: percentile(lat, 0.99) * 1000,
-    pipelinedPerSec: (batches * config.rpcInFlight) / (ms / 1000),
-  }
+  return result
 }
 
 /** Subscribes `channels` in requests under 32 kB, all sent at once (one round trip). */

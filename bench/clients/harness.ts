@@ -12,6 +12,7 @@ import type {
   SimRelayReply,
   StartMessage,
 } from '../protocol.js'
+import { percentile } from '../stats.js'
 
 /** What a measure gets. */
 export interface ClientContext {
@@ -165,4 +166,31 @@ export async function heldBurst<T>(
 export function cpuSinceUs(from: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(from)
   return d.user + d.system
+}
+
+/**
+ * The RPC measure, the same for every client: a warm-up, sequential `public/test` latencies
+ * (p50/p99) and pipelined throughput with `rpcInFlight` calls in flight. Only `call` differs.
+ */
+export async function measureRpc(config: BenchConfig, call: () => Promise<unknown>): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 1_000; i++) await call()
+  const lat: number[] = []
+  for (let i = 0; i < config.rpcSequential; i++) {
+    const t = performance.now()
+    await call()
+    lat.push(performance.now() - t)
+  }
+  const batches = Math.max(1, Math.round(config.rpcPipelined / config.rpcInFlight))
+  const t0 = performance.now()
+  for (let b = 0; b < batches; b++) {
+    const calls: Promise<unknown>[] = []
+    for (let i = 0; i < config.rpcInFlight; i++) calls.push(call())
+    await Promise.all(calls)
+  }
+  const ms = performance.now() - t0
+  return {
+    p50Us: percentile(lat, 0.5) * 1000,
+    p99Us: percentile(lat, 0.99) * 1000,
+    pipelinedPerSec: (batches * config.rpcInFlight) / (ms / 1000),
+  }
 }

@@ -8,13 +8,13 @@ import WebSocket from 'ws'
 import { DeribitClient } from '../../src/index.js'
 import { channelSet, PROBE_CHANNEL, privateChannels, publicChannels } from '../channels.js'
 import type { BurstResult, SentFrame } from '../protocol.js'
-import { percentile } from '../stats.js'
 import {
   type ClientContext,
   cpuSinceUs,
   exchangeTop,
   heapAfterGc,
   heldBurst,
+  measureRpc,
   type Pausable,
   runClient,
   sameLevels,
@@ -163,30 +163,11 @@ async function book(ctx: ClientContext): Promise<Record<string, unknown>> {
 }
 
 async function rpc(ctx: ClientContext): Promise<Record<string, unknown>> {
-  const { config } = ctx
   const c = new DeribitClient({ url: ctx.sim.url, rateLimit: false })
   await c.connect()
-  for (let i = 0; i < 1_000; i++) await c.call('public/test')
-  const lat: number[] = []
-  for (let i = 0; i < config.rpcSequential; i++) {
-    const t = performance.now()
-    await c.call('public/test')
-    lat.push(performance.now() - t)
-  }
-  const batches = Math.max(1, Math.round(config.rpcPipelined / config.rpcInFlight))
-  const t0 = performance.now()
-  for (let b = 0; b < batches; b++) {
-    const calls: Promise<unknown>[] = []
-    for (let i = 0; i < config.rpcInFlight; i++) calls.push(c.call('public/test'))
-    await Promise.all(calls)
-  }
-  const ms = performance.now() - t0
+  const result = await measureRpc(ctx.config, () => c.call('public/test'))
   await c.close()
-  return {
-    p50Us: percentile(lat, 0.5) * 1000,
-    p99Us: percentile(lat, 0.99) * 1000,
-    pipelinedPerSec: (batches * config.rpcInFlight) / (ms / 1000),
-  }
+  return result
 }
 
 /** Frames the client sent between two Date.now() stamps, from the simulator's connection log. */
