@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { cleanEnv, finished, spawnNode } from '../cli/cliProcess.js'
+import { REDIS_SERVER_AVAILABLE, registerRedisRequirement } from '../support/redisServer.js'
+
+registerRedisRequirement('test/examples/examples.test.ts (examples/multi-process.ts)')
 
 /** Each example with a line its output must contain: the point it demonstrates. */
 const EXAMPLES: Array<{ name: string; expect: RegExp[] }> = [
@@ -36,4 +39,36 @@ describe.concurrent('examples/', () => {
     for (const line of example.expect) expect(run.stdout).toMatch(line)
     expect(run.stdout).toContain(`done         ${example.name} OK`)
   })
+})
+
+/** Examples that end with their own verdict line instead of the shared `done … OK`. */
+const VERDICT_EXAMPLES: Array<{ name: string; expect: RegExp[]; needsRedis?: boolean }> = [
+  {
+    name: 'session-hopper',
+    expect: [
+      /switch +→ \d+ .*1 fewer than an exchange/,
+      /exchange_token calls: 2 \(one per subaccount, none per hop\)/,
+      /^OK$/m,
+    ],
+  },
+  {
+    name: 'multi-process',
+    needsRedis: true,
+    expect: [
+      /refreshes that reached the exchange: 1/,
+      /OK: one login, one refresh, no token spent twice, revocation reached both/,
+    ],
+  },
+]
+
+describe.concurrent('examples/ with a verdict line', () => {
+  it.each(VERDICT_EXAMPLES.filter((e) => !e.needsRedis || REDIS_SERVER_AVAILABLE))(
+    '$name runs and exits 0',
+    async (example) => {
+      const run = await finished(spawnNode(`examples/${example.name}.ts`, [], cleanEnv()), 20_000)
+      expect(run.stderr).toBe('')
+      expect(run.code).toBe(0)
+      for (const line of example.expect) expect(run.stdout).toMatch(line)
+    },
+  )
 })
