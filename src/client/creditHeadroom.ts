@@ -7,8 +7,8 @@ export const PACING_SHARE_OF_REFILL = 0.9
  * The credit pools the client paces with: the exchange's (the defaults, or what the user passed)
  * with headroom. Pacing at exactly the exchange's numbers is a race it loses now and then: a
  * request's transit time varies, so one sent just as its credits refilled can arrive before the
- * exchange's bucket has refilled, and answers to `test_request` spend credits without waiting in
- * the queue. Either earns a 10028 and a closed connection. So one request of each burst is held
+ * exchange's bucket has refilled (answers to `test_request` are charged too, but cannot wait).
+ * That earns a 10028 and a closed connection. So one request of each burst is held
  * back and requests are paced at {@link PACING_SHARE_OF_REFILL} of the refill rate.
  */
 export function withCreditHeadroom(options: Partial<CreditLimiterOptions>): Partial<CreditLimiterOptions> {

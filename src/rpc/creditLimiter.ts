@@ -189,6 +189,17 @@ export class CreditLimiter {
   }
 
   /**
+   * Charges `method`'s cost now, even into debt, for a request that cannot wait its turn (the
+   * answer to a `test_request` must go out at once). Later requests of that pool then wait as
+   * they would at the exchange, which counts every request.
+   */
+  charge(method: string): void {
+    const pool = this.#poolFor(method)
+    pool.refill(this.#now())
+    pool.credits -= pool.cost
+  }
+
+  /**
    * The exchange answered 10028 for `method`: its pool is empty whatever we counted (the web UI
    * and other connections share it), so wait for a full refill of one request from now.
    */

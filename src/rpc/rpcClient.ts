@@ -292,6 +292,9 @@ export class RpcClient {
   }
 
   #answerTestRequest(epoch: number): void {
+    // Never delayed (the exchange closes a connection that does not answer), but still counted:
+    // the exchange charges it to the same pool the paced requests draw from.
+    this.#limiter?.charge('public/test')
     this.#start('public/test', undefined, { epoch }, true).catch((error: unknown) => {
       this.#logger.warn('answering test_request failed', { error: describe(error) })
     })

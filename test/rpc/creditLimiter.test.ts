@@ -51,6 +51,21 @@ describe('CreditLimiter', () => {
     expect(orders.slice(20)).toEqual([200, 400])
   })
 
+  it('charge() takes credits at once, into debt, and later requests wait for the refill', async () => {
+    const limiter = new CreditLimiter()
+    const ran: number[] = []
+    // Drain the default pool (100 requests), then charge one more that could not wait.
+    const first = burst(limiter, 'public/test', 100, ran)
+    limiter.charge('public/test')
+    const next = limiter.schedule('public/test', () => ran.push(Date.now()))
+    // 500 credits of debt plus 500 for the next request at 10,000/s: 100 ms, not 50.
+    await vi.advanceTimersByTimeAsync(99)
+    expect(ran).toHaveLength(100)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(ran).toHaveLength(101)
+    await Promise.all([...first, next])
+  })
+
   it('keeps pools independent and FIFO within a pool', async () => {
     const limiter = new CreditLimiter()
     const order: string[] = []

@@ -226,6 +226,14 @@ describe('RpcClient', () => {
     expect(logs.some((l) => l.msg === 'answering test_request failed')).toBe(true)
   })
 
+  it('charges the answer to a test_request to the credit pool, so paced calls leave room for it', () => {
+    const limiter = new CreditLimiter()
+    const before = limiter.available('public/test')
+    const { rpc } = setup({ limiter })
+    rpc.handleMessage('{"jsonrpc":"2.0","method":"heartbeat","params":{"type":"test_request"}}', 1)
+    expect(limiter.available('public/test')).toBeLessThan(before)
+  })
+
   it('waits in the limiter, then fails without writing if the socket closed meanwhile', async () => {
     vi.useFakeTimers()
     const limiter = new CreditLimiter()
