@@ -186,7 +186,8 @@ describe('reliability scenarios: network', () => {
     // One state change into 'reconnecting', not one per attempt; no leak per attempt.
     expect(seen).toEqual(['reconnecting'])
     expect(listeners()).toEqual(listenersBefore)
-    for (const [type, n] of Object.entries(aliveAt20)) expect(n, type).toBeLessThanOrEqual(aliveAt5[type] ?? 0)
+    // Either sample may catch one connect attempt in flight; a leak would grow with the 15 attempts between.
+    for (const [type, n] of Object.entries(aliveAt20)) expect(n, type).toBeLessThanOrEqual((aliveAt5[type] ?? 0) + 1)
     await rig.heal()
     await rig.verify()
   })
