@@ -29,7 +29,9 @@ export function needsAuth(channel: string): boolean {
  */
 export function isIncrementalBookChannel(channel: string): boolean {
   if (!channel.startsWith('book.')) return false
-  return channel.split('.').length === 3
+  // Exactly three parts, counted without allocating: this runs for every book notification.
+  const second = channel.indexOf('.', 5)
+  return second !== -1 && channel.indexOf('.', second + 1) === -1
 }
 
 /** The instrument a `book.*`, `trades.{instrument}.*`, `ticker.*` or `user.*.{instrument}.*` channel names, if any. */
