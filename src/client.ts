@@ -178,7 +178,9 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
       onNotification: (channel, data, label) => this.#onNotification(channel, data, label),
       onProtocolError: (error) => this.emit('error', error),
     })
-    this.#wire = new WireSubscriber(this.#rpc)
+    this.#wire = new WireSubscriber(this.#rpc, this.#registry.subscribedOnWire, (echoed) =>
+      this.#registry.canonicalChannel(echoed),
+    )
     this.orders = new OrderTracker()
     this.#reconciler = new OrderReconciler(this.orders, this.#options.currencies)
     this.orders.on('order', (order, subjectId) => this.emit('order', order, subjectId))

@@ -1,6 +1,6 @@
-import { isPrivateChannel } from '../protocol/channels.js'
 import type { RpcClient } from '../rpc/rpcClient.js'
 import { chunkChannels } from '../subscriptions/batches.js'
+import type { WireSubscriptions } from '../subscriptions/wireSubscriptions.js'
 
 /**
  * Batches are bounded by bytes (under Deribit's 32 kB frame limit), not by a channel count:
@@ -23,23 +23,25 @@ export interface WireOptions {
  * the credit limiter pace them.
  */
 export class WireSubscriber {
-  readonly #rpc: RpcClient
+  readonly #rpc: Pick<RpcClient, 'call'>
+  readonly #onWire: WireSubscriptions
+  readonly #canonical: (echoed: string) => string
   #epoch = -1
-  readonly #onWire = new Set<string>()
   readonly #inFlight = new Set<string>()
 
-  constructor(rpc: RpcClient) {
+  /**
+   * @param onWire the registry's record of what the exchange confirmed (by the names asked for)
+   * @param canonical maps a name as the exchange echoed it (it may lower-case, §5) to the name asked for
+   */
+  constructor(rpc: Pick<RpcClient, 'call'>, onWire: WireSubscriptions, canonical: (echoed: string) => string) {
     this.#rpc = rpc
-  }
-
-  /** Channels the exchange confirmed on the current socket. */
-  get confirmed(): ReadonlySet<string> {
-    return this.#onWire
+    this.#onWire = onWire
+    this.#canonical = canonical
   }
 
   /** A re-authentication as another identity ended the private subscriptions on the exchange (§10.3). */
   forgetPrivate(): void {
-    for (const channel of this.#onWire) if (isPrivateChannel(channel)) this.#onWire.delete(channel)
+    this.#onWire.resetWire('private')
   }
 
   /**
@@ -68,10 +70,12 @@ export class WireSubscriber {
       const rejected: string[] = []
       if (this.#epoch !== options.epoch) return { confirmed, rejected }
       for (const { batch, result } of answers) {
-        const accepted = new Set(result)
+        const accepted = new Set(
+          result.map((echoed) => (typeof echoed === 'string' ? this.#canonical(echoed) : echoed)),
+        )
         for (const channel of batch) {
           if (accepted.has(channel)) {
-            this.#onWire.add(channel)
+            this.#onWire.markSubscribed([channel])
             confirmed.push(channel)
           } else {
             rejected.push(channel)
@@ -89,7 +93,7 @@ export class WireSubscriber {
     this.#sync(options.epoch)
     const present = channels.filter((c) => this.#onWire.has(c))
     if (present.length === 0) return
-    for (const channel of present) this.#onWire.delete(channel)
+    this.#onWire.markUnsubscribed(present)
     const method = options.authenticated ? 'private/unsubscribe' : 'public/unsubscribe'
     await Promise.all(
       chunkChannels(present, BATCHING).map((batch) =>
@@ -106,7 +110,7 @@ export class WireSubscriber {
   #sync(epoch: number): void {
     if (epoch === this.#epoch) return
     this.#epoch = epoch
-    this.#onWire.clear()
+    this.#onWire.resetWire('all')
     this.#inFlight.clear()
   }
 }

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest'
+import { WireSubscriber } from '../../src/client/wireSubscriber.js'
+import { SubscriptionRegistry } from '../../src/subscriptions/subscriptionRegistry.js'
+
+/** An exchange that lower-cases some names in its answer, as Deribit does for `user.portfolio.*` (§5). */
+function lowerCasingExchange() {
+  const requests: Array<{ method: string; channels: string[] }> = []
+  const rpc = {
+    call: async <T>(method: string, params?: Record<string, unknown>): Promise<T> => {
+      const channels = (params?.channels as string[]) ?? []
+      requests.push({ method, channels })
+      return channels.filter((c) => !c.startsWith('nosuch')).map((c) => c.toLowerCase()) as T
+    },
+  }
+  return { rpc, requests }
+}
+
+describe('WireSubscriber', () => {
+  it('takes a channel echoed in another case as confirmed, and refuses only what the exchange left out', async () => {
+    const registry = new SubscriptionRegistry({ initialIdentity: 'subject:1' })
+    registry.add(['user.portfolio.BTC', 'nosuch.channel'], () => {}, 'subject:1')
+    const { rpc, requests } = lowerCasingExchange()
+    const wire = new WireSubscriber(rpc, registry.subscribedOnWire, (c) => registry.canonicalChannel(c))
+    const result = await wire.subscribe(['user.portfolio.BTC', 'nosuch.channel'], { authenticated: true, epoch: 1 })
+    expect(result).toEqual({ confirmed: ['user.portfolio.BTC'], rejected: ['nosuch.channel'] })
+    // Confirmed once per connection: asking again sends nothing; a new connection starts empty.
+    await wire.subscribe(['user.portfolio.BTC'], { authenticated: true, epoch: 1 })
+    expect(requests).toHaveLength(1)
+    await wire.subscribe(['user.portfolio.BTC'], { authenticated: true, epoch: 2 })
+    expect(requests).toHaveLength(2)
+    wire.forgetPrivate()
+    expect(registry.subscribedOnWire.has('user.portfolio.BTC')).toBe(false)
+  })
+})
