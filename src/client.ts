@@ -1,10 +1,9 @@
 import { inspect } from 'node:util'
 import WebSocket from 'ws'
 import { Authenticator } from './client/authenticator.js'
-import { withCreditHeadroom } from './client/creditHeadroom.js'
 import { type ClientEvents, type ClientState, type TransitionEvent, TypedEmitter } from './client/events.js'
 import { type HeldSessionInfo, HeldSessions } from './client/heldSessions.js'
-import { DEFAULT_CLIENT_OPTIONS, type DeribitClientOptions } from './client/options.js'
+import { CLIENT_PACING_HEADROOM, DEFAULT_CLIENT_OPTIONS, type DeribitClientOptions } from './client/options.js'
 import { type EditParams, OrderEntry, type OrderParams } from './client/orderEntry.js'
 import { OrderReconciler } from './client/orderReconciler.js'
 import { ReadyGate } from './client/readyGate.js'
@@ -163,7 +162,7 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
       ...(options.reconnect === false ? { maxRetries: 0 } : options.reconnect ? { backoff: options.reconnect } : {}),
     })
     this.#limiter =
-      options.rateLimit === false ? undefined : new CreditLimiter(withCreditHeadroom(options.rateLimit ?? {}))
+      options.rateLimit === false ? undefined : new CreditLimiter({ ...CLIENT_PACING_HEADROOM, ...options.rateLimit })
     this.#registry = new SubscriptionRegistry({
       initialIdentity: PUBLIC_IDENTITY,
       onHandlerError: (error, channel) =>

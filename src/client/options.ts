@@ -117,3 +117,12 @@ export const DEFAULT_CLIENT_OPTIONS = {
   /** See {@link DeribitClientOptions.sessionIdClaim}. */
   sessionIdClaim: 'jti',
 } as const
+
+/**
+ * The margin the client paces with inside Deribit's credit pools (overridable through
+ * `rateLimit`). Pacing at exactly the exchange's numbers is a race lost now and then: a request's
+ * transit time varies, so one sent just as its credits refilled can reach an exchange whose bucket
+ * has not; that earns a 10028 and a closed connection. So one request of each burst is held back
+ * and requests are paced at 90% of the refill rate.
+ */
+export const CLIENT_PACING_HEADROOM = { reserveRequests: 1, refillShare: 0.9 } as const

@@ -61,6 +61,14 @@ export interface CreditLimiterOptions {
   now?: (() => number) | undefined
   /** Timer source. @default the platform's timers */
   timers?: Timers | undefined
+  /**
+   * Requests of each burst held back from the exchange's pool size, so a request whose transit
+   * took longer than its neighbours' cannot arrive at an empty pool (pools that hold fewer than
+   * two requests keep their whole size). @default 0
+   */
+  reserveRequests?: number | undefined
+  /** Share of each pool's refill rate to pace at, for the same reason. @default 1 */
+  refillShare?: number | undefined
 }
 
 class Pool {
@@ -119,6 +127,11 @@ export class CreditLimiter {
     const merged: Record<string, Partial<CreditPoolConfig>> = { ...DEFAULT_CREDIT_POOLS }
     for (const [name, config] of Object.entries(options.pools ?? {})) merged[name] = { ...merged[name], ...config }
     const start = this.#now()
+    const reserve = options.reserveRequests ?? 0
+    const refillShare = options.refillShare ?? 1
+    if (!(reserve >= 0) || !(refillShare > 0 && refillShare <= 1)) {
+      throw new DeribitError('INVALID_ARGUMENT', 'reserveRequests must be >= 0 and refillShare in (0, 1]')
+    }
     let fallback: Pool | undefined
     for (const [name, config] of Object.entries(merged)) {
       const { costPerRequest, maxCredits, refillPerSecond } = config
@@ -128,7 +141,9 @@ export class CreditLimiter {
       if (maxCredits < costPerRequest) {
         throw new DeribitError('INVALID_ARGUMENT', `Credit pool ${name} cannot hold even one request`)
       }
-      const pool = new Pool(name, costPerRequest, maxCredits, refillPerSecond / 1000, start)
+      // Headroom never shrinks a pool below one request.
+      const held = Math.min(reserve * costPerRequest, maxCredits - costPerRequest)
+      const pool = new Pool(name, costPerRequest, maxCredits - held, (refillPerSecond * refillShare) / 1000, start)
       this.#pools.push(pool)
       if (name === 'default') fallback = pool
       for (const method of config.methods ?? []) this.#byMethod.set(method, pool)

@@ -66,6 +66,23 @@ describe('CreditLimiter', () => {
     await Promise.all([...first, next])
   })
 
+  it('paces with headroom: reserveRequests holds back part of each burst, refillShare slows the refill', async () => {
+    const limiter = new CreditLimiter({ reserveRequests: 1, refillShare: 0.5 })
+    const ran: number[] = []
+    const results = burst(limiter, 'public/subscribe', 11, ran)
+    // 30,000 credits less one 3,000 request held back: nine at once.
+    expect(ran).toEqual(Array(9).fill(0))
+    // 3,000 credits at half of 10,000/s: 600 ms per request, not 300.
+    await vi.advanceTimersByTimeAsync(599)
+    expect(ran).toHaveLength(9)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(ran).toHaveLength(10)
+    await vi.advanceTimersByTimeAsync(600)
+    expect(ran.slice(9)).toEqual([600, 1200])
+    await Promise.all(results)
+    expect(() => new CreditLimiter({ refillShare: 0 })).toThrow(/refillShare/)
+  })
+
   it('keeps pools independent and FIFO within a pool', async () => {
     const limiter = new CreditLimiter()
     const order: string[] = []
