@@ -184,13 +184,12 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
     this.#reconciler = new OrderReconciler(this.orders, this.#options.currencies)
     this.orders.on('order', (order, subjectId) => this.emit('order', order, subjectId))
     this.#orderEntry = new OrderEntry({
-      rpc: this.#rpc,
+      rpc: { call: (method, params, options) => this.#epochCaller(this.#socket.epoch).call(method, params, options) },
       tracker: this.orders,
       gate: this.#gate,
       timeoutMs: this.#options.requestTimeoutMs,
       whileDisconnected: this.#options.ordersWhileDisconnected,
       subject: () => this.#session?.subjectId,
-      epoch: () => this.#socket.epoch,
       isReconnecting: () => this.#state === 'reconnecting' || this.#state === 'connecting',
       refreshOnExpiry: () => this.#refreshAfterExpiry(),
       reconcile: () => this.#reconcileOrders(this.#socket.epoch).then(() => undefined),

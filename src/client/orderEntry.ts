@@ -3,8 +3,7 @@ import { newOrderLabel } from '../orders/labels.js'
 import { settleByLabel } from '../orders/orderSettlement.js'
 import type { OrderTracker } from '../orders/orderTracker.js'
 import type { Order, OrderResult } from '../protocol/types.js'
-import type { RpcClient } from '../rpc/rpcClient.js'
-import type { CallOptions } from '../session/rpcCaller.js'
+import type { CallOptions, RpcCaller } from '../session/rpcCaller.js'
 import type { ReadyGate } from './readyGate.js'
 
 /** Params of `private/buy` / `private/sell`, as Deribit names them. */
@@ -65,13 +64,13 @@ export interface EditParams {
 
 /** What order entry needs from the client. */
 export interface OrderEntryDeps {
-  rpc: RpcClient
+  /** Calls pinned to the socket current at the time of the call: nothing reaches a newer one unasked. */
+  rpc: RpcCaller
   tracker: OrderTracker
   gate: ReadyGate
   timeoutMs: number
   whileDisconnected: 'fail' | 'wait'
   subject: () => number | undefined
-  epoch: () => number
   isReconnecting: () => boolean
   refreshOnExpiry: () => Promise<void>
   reconcile: () => Promise<void>
@@ -101,7 +100,7 @@ export class OrderEntry {
     const request = { ...params, label }
     const subject = this.#deps.subject()
     const result = await this.#send<OrderResult>(`private/${direction}`, request, options, async () => {
-      const order = await settleByLabel(this.#rpcAtCurrentEpoch(), { label, instrumentName: params.instrument_name })
+      const order = await settleByLabel(this.#deps.rpc, { label, instrumentName: params.instrument_name })
       if (!order) throw new OrderNotPlacedError(label)
       return { order, trades: [] }
     }).catch((error: unknown) => {
@@ -146,7 +145,7 @@ export class OrderEntry {
         : 'private/cancel_all'
     // Cancelling everything twice has the effect of cancelling it once, so a lost answer may repeat it.
     const count = await this.#send<number>(method, { ...params }, options, () =>
-      this.#deps.rpc.call<number>(method, { ...params }, { epoch: this.#deps.epoch() }),
+      this.#deps.rpc.call<number>(method, { ...params }),
     )
     await this.#deps.reconcile()
     return count
@@ -156,7 +155,7 @@ export class OrderEntry {
   async cancelByLabel(label: string, options: CallOptions & { currency?: string }): Promise<number> {
     const params = { label, ...(options.currency ? { currency: options.currency } : {}) }
     const count = await this.#send<number>('private/cancel_by_label', params, options, () =>
-      this.#deps.rpc.call<number>('private/cancel_by_label', params, { epoch: this.#deps.epoch() }),
+      this.#deps.rpc.call<number>('private/cancel_by_label', params),
     )
     await this.#deps.reconcile()
     return count
@@ -181,7 +180,6 @@ export class OrderEntry {
       try {
         return await this.#deps.rpc.call<T>(method, params, {
           timeoutMs,
-          epoch: this.#deps.epoch(),
           ...(options.signal ? { signal: options.signal } : {}),
         })
       } catch (error) {
@@ -227,13 +225,6 @@ export class OrderEntry {
   }
 
   #orderState(orderId: string): Promise<Order> {
-    return this.#deps.rpc.call<Order>('private/get_order_state', { order_id: orderId }, { epoch: this.#deps.epoch() })
-  }
-
-  #rpcAtCurrentEpoch() {
-    return {
-      call: <T>(method: string, params?: Record<string, unknown>, options: CallOptions = {}) =>
-        this.#deps.rpc.call<T>(method, params, { ...options, epoch: this.#deps.epoch() }),
-    }
+    return this.#deps.rpc.call<Order>('private/get_order_state', { order_id: orderId })
   }
 }
