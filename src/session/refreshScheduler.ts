@@ -1,9 +1,11 @@
+import { SYSTEM_TIMERS, type Timers } from '../transport/timers.js'
 import type { SessionContext } from './sessionContext.js'
 
-/** The clock and timer functions the scheduler uses; injectable for tests. */
-export interface SchedulerTimers {
-  setTimeout(callback: () => void, ms: number): unknown
-  clearTimeout(handle: unknown): void
+/**
+ * The transport layer's timer seam plus a wall clock: token expiry is wall-clock time
+ * (`expiresAt`), unlike the monotonic clocks used for pacing and heartbeats.
+ */
+export interface SchedulerTimers extends Timers {
   now(): number
 }
 
@@ -24,11 +26,7 @@ export interface RefreshSchedulerOptions {
   timers?: SchedulerTimers
 }
 
-const defaultTimers: SchedulerTimers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-  now: () => Date.now(),
-}
+const defaultTimers: SchedulerTimers = { ...SYSTEM_TIMERS, now: () => Date.now() }
 
 /**
  * When a session's access token should be refreshed: `expiresAt - refreshBeforeMs`, or, when
