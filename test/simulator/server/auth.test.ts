@@ -1,28 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { wsSignature } from '../../../src/protocol/signature.js'
 import type { SimulatorHandle } from '../../../src/simulator/server.js'
-import { authCreds, BareClient, errorOf, startFake } from './helpers.js'
+import { authCreds, errorOf, simFixture, type startFake } from './helpers.js'
 
 let sim: SimulatorHandle
-const clients: BareClient[] = []
 let clock = 1_700_000_000_000
 
 async function setup(options: Parameters<typeof startFake>[0] = {}) {
   clock = 1_700_000_000_000
-  ;({ sim } = await startFake({ now: () => clock, ...options }))
+  ;({ sim } = await fixture.start({ now: () => clock, ...options }))
   return sim.createAccount({ subaccounts: 2 })
 }
 
-async function connect(): Promise<BareClient> {
-  const c = await BareClient.connect(sim.url)
-  clients.push(c)
-  return c
-}
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()))
-  await sim?.close()
-})
+const fixture = simFixture()
+const connect = fixture.connect
 
 describe('public/auth', () => {
   it('client_credentials grants a connection-scoped bearer token with the envelope', async () => {

@@ -1,26 +1,26 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { SimulatorHandle } from '../../../src/simulator/server.js'
-import { authCreds, BareClient, errorOf, type FakeExchange, type Json, sleep, startFake, until } from './helpers.js'
+import {
+  authCreds,
+  errorOf,
+  type FakeExchange,
+  type Json,
+  simFixture,
+  sleep,
+  type startFake,
+  until,
+} from './helpers.js'
 
 let sim: SimulatorHandle
 let exchange: FakeExchange
-const clients: BareClient[] = []
 
 async function setup(options: Parameters<typeof startFake>[0] = {}) {
-  ;({ sim, exchange } = await startFake({ minHeartbeatIntervalSec: 0.3, ...options }))
+  ;({ sim, exchange } = await fixture.start({ minHeartbeatIntervalSec: 0.3, ...options }))
   return sim.createAccount()
 }
 
-async function connect(): Promise<BareClient> {
-  const c = await BareClient.connect(sim.url)
-  clients.push(c)
-  return c
-}
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()))
-  await sim?.close()
-})
+const fixture = simFixture()
+const connect = fixture.connect
 
 const isTestRequest = (f: Json) => f.method === 'heartbeat' && (f.params as Json).type === 'test_request'
 
@@ -180,7 +180,7 @@ describe('rate limits', () => {
   })
 
   it('are on by default with the documented pools (burst of 100 default-cost calls)', async () => {
-    ;({ sim, exchange } = await startFake({ rateLimits: {} }))
+    ;({ sim, exchange } = await fixture.start({ rateLimits: {} }))
     const c = await connect()
     for (let i = 1; i <= 101; i++) c.send(`{"jsonrpc":"2.0","id":${i},"method":"public/test"}`)
     expect((await c.closed).code).toBe(1008)

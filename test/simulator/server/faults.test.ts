@@ -1,27 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { SimulatorHandle } from '../../../src/simulator/server.js'
-import { authCreds, BareClient, errorOf, type FakeExchange, sleep, startFake, until } from './helpers.js'
+import { authCreds, errorOf, type FakeExchange, simFixture, sleep, type startFake, until } from './helpers.js'
 
 let sim: SimulatorHandle
 let exchange: FakeExchange
-const clients: BareClient[] = []
 const clock = 1_700_000_000_000
 
 async function setup(options: Parameters<typeof startFake>[0] = {}) {
-  ;({ sim, exchange } = await startFake({ now: () => clock, ...options }))
+  ;({ sim, exchange } = await fixture.start({ now: () => clock, ...options }))
   return sim.createAccount()
 }
 
-async function connect(): Promise<BareClient> {
-  const c = await BareClient.connect(sim.url)
-  clients.push(c)
-  return c
-}
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()))
-  await sim?.close()
-})
+const fixture = simFixture()
+const connect = fixture.connect
 
 describe('faults', () => {
   it('dropConnections close / terminate (COD fires)', async () => {

@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest'
 import { WebSocket } from 'ws'
 import type { EventSink, InstrumentFacts, MethodHandler } from '../../../src/simulator/contract.js'
 import type { ExchangeWithMarket } from '../../../src/simulator/market.js'
@@ -109,6 +110,32 @@ export async function startFake(
     return exchange
   })
   return { sim, exchange: exchange! }
+}
+
+/**
+ * One simulator per test and the bare clients it connected, all closed after each test.
+ * Call it at the top of a test file; `start` merges its options over the file's defaults.
+ */
+export function simFixture(defaults: SimulatorOptions = {}) {
+  let current: { sim: SimulatorHandle; exchange: FakeExchange } | undefined
+  const clients: BareClient[] = []
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()))
+    await current?.sim.close()
+    current = undefined
+  })
+  return {
+    async start(options: SimulatorOptions = {}) {
+      current = await startFake({ ...defaults, ...options })
+      return current
+    },
+    async connect(): Promise<BareClient> {
+      if (!current) throw new Error('simFixture: start() first')
+      const c = await BareClient.connect(current.sim.url)
+      clients.push(c)
+      return c
+    },
+  }
 }
 
 /** A bare `ws` client: requests by id, notifications collected, close observed. */

@@ -1,31 +1,22 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { SimulatorHandle } from '../../../src/simulator/server.js'
-import { authCreds, BareClient, errorOf, type FakeExchange, type Json, sleep, startFake } from './helpers.js'
+import { authCreds, errorOf, type FakeExchange, type Json, simFixture, sleep } from './helpers.js'
 
 let sim: SimulatorHandle
 let exchange: FakeExchange
-const clients: BareClient[] = []
 
 async function setup() {
-  ;({ sim, exchange } = await startFake())
+  ;({ sim, exchange } = await fixture.start())
   return sim.createAccount({ subaccounts: 1 })
 }
 
-async function connect(): Promise<BareClient> {
-  const c = await BareClient.connect(sim.url)
-  clients.push(c)
-  return c
-}
+const fixture = simFixture()
+const connect = fixture.connect
 
 function connId(): number {
   const open = sim.log.connections().filter((i) => i.open)
   return open[open.length - 1]!.id
 }
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()))
-  await sim?.close()
-})
 
 describe('subscribe / unsubscribe', () => {
   it('lists only channels actually subscribed and delivers notifications', async () => {
