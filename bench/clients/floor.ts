@@ -15,6 +15,7 @@ import {
   measureRpc,
   runClient,
   sameLevels,
+  tradesResult,
   until,
 } from './harness.js'
 import { Samples } from './samples.js'
@@ -56,15 +57,7 @@ async function trades({ config, sim, simCall }: ClientContext): Promise<Record<s
   cpu0 = c0
   await until(() => n >= target, 60_000, 'trades').catch(() => undefined)
   await socket.close()
-  return {
-    sent: burst.count,
-    received: n,
-    lost: burst.count - n,
-    ms: t1 - t0,
-    perSec: n / ((t1 - t0) / 1000),
-    simMs: burst.ms,
-    cpuUsPerFrame: cpuUs / n,
-  }
+  return tradesResult(burst, n, t0, t1, cpuUs)
 }
 
 /** A local book as the floor keeps it: two Maps price → amount, and the change_id chain. */
@@ -215,11 +208,7 @@ async function transitions(ctx: ClientContext): Promise<Record<string, unknown>>
     await settle()
     const samples = new Samples()
     const timed = async (kind: string, run: () => Promise<unknown>): Promise<void> => {
-      const from = Date.now()
-      const t0 = performance.now()
-      await run()
-      const ms = performance.now() - t0
-      samples.add(kind, ms, await simCall<SentFrame[]>({ cmd: 'framesBetween', fromMs: from, toMs: Date.now() }), from)
+      await samples.time(kind, run, (fromMs, toMs) => simCall<SentFrame[]>({ cmd: 'framesBetween', fromMs, toMs }))
       await settle()
     }
     const reauth = async (refreshToken: string): Promise<void> => {
@@ -301,11 +290,7 @@ async function switchVsExchange(ctx: ClientContext): Promise<Record<string, unkn
   await settle()
   const samples = new Samples()
   const timed = async (kind: string, run: () => Promise<unknown>): Promise<void> => {
-    const from = Date.now()
-    const t0 = performance.now()
-    await run()
-    const ms = performance.now() - t0
-    samples.add(kind, ms, await simCall<SentFrame[]>({ cmd: 'framesBetween', fromMs: from, toMs: Date.now() }), from)
+    await samples.time(kind, run, (fromMs, toMs) => simCall<SentFrame[]>({ cmd: 'framesBetween', fromMs, toMs }))
     await settle()
   }
   for (let rep = 0; rep < config.transitionReps; rep++) {

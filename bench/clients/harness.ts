@@ -194,3 +194,22 @@ export async function measureRpc(config: BenchConfig, call: () => Promise<unknow
     pipelinedPerSec: (batches * config.rpcInFlight) / (ms / 1000),
   }
 }
+
+/** The trades measure's result, the same shape for every client. */
+export function tradesResult(
+  burst: { count: number; ms: number },
+  received: number,
+  t0: number,
+  t1: number,
+  cpuUs: number,
+): Record<string, unknown> {
+  return {
+    sent: burst.count,
+    received,
+    lost: burst.count - received,
+    ms: t1 - t0,
+    perSec: received / ((t1 - t0) / 1000),
+    simMs: burst.ms,
+    cpuUsPerFrame: cpuUs / received,
+  }
+}

@@ -14,6 +14,23 @@ interface Sample {
 export class Samples {
   readonly #byKind = new Map<string, Sample[]>()
 
+  /**
+   * Times `run` and records it with the frames the simulator received meanwhile (asked of
+   * `framesBetween` afterwards); resolves with the milliseconds it took.
+   */
+  async time(
+    kind: string,
+    run: () => Promise<unknown>,
+    framesBetween: (fromMs: number, toMs: number) => Promise<SentFrame[]>,
+  ): Promise<number> {
+    const from = Date.now()
+    const t0 = performance.now()
+    await run()
+    const ms = performance.now() - t0
+    this.add(kind, ms, await framesBetween(from, Date.now()), from)
+    return ms
+  }
+
   /** Records one repetition: its duration and the frames the simulator received in its window. */
   add(kind: string, ms: number, frames: SentFrame[], fromMs: number): void {
     const list = this.#byKind.get(kind) ?? []

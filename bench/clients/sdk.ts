@@ -18,6 +18,7 @@ import {
   type Pausable,
   runClient,
   sameLevels,
+  tradesResult,
   until,
 } from './harness.js'
 import { Samples } from './samples.js'
@@ -84,15 +85,7 @@ async function trades(ctx: ClientContext): Promise<Record<string, unknown>> {
   cpu0 = c0
   await until(() => n >= target, 60_000, 'trades').catch(() => undefined)
   await c.close()
-  return {
-    sent: burst.count,
-    received: n,
-    lost: burst.count - n,
-    ms: t1 - t0,
-    perSec: n / ((t1 - t0) / 1000),
-    simMs: burst.ms,
-    cpuUsPerFrame: cpuUs / n,
-  }
+  return tradesResult(burst, n, t0, t1, cpuUs)
 }
 
 async function book(ctx: ClientContext): Promise<Record<string, unknown>> {
@@ -199,11 +192,7 @@ async function transitions(ctx: ClientContext): Promise<Record<string, unknown>>
     await settle()
     const samples = new Samples()
     const timed = async (kind: string, run: () => Promise<unknown>): Promise<void> => {
-      const from = Date.now()
-      const t0 = performance.now()
-      await run()
-      const ms = performance.now() - t0
-      samples.add(kind, ms, await framesBetween(ctx, from, Date.now()), from)
+      await samples.time(kind, run, (fromMs, toMs) => framesBetween(ctx, fromMs, toMs))
       await settle()
     }
     for (let rep = 0; rep < config.transitionReps; rep++) {
@@ -288,11 +277,7 @@ async function switchVsExchange(ctx: ClientContext): Promise<Record<string, unkn
   const checks: { kind: string; confirmed: number; serverSubscriptions: number[] }[] = []
   const timed = async (kind: string, run: () => Promise<unknown>): Promise<void> => {
     confirmed = 0
-    const from = Date.now()
-    const t0 = performance.now()
-    await run()
-    const ms = performance.now() - t0
-    samples.add(kind, ms, await framesBetween(ctx, from, Date.now()), from)
+    await samples.time(kind, run, (fromMs, toMs) => framesBetween(ctx, fromMs, toMs))
     checks.push({ kind, confirmed, serverSubscriptions: await simCall<number[]>({ cmd: 'subscriptionsOf' }) })
     await settle()
   }
