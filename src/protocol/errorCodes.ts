@@ -50,10 +50,3 @@ export const JSONRPC_ERRORS = {
 
 /** Largest request frame (or HTTP body) Deribit accepts, in bytes. */
 export const MAX_REQUEST_BYTES = 32 * 1024
-
-/**
- * Codes after which repeating the same request is safe and may succeed:
- * the exchange did not act on it. Orders are never repeated on these anyway
- * (they are looked up by label), but reads and subscriptions are.
- */
-export const RETRYABLE_CODES: ReadonlySet<number> = new Set([10028, 10040, 10041, 10047, 10066, 11051, 13028])

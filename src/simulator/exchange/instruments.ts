@@ -135,11 +135,6 @@ export function tickAt(spec: InstrumentSpec, price: number): number {
   return tick
 }
 
-/** The amount's currency: USD for inverse futures, the base coin otherwise. */
-export function isInverseFuture(spec: InstrumentSpec): boolean {
-  return spec.kind === 'future' && spec.instrument_type === 'reversed'
-}
-
 /** The `public/get_instruments` object of an instrument. */
 export function instrumentWire(spec: InstrumentSpec): Record<string, unknown> {
   const wire: Record<string, unknown> = {
