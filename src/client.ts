@@ -159,6 +159,11 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
       WebSocket: this.#options.WebSocket,
       maxPayloadBytes: this.#options.maxPayloadBytes,
       logger: this.#logger,
+      // The per-frame path: a direct call, no event dispatch.
+      onMessage: (text, epoch) => {
+        this.#watchdog?.touch()
+        this.#rpc.handleMessage(text, epoch)
+      },
       ...(options.reconnect === false ? { maxRetries: 0 } : options.reconnect ? { backoff: options.reconnect } : {}),
     })
     this.#limiter =
@@ -212,10 +217,6 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
       })
     }
     this.#socket.on('open', (epoch) => this.#onOpen(epoch))
-    this.#socket.on('message', (text, epoch) => {
-      this.#watchdog?.touch()
-      this.#rpc.handleMessage(text, epoch)
-    })
     this.#socket.on('close', (info) => this.#onClose(info.epoch, info.intentional, info.willReconnect))
     this.#socket.on('error', (error) => this.#logger.debug('socket error', { error: error.message }))
   }

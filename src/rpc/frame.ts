@@ -10,84 +10,109 @@ export type Frame =
 /** Default size limit of {@link parseFrame}, in bytes (the socket's own default limit). */
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024
 
-// Shared frames: no allocation for heartbeats and rejections.
-const HEARTBEAT: Frame = Object.freeze({ kind: 'heartbeat', type: 'heartbeat' })
-const TEST_REQUEST: Frame = Object.freeze({ kind: 'heartbeat', type: 'test_request' })
-const invalid = (reason: string): Frame => Object.freeze({ kind: 'invalid', reason })
-const OVERSIZE = invalid('frame exceeds the size limit')
-const NOT_JSON = invalid('not JSON')
-const NOT_OBJECT = invalid('not a JSON object')
-const HOSTILE_KEY = invalid('forbidden key (__proto__, constructor or prototype)')
-const BAD_NOTIFICATION = invalid('subscription notification without a string channel')
-const BAD_LABEL = invalid('subscription notification with a non-string label')
-const BAD_HEARTBEAT = invalid('heartbeat with an unknown type')
-const UNKNOWN_METHOD = invalid('notification with an unknown method')
-const BAD_ID = invalid('response id is not a number, string or null')
-const RESULT_AND_ERROR = invalid('response has both result and error')
-const BAD_ERROR = invalid('response error without a numeric code')
-const EMPTY_RESPONSE = invalid('response has neither result nor error')
+// Why a frame was dropped: the reason an `'invalid'` frame carries.
+const OVERSIZE = 'frame exceeds the size limit'
+const NOT_JSON = 'not JSON'
+const NOT_OBJECT = 'not a JSON object'
+const HOSTILE_KEY = 'forbidden key (__proto__, constructor or prototype)'
+const BAD_NOTIFICATION = 'subscription notification without a string channel'
+const BAD_LABEL = 'subscription notification with a non-string label'
+const BAD_HEARTBEAT = 'heartbeat with an unknown type'
+const UNKNOWN_METHOD = 'notification with an unknown method'
+const BAD_ID = 'response id is not a number, string or null'
+const RESULT_AND_ERROR = 'response has both result and error'
+const BAD_ERROR = 'response error without a numeric code'
+const EMPTY_RESPONSE = 'response has neither result nor error'
 
 /**
- * Parses and classifies one text frame. This is the per-frame hot path: one `JSON.parse`, a few
- * type checks, and for a notification exactly one small object. Hostile keys are found by a
- * cheap substring prefilter; only frames that pass it get a full walk.
+ * Receives one classified frame from {@link readFrame}: exactly one method is called per frame,
+ * and what it returns is what `readFrame` returns. `context` is whatever the caller passed to
+ * `readFrame` (the RPC client passes the socket epoch), so a sink needs no closure per frame.
  */
-export function parseFrame(text: string, maxBytes: number = DEFAULT_MAX_FRAME_BYTES): Frame {
-  if (typeof text !== 'string') return NOT_JSON
+export interface FrameSink<C, R = void> {
+  notification(channel: string, data: unknown, label: string | undefined, context: C): R
+  response(id: number | string | null, result: unknown, error: RpcErrorObject | undefined, context: C): R
+  heartbeat(type: 'heartbeat' | 'test_request', context: C): R
+  invalid(reason: string, context: C): R
+}
+
+/**
+ * Parses and classifies one text frame and hands the parts to `sink`. This is the per-frame hot
+ * path: one `JSON.parse`, a few type checks, and no allocation of its own, so a notification
+ * costs nothing beyond the parsed data that reaches the user. Never throws (unless the sink
+ * does): anything malformed goes to `sink.invalid`. Hostile keys are found by a cheap substring
+ * prefilter; only frames that pass it get a full walk.
+ */
+export function readFrame<C, R>(text: string, maxBytes: number, sink: FrameSink<C, R>, context: C): R {
+  if (typeof text !== 'string') return sink.invalid(NOT_JSON, context)
   // A UTF-16 unit is 1 to 3 UTF-8 bytes: only a frame in the ambiguous band needs counting.
   if (text.length > maxBytes || (text.length * 3 > maxBytes && Buffer.byteLength(text, 'utf8') > maxBytes)) {
-    return OVERSIZE
+    return sink.invalid(OVERSIZE, context)
   }
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch {
-    return NOT_JSON
+    return sink.invalid(NOT_JSON, context)
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return NOT_OBJECT
-  if (mayHoldHostileKey(text) && holdsHostileKey(value)) return HOSTILE_KEY
-  return classify(value as Record<string, unknown>)
-}
-
-function classify(message: Record<string, unknown>): Frame {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return sink.invalid(NOT_OBJECT, context)
+  if (mayHoldHostileKey(text) && holdsHostileKey(value)) return sink.invalid(HOSTILE_KEY, context)
+  const message = value as Record<string, unknown>
   const method = message.method
   if (method !== undefined) {
     const params = message.params
     if (method === 'subscription') {
-      if (typeof params !== 'object' || params === null) return BAD_NOTIFICATION
+      if (typeof params !== 'object' || params === null) return sink.invalid(BAD_NOTIFICATION, context)
       const { channel, data, label } = params as Record<string, unknown>
-      if (typeof channel !== 'string') return BAD_NOTIFICATION
-      if (label === undefined) return { kind: 'notification', channel, data }
-      if (typeof label !== 'string') return BAD_LABEL
-      return { kind: 'notification', channel, data, label }
+      if (typeof channel !== 'string') return sink.invalid(BAD_NOTIFICATION, context)
+      if (label !== undefined && typeof label !== 'string') return sink.invalid(BAD_LABEL, context)
+      return sink.notification(channel, data, label, context)
     }
     if (method === 'heartbeat') {
       const type = typeof params === 'object' && params !== null ? (params as Record<string, unknown>).type : undefined
-      if (type === 'heartbeat') return HEARTBEAT
-      if (type === 'test_request') return TEST_REQUEST
-      return BAD_HEARTBEAT
+      if (type === 'heartbeat' || type === 'test_request') return sink.heartbeat(type, context)
+      return sink.invalid(BAD_HEARTBEAT, context)
     }
-    return UNKNOWN_METHOD
+    return sink.invalid(UNKNOWN_METHOD, context)
   }
   const rawId = message.id
-  if (rawId !== undefined && rawId !== null && typeof rawId !== 'number' && typeof rawId !== 'string') return BAD_ID
+  if (rawId !== undefined && rawId !== null && typeof rawId !== 'number' && typeof rawId !== 'string') {
+    return sink.invalid(BAD_ID, context)
+  }
   // Deribit answers some unattributable errors (frame too large) with no id at all.
   const id = rawId ?? null
   const result = message.result
   const error = message.error
   if (error !== undefined) {
-    if (result !== undefined) return RESULT_AND_ERROR
+    if (result !== undefined) return sink.invalid(RESULT_AND_ERROR, context)
     if (typeof error !== 'object' || error === null || typeof (error as { code?: unknown }).code !== 'number') {
-      return BAD_ERROR
+      return sink.invalid(BAD_ERROR, context)
     }
     const object = error as { code: number; message?: unknown; data?: unknown }
-    if (typeof object.message === 'string') return { kind: 'response', id, error: object as RpcErrorObject }
+    if (typeof object.message === 'string') return sink.response(id, undefined, object as RpcErrorObject, context)
     const normalised: RpcErrorObject = { code: object.code, message: '' }
     if (object.data !== undefined) normalised.data = object.data
-    return { kind: 'response', id, error: normalised }
+    return sink.response(id, undefined, normalised, context)
   }
-  if (result === undefined) return EMPTY_RESPONSE
-  return { kind: 'response', id, result }
+  if (result === undefined) return sink.invalid(EMPTY_RESPONSE, context)
+  return sink.response(id, result, undefined, context)
+}
+
+const TO_FRAME: FrameSink<undefined, Frame> = {
+  notification: (channel, data, label) =>
+    label === undefined ? { kind: 'notification', channel, data } : { kind: 'notification', channel, data, label },
+  response: (id, result, error) =>
+    error === undefined ? { kind: 'response', id, result } : { kind: 'response', id, error },
+  heartbeat: (type) => ({ kind: 'heartbeat', type }),
+  invalid: (reason) => ({ kind: 'invalid', reason }),
+}
+
+/**
+ * {@link readFrame} with the result as one object: for tools and tests, where an allocation per
+ * frame does not matter. Never throws.
+ */
+export function parseFrame(text: string, maxBytes: number = DEFAULT_MAX_FRAME_BYTES): Frame {
+  return readFrame(text, maxBytes, TO_FRAME, undefined)
 }
 
 /**

@@ -12,7 +12,7 @@ import type { RpcErrorObject } from '../protocol/types.js'
 import { type Logger, silentLogger } from '../transport/logger.js'
 import { SYSTEM_TIMERS, type Timers } from '../transport/timers.js'
 import type { CreditLimiter } from './creditLimiter.js'
-import { DEFAULT_MAX_FRAME_BYTES, parseFrame } from './frame.js'
+import { DEFAULT_MAX_FRAME_BYTES, type FrameSink, readFrame } from './frame.js'
 
 /** What the RPC client needs from a socket; {@link ReconnectingSocket} satisfies it. */
 export interface RpcSocket {
@@ -97,6 +97,29 @@ export class RpcClient {
   /** Calls waiting in the limiter. */
   readonly #queued = new Set<Call>()
   #lastId = 0
+  /** Where `handleMessage` sends each classified frame; the context is the socket epoch. */
+  readonly #frames: FrameSink<number> = {
+    notification: (channel, data, label) => {
+      try {
+        this.#onNotification(channel, data, label)
+      } catch (error) {
+        this.#logger.error('notification handler threw', { channel, error: describe(error) })
+      }
+    },
+    response: (id, result, error, epoch) => this.#onResponse(id, result, error, epoch),
+    heartbeat: (type, epoch) => {
+      if (type === 'test_request') this.#answerTestRequest(epoch)
+    },
+    invalid: (reason, epoch) => {
+      this.#logger.warn('dropped invalid frame', { reason, epoch })
+      const error = new ProtocolError(`Dropped an invalid frame: ${reason}`)
+      try {
+        this.#onProtocolError?.(error)
+      } catch (thrown) {
+        this.#logger.error('protocol error handler threw', { error: describe(thrown) })
+      }
+    },
+  }
 
   constructor(options: RpcClientOptions) {
     this.#socket = options.socket
@@ -136,32 +159,7 @@ export class RpcClient {
    * `onNotification`, `test_request` to an immediate `public/test`. Never throws.
    */
   handleMessage(text: string, epoch: number): void {
-    const frame = parseFrame(text, this.#maxPayloadBytes)
-    switch (frame.kind) {
-      case 'notification':
-        try {
-          this.#onNotification(frame.channel, frame.data, frame.label)
-        } catch (error) {
-          this.#logger.error('notification handler threw', { channel: frame.channel, error: describe(error) })
-        }
-        return
-      case 'response':
-        this.#onResponse(frame.id, frame.result, frame.error, epoch)
-        return
-      case 'heartbeat':
-        if (frame.type === 'test_request') this.#answerTestRequest(epoch)
-        return
-      case 'invalid': {
-        this.#logger.warn('dropped invalid frame', { reason: frame.reason, epoch })
-        const error = new ProtocolError(`Dropped an invalid frame: ${frame.reason}`)
-        try {
-          this.#onProtocolError?.(error)
-        } catch (thrown) {
-          this.#logger.error('protocol error handler threw', { error: describe(thrown) })
-        }
-        return
-      }
-    }
+    readFrame(text, this.#maxPayloadBytes, this.#frames, epoch)
   }
 
   /**

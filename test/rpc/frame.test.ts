@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { type Frame, parseFrame } from '../../src/rpc/frame.js'
+import { type Frame, type FrameSink, parseFrame, readFrame } from '../../src/rpc/frame.js'
 
 /**
  * The classic naive deep merge that user code (and many libraries) apply to received data: it
@@ -258,5 +258,37 @@ describe('parseFrame', () => {
       { numRuns: 2_000 },
     )
     expect(Object.prototype).not.toHaveProperty('polluted')
+  })
+})
+
+describe('readFrame', () => {
+  it('calls exactly one sink method per frame, with the parts and the caller context', () => {
+    const calls: unknown[][] = []
+    const sink: FrameSink<number> = {
+      notification: (...args) => calls.push(['notification', ...args]),
+      response: (...args) => calls.push(['response', ...args]),
+      heartbeat: (...args) => calls.push(['heartbeat', ...args]),
+      invalid: (...args) => calls.push(['invalid', ...args]),
+    }
+    const data = [{ trade_seq: 1, price: 95000.5 }]
+    readFrame(
+      JSON.stringify({ method: 'subscription', params: { channel: 'trades.BTC-PERPETUAL.raw', data } }),
+      1e6,
+      sink,
+      7,
+    )
+    readFrame('{"jsonrpc":"2.0","id":3,"result":"ok"}', 1e6, sink, 8)
+    readFrame('{"jsonrpc":"2.0","id":4,"error":{"code":10028,"message":"too_many_requests"}}', 1e6, sink, 9)
+    readFrame('{"method":"heartbeat","params":{"type":"test_request"}}', 1e6, sink, 10)
+    readFrame('{"a":{"__proto__":{"x":1}}}', 1e6, sink, 11)
+    readFrame('not json', 1e6, sink, 12)
+    expect(calls).toEqual([
+      ['notification', 'trades.BTC-PERPETUAL.raw', data, undefined, 7],
+      ['response', 3, 'ok', undefined, 8],
+      ['response', 4, undefined, { code: 10028, message: 'too_many_requests' }, 9],
+      ['heartbeat', 'test_request', 10],
+      ['invalid', 'forbidden key (__proto__, constructor or prototype)', 11],
+      ['invalid', 'not JSON', 12],
+    ])
   })
 })

@@ -101,6 +101,29 @@ describe('ReconnectingSocket', () => {
     expect(got).toEqual([1, 2])
   })
 
+  it('an onMessage option receives every frame directly instead of the event, and what it throws is contained', async () => {
+    const srv = await server()
+    const got: Array<[string, number]> = []
+    const s = socket({
+      url: srv.url,
+      onMessage: (text, epoch) => {
+        got.push([text, epoch])
+        if (text === '{"n":2}') throw new Error('handler bug')
+      },
+    })
+    const events: string[] = []
+    s.on('message', (text) => events.push(text))
+    const opened = nextOpen(s)
+    s.open()
+    await opened
+    const conn = await srv.connection(0)
+    for (let i = 0; i < 5; i++) conn.ws.send(`{"n":${i}}`)
+    await waitFor(() => got.length >= 5)
+    expect(got).toEqual([0, 1, 2, 3, 4].map((i) => [`{"n":${i}}`, 1]))
+    expect(events).toEqual([])
+    expect(s.state).toBe('open')
+    expect(s.send('still writable')).toBe(true)
+  })
   it('rejects a URL that is not ws: or wss:', () => {
     expect(() => new ReconnectingSocket({ url: 'http://127.0.0.1:1' })).toThrow(/ws: or wss:/)
     expect(() => new ReconnectingSocket({ url: 'not a url' })).toThrow(/not a valid URL/)
