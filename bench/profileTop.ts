@@ -33,5 +33,10 @@ for (const id of profile.samples) {
   self.set(key, (self.get(key) ?? 0) + 1)
 }
 const total = profile.samples.length
+// Self time in ms as well: comparable across two profiles of the same work (percentages are not).
+const msPerSample = (profile.endTime - profile.startTime) / 1000 / Math.max(1, total)
 const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(countArg ?? 25))
-for (const [key, hits] of rows) process.stdout.write(`${((hits / total) * 100).toFixed(1).padStart(5)}%  ${key}\n`)
+for (const [key, hits] of rows) {
+  const ms = (hits * msPerSample).toFixed(1).padStart(8)
+  process.stdout.write(`${((hits / total) * 100).toFixed(1).padStart(5)}% ${ms} ms  ${key}\n`)
+}

@@ -123,7 +123,9 @@ function runClient(sim: SimProcess, client: string, measure: Measure): Promise<R
     let settled = false
     const child: ChildProcess = fork(join(here, 'clients', `${client}.ts`), [], {
       execArgv:
-        profile === client ? ['--cpu-prof', '--cpu-prof-dir', join(here, '.profiles'), ...EXEC_ARGV] : EXEC_ARGV,
+        profile === client
+          ? ['--cpu-prof', '--cpu-prof-interval', '50', '--cpu-prof-dir', join(here, '.profiles'), ...EXEC_ARGV]
+          : EXEC_ARGV,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
     const settle = (value: Record<string, unknown>): void => {
