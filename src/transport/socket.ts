@@ -33,6 +33,17 @@ const ReconnectingWebSocket = ((ReconnectingWebSocketModule as unknown as { defa
   ReconnectingWebSocketModule) as typeof ReconnectingWebSocketModule.default
 type Rws = InstanceType<typeof ReconnectingWebSocket>
 
+/**
+ * RWS with its retry wait removed. Before constructing a socket, RWS always waits out its own
+ * retry delay with a `setTimeout`, even a 0 ms one, which Node rounds up to at least 1 ms. Every
+ * attempt here is a fresh RWS that never retries (the delay that matters is ours, `backoffDelay`,
+ * already waited), so that wait only made every connect and reconnect a timer tick slower. `_wait`
+ * is RWS's own seam for the delay (4.4.0, its last release); the socket is still constructed
+ * asynchronously, so `close()` right after construction still skips it.
+ */
+class ImmediateRws extends ReconnectingWebSocket {}
+;(ImmediateRws.prototype as unknown as { _wait(): Promise<void> })._wait = () => Promise.resolve()
+
 /** The `ws` WebSocket class (or a subclass), injectable for tests. */
 export type WebSocketClass = typeof WsWebSocket
 
@@ -142,7 +153,8 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
   #epoch = 0
   #retry = 0
   #attempt: Attempt | undefined
-  #backoffTimer: ReturnType<typeof setTimeout> | undefined
+  /** Cancels the reconnect waiting out its backoff delay; set only while one waits. */
+  #cancelPendingConnect: (() => void) | undefined
   #closeTimer: ReturnType<typeof setTimeout> | undefined
   #closeWaiters: Array<() => void> = []
   #intentional = false
@@ -232,9 +244,9 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
    * when no reconnect was pending.
    */
   reconnectNow(): boolean {
-    if (this.#backoffTimer === undefined) return false
-    clearTimeout(this.#backoffTimer)
-    this.#backoffTimer = undefined
+    if (this.#cancelPendingConnect === undefined) return false
+    this.#cancelPendingConnect()
+    this.#cancelPendingConnect = undefined
     this.#connect()
     return true
   }
@@ -249,10 +261,8 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
     const done = new Promise<void>((resolve) => this.#closeWaiters.push(resolve))
     if (this.#intentional) return done
     this.#intentional = true
-    if (this.#backoffTimer !== undefined) {
-      clearTimeout(this.#backoffTimer)
-      this.#backoffTimer = undefined
-    }
+    this.#cancelPendingConnect?.()
+    this.#cancelPendingConnect = undefined
     const attempt = this.#attempt
     if (attempt === undefined) {
       this.#finishClose(undefined)
@@ -283,7 +293,7 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
 
   /** Starts one connection attempt with a fresh RWS that will not retry on its own. */
   #connect(): void {
-    const rws = new ReconnectingWebSocket(this.#url, [], {
+    const rws = new ImmediateRws(this.#url, [], {
       WebSocket: this.#wsClass,
       maxEnqueuedMessages: 0,
       maxRetries: 0,
@@ -437,11 +447,19 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
     this.#retry += 1
     const delayMs = backoffDelay(retry, this.#backoff, this.#random)
     this.#logger.debug('reconnecting', { attempt: retry, delayMs })
-    // The timer exists before any listener runs, so a close() from a listener can cancel it.
-    this.#backoffTimer = setTimeout(() => {
-      this.#backoffTimer = undefined
+    // The timer exists before any listener runs, so a close() from a listener can cancel it. A
+    // zero delay waits for no timer (setTimeout(0) is at least 1 ms): only for this turn's I/O.
+    const connect = (): void => {
+      this.#cancelPendingConnect = undefined
       this.#connect()
-    }, delayMs)
+    }
+    if (delayMs > 0) {
+      const timer = setTimeout(connect, delayMs)
+      this.#cancelPendingConnect = () => clearTimeout(timer)
+    } else {
+      const immediate = setImmediate(connect)
+      this.#cancelPendingConnect = () => clearImmediate(immediate)
+    }
     this.#setState('connecting')
     this.emit('reconnecting', { attempt: retry, delayMs })
   }

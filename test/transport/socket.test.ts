@@ -158,6 +158,28 @@ describe('ReconnectingSocket', () => {
     expect(s.closes).toHaveLength(1)
   })
 
+  it('with a zero backoff delay, the next socket is under way before any timer fires', async () => {
+    const srv = await server()
+    const constructed: number[] = []
+    const { WebSocket } = await import('ws')
+    class Counting extends WebSocket {
+      constructor(...args: ConstructorParameters<typeof WebSocket>) {
+        super(...args)
+        constructed.push(constructed.length)
+      }
+    }
+    const s = socket({ url: srv.url, WebSocket: Counting, backoff: { initialDelayMs: 0, jitter: 0 } })
+    s.open()
+    await nextOpen(s)
+    expect(constructed).toHaveLength(1)
+    const reopened = nextOpen(s)
+    s.drop('half-open')
+    // setTimeout(0) waits at least 1 ms; a reconnect behind a timer (ours or RWS's) comes later.
+    const atFirstTimer = await new Promise<number>((resolve) => setTimeout(() => resolve(constructed.length), 0))
+    expect(atFirstTimer).toBe(2)
+    expect(await reopened).toBe(2)
+  })
+
   it('reconnects when the server closes, reporting its code', async () => {
     const srv = await server()
     const s = socket({ url: srv.url })
