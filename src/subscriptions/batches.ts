@@ -26,7 +26,7 @@ export function chunkChannels(channels: readonly string[], options: ChunkOptions
   let batch: string[] = []
   let bytes = 2 // "[]"
   for (const channel of channels) {
-    const size = Buffer.byteLength(JSON.stringify(channel), 'utf8')
+    const size = jsonBytes(channel)
     if (size + 2 > maxBytes) {
       throw new DeribitError('INVALID_ARGUMENT', `Channel name of ${size} bytes cannot fit in a subscribe request`)
     }
@@ -41,4 +41,12 @@ export function chunkChannels(channels: readonly string[], options: ChunkOptions
   }
   if (batch.length > 0) batches.push(batch)
   return batches
+}
+
+/** Printable ASCII other than the quote and the backslash: JSON writes such a name as is, between quotes. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/
+
+/** Bytes of `name` as a JSON string. Channel names are plain ASCII, so the exact count is rarely needed. */
+function jsonBytes(name: string): number {
+  return PLAIN.test(name) ? name.length + 2 : Buffer.byteLength(JSON.stringify(name), 'utf8')
 }

@@ -6,7 +6,10 @@ import { isPrivateChannel } from '../protocol/channels.js'
  * silently then, protocol reference §10.3).
  */
 export class WireSubscriptions {
-  readonly #channels = new Set<string>()
+  // Kept apart so that a new identity drops the private ones in one step (a transition with
+  // hundreds of channels otherwise scanned every name).
+  readonly #public = new Set<string>()
+  readonly #private = new Set<string>()
   readonly #canonical: (echoed: string) => string
 
   /** @param canonical maps a server-echoed name to the name the user asked for. */
@@ -14,43 +17,48 @@ export class WireSubscriptions {
     this.#canonical = canonical
   }
 
-  /** Records channels the server confirmed (a subscribe result). */
+  /** Records channels the server confirmed (a subscribe result; echoed names are mapped back). */
   markSubscribed(channels: Iterable<string>): void {
-    for (const c of channels) this.#channels.add(this.#canonical(c))
+    for (const echoed of channels) {
+      const c = this.#canonical(echoed)
+      ;(isPrivateChannel(c) ? this.#private : this.#public).add(c)
+    }
   }
 
-  /** Records channels the server confirmed as unsubscribed. */
+  /** Records channels the server confirmed as unsubscribed (echoed names are mapped back). */
   markUnsubscribed(channels: Iterable<string>): void {
-    for (const c of channels) this.#channels.delete(this.#canonical(c))
+    for (const echoed of channels) {
+      const c = this.#canonical(echoed)
+      this.#public.delete(c)
+      this.#private.delete(c)
+    }
   }
 
   /** Forgets all (new connection) or only private channels (new identity on the same connection). */
   resetWire(scope: 'all' | 'private' = 'all'): void {
-    if (scope === 'all') {
-      this.#channels.clear()
-      return
-    }
-    for (const c of this.#channels) if (isPrivateChannel(c)) this.#channels.delete(c)
+    this.#private.clear()
+    if (scope === 'all') this.#public.clear()
   }
 
+  /** Whether `channel`, by the name the user asked for, is confirmed on the wire. */
   has(channel: string): boolean {
-    return this.#channels.has(this.#canonical(channel))
+    return this.#public.has(channel) || this.#private.has(channel)
   }
 
   /** Confirmed channels. */
   channels(): string[] {
-    return [...this.#channels]
+    return [...this.#public, ...this.#private]
   }
 
   get size(): number {
-    return this.#channels.size
+    return this.#public.size + this.#private.size
   }
 
   /** What to send to reach `desired`: channels to subscribe and channels to unsubscribe. */
   diff(desired: Iterable<string>): { toSubscribe: string[]; toUnsubscribe: string[] } {
     const want = new Set(desired)
-    const toSubscribe = [...want].filter((c) => !this.#channels.has(c))
-    const toUnsubscribe = [...this.#channels].filter((c) => !want.has(c))
+    const toSubscribe = [...want].filter((c) => !this.has(c))
+    const toUnsubscribe = this.channels().filter((c) => !want.has(c))
     return { toSubscribe, toUnsubscribe }
   }
 }

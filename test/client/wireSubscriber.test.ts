@@ -31,4 +31,23 @@ describe('WireSubscriber', () => {
     wire.forgetPrivate()
     expect(registry.subscribedOnWire.has('user.portfolio.BTC')).toBe(false)
   })
+
+  it('confirms channels echoed in another order, and refuses one left out of an otherwise ordered answer', async () => {
+    const registry = new SubscriptionRegistry({ initialIdentity: 'subject:1' })
+    const channels = ['ticker.BTC-PERPETUAL.raw', 'trades.BTC-PERPETUAL.raw', 'user.orders.any.any.raw']
+    registry.add(channels, () => {}, 'subject:1')
+    let answer = (asked: string[]): string[] => [...asked].reverse()
+    const rpc = {
+      call: async <T>(_m: string, params?: Record<string, unknown>) => answer(params?.channels as string[]) as T,
+    }
+    const wire = new WireSubscriber(rpc, registry.subscribedOnWire, (c) => registry.canonicalChannel(c))
+    expect(await wire.subscribe(channels, { authenticated: true, epoch: 1 })).toEqual({
+      confirmed: channels,
+      rejected: [],
+    })
+    answer = (asked) => asked.slice(0, 2)
+    const next = await wire.subscribe(channels, { authenticated: true, epoch: 2 })
+    expect(next).toEqual({ confirmed: channels.slice(0, 2), rejected: ['user.orders.any.any.raw'] })
+    expect(registry.subscribedOnWire.has('user.orders.any.any.raw')).toBe(false)
+  })
 })

@@ -30,10 +30,16 @@ describe('chunkChannels', () => {
     expect(batches.flat()).toEqual(long)
   })
 
-  it('respects both limits for any input (property)', () => {
+  it('respects both limits for any input, and fills each batch as far as they allow (property)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.string({ minLength: 1, maxLength: 60, unit: 'binary' }), { maxLength: 300 }),
+        fc.array(
+          fc.oneof(
+            fc.string({ minLength: 1, maxLength: 60, unit: 'binary' }),
+            fc.stringMatching(/^[a-z0-9._-]{1,60}$/),
+          ),
+          { minLength: 40, maxLength: 300 },
+        ),
         fc.integer({ min: 1, max: 40 }),
         fc.integer({ min: 250, max: 2000 }),
         (channels, maxPerBatch, maxBytes) => {
@@ -44,10 +50,26 @@ describe('chunkChannels', () => {
             expect(b.length).toBeLessThanOrEqual(maxPerBatch)
             expect(Buffer.byteLength(JSON.stringify(b))).toBeLessThanOrEqual(maxBytes)
           }
+          // Sizes are counted exactly: a batch closed early would have taken the next name.
+          for (let i = 0; i + 1 < batches.length; i++) {
+            const [b, next] = [batches[i] as string[], batches[i + 1] as string[]]
+            const grown = Buffer.byteLength(JSON.stringify([...b, next[0]]))
+            expect(b.length === maxPerBatch || grown > maxBytes).toBe(true)
+          }
         },
       ),
       { numRuns: 60 },
     )
+  })
+
+  it('counts bytes exactly: a batch holds as many names as the byte limit allows', () => {
+    // Each name is 19 bytes as JSON; n names with commas and brackets take 20n + 1 bytes.
+    const names = Array.from({ length: 95 }, (_, i) => `ticker.X-${String(i).padStart(4, '0')}.raw`)
+    expect(Buffer.byteLength(JSON.stringify(names.slice(0, 10)))).toBe(201)
+    expect(chunkChannels(names, { maxPerBatch: 1000, maxBytes: 201 }).map((b) => b.length)).toEqual([
+      10, 10, 10, 10, 10, 10, 10, 10, 10, 5,
+    ])
+    expect(chunkChannels(names, { maxPerBatch: 1000, maxBytes: 200 })[0]).toHaveLength(9)
   })
 
   it('refuses a name that can never fit', () => {
