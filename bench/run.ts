@@ -13,6 +13,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { ensureBuilt } from './build.js'
 import type { BenchConfig, ClientMessage, Measure, SimCommand, SimInfo, SimReply, StartMessage } from './protocol.js'
 import { buildReport, type RunsByMeasure } from './report.js'
 
@@ -175,6 +176,7 @@ async function main(): Promise<void> {
     reportOnly()
     return
   }
+  ensureBuilt(join(here, '..'))
   const started = Date.now()
   // Other work on the machine skews every figure: record how busy it was.
   const loadBefore = loadavg()

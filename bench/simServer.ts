@@ -7,7 +7,7 @@
  * Run alone: `node --import tsx bench/simServer.ts` (prints the line and serves until killed).
  */
 import { performance } from 'node:perf_hooks'
-import { startSimulator } from '../src/simulator/index.js'
+import { startSimulator } from 'deribit-session/simulator'
 import type { SimCommand, SimReply } from './protocol.js'
 
 const sim = await startSimulator({ marketRateHz: 0, rateLimits: false })

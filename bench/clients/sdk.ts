@@ -4,8 +4,8 @@
  * the simulator runs without rate limits.
  */
 import { performance } from 'node:perf_hooks'
+import { DeribitClient } from 'deribit-session'
 import WebSocket from 'ws'
-import { DeribitClient } from '../../src/index.js'
 import { channelSet, PROBE_CHANNEL, privateChannels, publicChannels } from '../channels.js'
 import type { BurstResult, SentFrame } from '../protocol.js'
 import {
