@@ -60,6 +60,8 @@ export interface BenchConfig {
   transitionSizes: number[]
   /** Repetitions of each transition per channel count (the median is kept). */
   transitionReps: number
+  /** Repetitions of each transition run first and not kept (the code warms up). */
+  transitionWarmups: number
   /** Private channels held while `switchSession` is timed against `exchangeToken` (issue 8). */
   switchPrivateChannels: number
   memorySubscriptions: number

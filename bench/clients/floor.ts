@@ -206,7 +206,7 @@ async function transitions(ctx: ClientContext): Promise<Record<string, unknown>>
     socket.onNotification = count
     await subscribeAll(socket, set.all)
     await settle()
-    const samples = new Samples()
+    const samples = new Samples(config.transitionWarmups)
     const timed = async (kind: string, run: () => Promise<unknown>): Promise<void> => {
       await samples.time(kind, run, (fromMs, toMs) => simCall<SentFrame[]>({ cmd: 'framesBetween', fromMs, toMs }))
       await settle()
@@ -233,7 +233,7 @@ async function transitions(ctx: ClientContext): Promise<Record<string, unknown>>
     }
     const other = (): number =>
       subject === account.mainAccountId ? (account.subaccountIds[0] as number) : account.mainAccountId
-    for (let rep = 0; rep < config.transitionReps; rep++) {
+    for (let rep = 0; rep < config.transitionWarmups + config.transitionReps; rep++) {
       await timed('refresh', () => reauth(tokens.refresh_token))
       await timed('exchange', () => exchange(other()))
       await timed('fork', () => fork(`floor-fork-${size}-${rep}`))
@@ -288,12 +288,12 @@ async function switchVsExchange(ctx: ClientContext): Promise<Record<string, unkn
   let tokens = await socket.auth(account.clientId, account.clientSecret, 'floor-switch')
   await subscribeAll(socket, channels)
   await settle()
-  const samples = new Samples()
+  const samples = new Samples(config.transitionWarmups)
   const timed = async (kind: string, run: () => Promise<unknown>): Promise<void> => {
     await samples.time(kind, run, (fromMs, toMs) => simCall<SentFrame[]>({ cmd: 'framesBetween', fromMs, toMs }))
     await settle()
   }
-  for (let rep = 0; rep < config.transitionReps; rep++) {
+  for (let rep = 0; rep < config.transitionWarmups + config.transitionReps; rep++) {
     const held = tokens
     await timed('exchange', async () => {
       const next = await socket.call<Tokens>('public/exchange_token', {

@@ -1,6 +1,9 @@
 /**
  * Repeated transition timings of one client: each kind's median time and frame count, and the
  * wire timeline of its last repetition (offset in ms from the call, method) to show the round trips.
+ * The first `warmups` repetitions of each kind are run but not kept: a fresh process runs a
+ * transition's code cold (interpreted) the first few times, for the floor's few lines and the
+ * SDK's many alike, and the other measures all start with a warm-up too.
  */
 import type { SentFrame } from '../protocol.js'
 import { median } from '../stats.js'
@@ -13,6 +16,13 @@ interface Sample {
 
 export class Samples {
   readonly #byKind = new Map<string, Sample[]>()
+  readonly #seen = new Map<string, number>()
+  readonly #warmups: number
+
+  /** @param warmups repetitions of each kind to discard before keeping any. */
+  constructor(warmups = 0) {
+    this.#warmups = warmups
+  }
 
   /**
    * Times `run` and records it with the frames the simulator received meanwhile (asked of
@@ -31,8 +41,11 @@ export class Samples {
     return ms
   }
 
-  /** Records one repetition: its duration and the frames the simulator received in its window. */
+  /** Records one repetition (unless still warming up): its duration and the frames the simulator received. */
   add(kind: string, ms: number, frames: SentFrame[], fromMs: number): void {
+    const seen = (this.#seen.get(kind) ?? 0) + 1
+    this.#seen.set(kind, seen)
+    if (seen <= this.#warmups) return
     const list = this.#byKind.get(kind) ?? []
     list.push({ ms, frames, fromMs })
     this.#byKind.set(kind, list)

@@ -190,12 +190,12 @@ async function transitions(ctx: ClientContext): Promise<Record<string, unknown>>
       if (channel === PROBE_CHANNEL) probe++
     })
     await settle()
-    const samples = new Samples()
+    const samples = new Samples(config.transitionWarmups)
     const timed = async (kind: string, run: () => Promise<unknown>): Promise<void> => {
       await samples.time(kind, run, (fromMs, toMs) => framesBetween(ctx, fromMs, toMs))
       await settle()
     }
-    for (let rep = 0; rep < config.transitionReps; rep++) {
+    for (let rep = 0; rep < config.transitionWarmups + config.transitionReps; rep++) {
       await timed('refresh', () => c.refreshToken())
       const subject = rep % 2 === 0 ? (account.subaccountIds[0] as number) : account.mainAccountId
       await timed('exchange', () => c.exchangeToken(subject))
@@ -273,7 +273,7 @@ async function switchVsExchange(ctx: ClientContext): Promise<Record<string, unkn
   c.on('resubscribed', (e) => {
     if (e.reason === 'transition') confirmed = e.channels.length
   })
-  const samples = new Samples()
+  const samples = new Samples(config.transitionWarmups)
   const checks: { kind: string; confirmed: number; serverSubscriptions: number[] }[] = []
   const timed = async (kind: string, run: () => Promise<unknown>): Promise<void> => {
     confirmed = 0
@@ -282,7 +282,7 @@ async function switchVsExchange(ctx: ClientContext): Promise<Record<string, unkn
     await settle()
   }
   const sub = account.subaccountIds[0] as number
-  for (let rep = 0; rep < config.transitionReps; rep++) {
+  for (let rep = 0; rep < config.transitionWarmups + config.transitionReps; rep++) {
     const mainSession = c.session?.id
     await timed('exchange', () => c.exchangeToken(sub))
     const held = c.heldSessions().find((h) => h.id === mainSession && !h.active)
