@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the SDK side by side with a bare-socket floor and with ccxt, in one run
  * (issue 6). The simulator runs in its own process, paused, and bursts on command; every client
- * run is a fresh process. Rounds alternate the clients (floor, sdk, ccxt, floor, …); each ratio is
+ * run is a fresh process. Rounds alternate the clients, in an order that turns each round; each ratio is
  * taken within a round and the table shows medians. Writes bench/results.json.
  *
  *   npm run bench              # the full run (a few minutes)
@@ -68,17 +68,25 @@ const config = quick ? QUICK : FULL
 const roundsFlag = flagValue('--rounds')
 const rounds = roundsFlag === undefined ? undefined : Math.max(1, Math.trunc(Number(roundsFlag)) || 1)
 const ROUNDS = rounds ?? (quick ? 1 : 5)
+/** The headline measure's per-round ratios spread ±6 % on this machine: more rounds for its median. */
+const TRADES_ROUNDS = rounds ?? (quick ? 1 : 9)
 const TRANSITION_ROUNDS = rounds ?? (quick ? 1 : 3)
 const EXEC_ARGV = ['--expose-gc', '--import', 'tsx']
 
 /** The plan: which clients run which measure, in this order within a round. */
 const PLAN: { measure: Measure; clients: string[]; rounds: number }[] = [
-  { measure: 'trades', clients: ['floor', 'sdk', 'ccxt'], rounds: ROUNDS },
+  { measure: 'trades', clients: ['floor', 'sdk', 'ccxt'], rounds: TRADES_ROUNDS },
   { measure: 'book', clients: ['floor', 'sdk', 'ccxt'], rounds: ROUNDS },
   { measure: 'rpc', clients: ['floor', 'sdk'], rounds: ROUNDS },
   { measure: 'transitions', clients: ['floor', 'sdk'], rounds: TRANSITION_ROUNDS },
   { measure: 'memory', clients: ['floor', 'sdk'], rounds: 1 },
 ]
+
+/** `list` turned left by `by` places. */
+function rotated<T>(list: readonly T[], by: number): T[] {
+  const k = by % list.length
+  return [...list.slice(k), ...list.slice(0, k)]
+}
 
 interface SimProcess {
   info: SimInfo
@@ -189,7 +197,9 @@ async function main(): Promise<void> {
       const byClient: Record<string, Record<string, unknown>[]> = {}
       runs[measure] = byClient
       for (let round = 0; round < rounds; round++) {
-        for (const client of clients) {
+        // The order turns each round (floor, sdk, ccxt; sdk, ccxt, floor; …): no client always
+        // runs right after the same neighbour, on a simulator in the state that neighbour left.
+        for (const client of rotated(clients, round)) {
           const result = await runClient(sim, client, measure)
           const list = byClient[client] ?? []
           byClient[client] = list
@@ -218,7 +228,7 @@ async function main(): Promise<void> {
       loadAverage1m: { before: round1(loadBefore[0]), after: round1(loadavg()[0]) },
     },
     config,
-    rounds: { throughput: ROUNDS, transitions: TRANSITION_ROUNDS },
+    rounds: { trades: TRADES_ROUNDS, throughput: ROUNDS, transitions: TRANSITION_ROUNDS },
   })
   process.stdout.write(report.table)
   // Only a full run is kept with the project; smoke and partial figures go to the temp folder.

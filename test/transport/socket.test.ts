@@ -168,7 +168,11 @@ describe('ReconnectingSocket', () => {
         constructed.push(constructed.length)
       }
     }
-    const s = socket({ url: srv.url, WebSocket: Counting as typeof WebSocket, backoff: { initialDelayMs: 0, jitter: 0 } })
+    const s = socket({
+      url: srv.url,
+      WebSocket: Counting as typeof WebSocket,
+      backoff: { initialDelayMs: 0, jitter: 0 },
+    })
     s.open()
     await nextOpen(s)
     expect(constructed).toHaveLength(1)
