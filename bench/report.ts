@@ -336,7 +336,11 @@ export function buildReport(
   for (const x of targets) {
     let value = String(x.value ?? '—')
     if (typeof x.value === 'number') {
-      value = x.target.startsWith('heap growth') ? mb(x.value) : fmt(x.value, Number.isInteger(x.value) ? 0 : 2)
+      // A ratio keeps two decimals even when whole: 4.00 shows how close it came to a goal of 4.
+      const ratio = x.target.includes(' / ')
+      value = x.target.startsWith('heap growth')
+        ? mb(x.value)
+        : fmt(x.value, ratio || !Number.isInteger(x.value) ? 2 : 0)
     }
     lines.push(row([x.target, value, x.goal, x.pass === null ? 'n/a' : x.pass ? 'pass' : 'MISS'], GW))
   }
