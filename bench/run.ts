@@ -39,7 +39,7 @@ const FULL: BenchConfig = {
   rpcPipelined: 20_000,
   rpcInFlight: 1_000,
   transitionSizes: [10, 100, 1_000],
-  transitionReps: 5,
+  transitionReps: 9,
   transitionWarmups: 2,
   switchPrivateChannels: 100,
   memorySubscriptions: 1_000,
