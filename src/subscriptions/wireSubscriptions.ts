@@ -25,6 +25,11 @@ export class WireSubscriptions {
     }
   }
 
+  /** Records channels the server confirmed, given by the names the user asked for (no mapping needed). */
+  markConfirmed(asked: Iterable<string>): void {
+    for (const c of asked) (isPrivateChannel(c) ? this.#private : this.#public).add(c)
+  }
+
   /** Records channels the server confirmed as unsubscribed (echoed names are mapped back). */
   markUnsubscribed(channels: Iterable<string>): void {
     for (const echoed of channels) {
