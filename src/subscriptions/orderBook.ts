@@ -87,7 +87,8 @@ export class LocalOrderBook extends TypedEmitter<LocalOrderBookEvents> {
     this.#changeId = data.change_id
     this.#timestamp = data.timestamp
     this.#stale = false
-    this.emit('update', { book: this, change: data })
+    // The update object is only built for someone to receive it: nothing per change otherwise.
+    if (this.listenerCount('update') > 0) this.emit('update', { book: this, change: data })
     return data.type === 'snapshot' ? 'snapshot' : 'ok'
   }
 
