@@ -271,8 +271,8 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
     this.#setState('closing')
     const ws = attempt.ws
     if (ws === undefined) {
-      // RWS has not created its socket yet (it defers creation by a 0 ms timer); close() makes it
-      // skip the creation. Settle after that timer so nothing of ours is left scheduled.
+      // RWS has not created its socket yet (it defers creation to a later microtask); close()
+      // makes it skip the creation. Settle a tick later, after that deferred step has run.
       attempt.rws.close()
       this.#end(attempt, 1000, reason)
       return done
