@@ -447,13 +447,15 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
     this.#retry += 1
     const delayMs = backoffDelay(retry, this.#backoff, this.#random)
     this.#logger.debug('reconnecting', { attempt: retry, delayMs })
-    // The timer exists before any listener runs, so a close() from a listener can cancel it. A
-    // zero delay waits for no timer (setTimeout(0) is at least 1 ms): only for this turn's I/O.
+    // The timer exists before any listener runs, so a close() from a listener can cancel it. The
+    // first reconnect after a drop, with a zero delay, waits for no timer (setTimeout(0) is at
+    // least 1 ms), only for this turn's I/O; later zero-delay retries keep that 1 ms, so a server
+    // refusing connections is not hammered as fast as the refusals come back.
     const connect = (): void => {
       this.#cancelPendingConnect = undefined
       this.#connect()
     }
-    if (delayMs > 0) {
+    if (delayMs > 0 || retry > 0) {
       const timer = setTimeout(connect, delayMs)
       this.#cancelPendingConnect = () => clearTimeout(timer)
     } else {

@@ -184,6 +184,34 @@ describe('ReconnectingSocket', () => {
     expect(await reopened).toBe(2)
   })
 
+  it('after a failed attempt, even a zero-delay retry waits for a timer (a refusing server is not hammered)', async () => {
+    const port = await closedPort()
+    let constructed = 0
+    const { WebSocket } = await import('ws')
+    class Counting extends WebSocket {
+      constructor(...args: ConstructorParameters<typeof WebSocket>) {
+        super(...args)
+        constructed++
+      }
+    }
+    const s = socket({
+      url: `ws://127.0.0.1:${port}`,
+      WebSocket: Counting as typeof WebSocket,
+      backoff: { initialDelayMs: 0, maxDelayMs: 0, jitter: 0 },
+    })
+    const checks: Array<Promise<boolean>> = []
+    s.on('reconnecting', (info) => {
+      if (info.attempt === 0 || checks.length >= 3) return
+      const before = constructed
+      // An immediate queued now runs before any timer: no new attempt may exist by then.
+      checks.push(new Promise((resolve) => setImmediate(() => resolve(constructed === before))))
+    })
+    s.open()
+    await waitFor(() => checks.length >= 3)
+    expect(await Promise.all(checks)).toEqual([true, true, true])
+    await s.close()
+  })
+
   it('reconnects when the server closes, reporting its code', async () => {
     const srv = await server()
     const s = socket({ url: srv.url })
