@@ -78,7 +78,7 @@ export class WireSubscriber {
         for (const echoed of result) accepted.add(typeof echoed === 'string' ? this.#canonical(echoed) : echoed)
         for (const channel of batch) (accepted.has(channel) ? confirmed : rejected).push(channel)
       }
-      this.#onWire.markConfirmed(confirmed)
+      this.#onWire.markSubscribed(confirmed)
       return { confirmed, rejected }
     } finally {
       for (const channel of wanted) this.#inFlight.delete(channel)

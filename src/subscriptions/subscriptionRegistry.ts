@@ -44,7 +44,7 @@ export class SubscriptionRegistry {
     this.#onHandlerError = options.onHandlerError
     this.#activeIdentity = options.initialIdentity ?? ''
     this.#activePrivate = this.#privateMap(this.#activeIdentity)
-    this.subscribedOnWire = new WireSubscriptions((c) => this.canonicalChannel(c))
+    this.subscribedOnWire = new WireSubscriptions()
   }
 
   /** The identity whose private channels `dispatch` serves. */

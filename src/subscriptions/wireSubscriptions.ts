@@ -1,39 +1,25 @@
 import { isPrivateChannel } from '../protocol/channels.js'
 
 /**
- * What the server confirmed on the current connection, by the names the user asked for.
- * Reset on a new connection (everything) or a new identity (private channels end
- * silently then, protocol reference §10.3).
+ * What the server confirmed on the current connection, by the names the user asked for (the
+ * caller maps names the server echoed in another case back first, see
+ * `SubscriptionRegistry.canonicalChannel`). Reset on a new connection (everything) or a new
+ * identity (private channels end silently then, protocol reference §10.3).
  */
 export class WireSubscriptions {
   // Kept apart so that a new identity drops the private ones in one step (a transition with
   // hundreds of channels otherwise scanned every name).
   readonly #public = new Set<string>()
   readonly #private = new Set<string>()
-  readonly #canonical: (echoed: string) => string
 
-  /** @param canonical maps a server-echoed name to the name the user asked for. */
-  constructor(canonical: (echoed: string) => string = (c) => c) {
-    this.#canonical = canonical
-  }
-
-  /** Records channels the server confirmed (a subscribe result; echoed names are mapped back). */
+  /** Records channels the server confirmed subscribed. */
   markSubscribed(channels: Iterable<string>): void {
-    for (const echoed of channels) {
-      const c = this.#canonical(echoed)
-      ;(isPrivateChannel(c) ? this.#private : this.#public).add(c)
-    }
+    for (const c of channels) (isPrivateChannel(c) ? this.#private : this.#public).add(c)
   }
 
-  /** Records channels the server confirmed, given by the names the user asked for (no mapping needed). */
-  markConfirmed(asked: Iterable<string>): void {
-    for (const c of asked) (isPrivateChannel(c) ? this.#private : this.#public).add(c)
-  }
-
-  /** Records channels the server confirmed as unsubscribed (echoed names are mapped back). */
+  /** Records channels the server confirmed unsubscribed. */
   markUnsubscribed(channels: Iterable<string>): void {
-    for (const echoed of channels) {
-      const c = this.#canonical(echoed)
+    for (const c of channels) {
       this.#public.delete(c)
       this.#private.delete(c)
     }

@@ -134,7 +134,7 @@ describe('SubscriptionRegistry', () => {
     reg.add(['user.portfolio.BTC'], h, '')
     expect(reg.dispatch('user.portfolio.btc', 5)).toBe(1)
     expect(h).toHaveBeenCalledWith(5, 'user.portfolio.BTC', undefined)
-    reg.subscribedOnWire.markSubscribed(['user.portfolio.btc'])
+    reg.subscribedOnWire.markSubscribed([reg.canonicalChannel('user.portfolio.btc')])
     expect(reg.subscribedOnWire.channels()).toEqual(['user.portfolio.BTC'])
   })
 
