@@ -34,6 +34,18 @@ function payloadOf(frame: Frame): unknown[] {
   return []
 }
 
+/** JSON values a few levels deep whose object keys come from `key`. */
+function jsonTree(key: fc.Arbitrary<string>): fc.Arbitrary<unknown> {
+  return fc.letrec((tie) => ({
+    node: fc.oneof(
+      { depthSize: 'small' },
+      fc.jsonValue({ maxDepth: 1 }),
+      fc.dictionary(key, tie('node'), { maxKeys: 4 }),
+      fc.array(tie('node'), { maxLength: 3 }),
+    ),
+  })).node
+}
+
 const invalid = (text: string, maxBytes?: number): string => {
   const frame = parseFrame(text, maxBytes)
   if (frame.kind !== 'invalid') throw new Error(`expected invalid, got ${frame.kind}`)
@@ -187,14 +199,7 @@ describe('parseFrame', () => {
     }
     // Generated frames with the hostile keys anywhere: whatever is accepted is harmless.
     const key = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'polluted'), fc.string())
-    const node = fc.letrec((tie) => ({
-      node: fc.oneof(
-        { depthSize: 'small' },
-        fc.jsonValue({ maxDepth: 1 }),
-        fc.dictionary(key, tie('node'), { maxKeys: 4 }),
-        fc.array(tie('node'), { maxLength: 3 }),
-      ),
-    })).node
+    const node = jsonTree(key)
     fc.assert(
       fc.property(node, fc.boolean(), (value, asNotification) => {
         const body = JSON.stringify(value) ?? 'null'
@@ -234,14 +239,7 @@ describe('parseFrame', () => {
     )
     // Envelopes with arbitrary parts, including hostile keys in arbitrary places.
     const key = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'id', 'result', 'error'), fc.string())
-    const value = fc.letrec((tie) => ({
-      node: fc.oneof(
-        { depthSize: 'small' },
-        fc.jsonValue({ maxDepth: 1 }),
-        fc.dictionary(key, tie('node'), { maxKeys: 4 }),
-        fc.array(tie('node'), { maxLength: 3 }),
-      ),
-    })).node
+    const value = jsonTree(key)
     const envelope = fc.record(
       {
         jsonrpc: fc.constant('2.0'),

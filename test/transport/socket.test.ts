@@ -1,6 +1,7 @@
 import { once } from 'node:events'
 import { createServer, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
+import { WebSocket as WsWebSocket } from 'ws'
 import type { DeribitError } from '../../src/errors.js'
 import { backoffDelay } from '../../src/transport/backoff.js'
 import {
@@ -8,6 +9,7 @@ import {
   ReconnectingSocket,
   type SocketCloseInfo,
   type SocketOptions,
+  type WebSocketClass,
 } from '../../src/transport/socket.js'
 import { activeTimers, closedPort, startServer, type TestServer, waitFor } from './server.js'
 
@@ -33,6 +35,23 @@ function socket(options: SocketOptions): ReconnectingSocket & { closes: SocketCl
   s.on('error', (err) => s.errors.push(err))
   cleanup.push(() => s.close())
   return s
+}
+
+/** A `ws` class that counts the sockets constructed through it (one per connection attempt). */
+function countingWebSocket(): { WebSocket: WebSocketClass; readonly constructed: number } {
+  let constructed = 0
+  class Counting extends WsWebSocket {
+    constructor(...args: ConstructorParameters<typeof WsWebSocket>) {
+      super(...args)
+      constructed++
+    }
+  }
+  return {
+    WebSocket: Counting as WebSocketClass,
+    get constructed() {
+      return constructed
+    },
+  }
 }
 
 function nextOpen(s: ReconnectingSocket): Promise<number> {
@@ -160,51 +179,33 @@ describe('ReconnectingSocket', () => {
 
   it('with a zero backoff delay, the next socket is under way before any timer fires', async () => {
     const srv = await server()
-    const constructed: number[] = []
-    const { WebSocket } = await import('ws')
-    class Counting extends WebSocket {
-      constructor(...args: ConstructorParameters<typeof WebSocket>) {
-        super(...args)
-        constructed.push(constructed.length)
-      }
-    }
-    const s = socket({
-      url: srv.url,
-      WebSocket: Counting as typeof WebSocket,
-      backoff: { initialDelayMs: 0, jitter: 0 },
-    })
+    const sockets = countingWebSocket()
+    const s = socket({ url: srv.url, WebSocket: sockets.WebSocket, backoff: { initialDelayMs: 0, jitter: 0 } })
     s.open()
     await nextOpen(s)
-    expect(constructed).toHaveLength(1)
+    expect(sockets.constructed).toBe(1)
     const reopened = nextOpen(s)
     s.drop('half-open')
     // setTimeout(0) waits at least 1 ms; a reconnect behind a timer (ours or RWS's) comes later.
-    const atFirstTimer = await new Promise<number>((resolve) => setTimeout(() => resolve(constructed.length), 0))
+    const atFirstTimer = await new Promise<number>((resolve) => setTimeout(() => resolve(sockets.constructed), 0))
     expect(atFirstTimer).toBe(2)
     expect(await reopened).toBe(2)
   })
 
   it('after a failed attempt, even a zero-delay retry waits for a timer (a refusing server is not hammered)', async () => {
     const port = await closedPort()
-    let constructed = 0
-    const { WebSocket } = await import('ws')
-    class Counting extends WebSocket {
-      constructor(...args: ConstructorParameters<typeof WebSocket>) {
-        super(...args)
-        constructed++
-      }
-    }
+    const sockets = countingWebSocket()
     const s = socket({
       url: `ws://127.0.0.1:${port}`,
-      WebSocket: Counting as typeof WebSocket,
+      WebSocket: sockets.WebSocket,
       backoff: { initialDelayMs: 0, maxDelayMs: 0, jitter: 0 },
     })
     const checks: Array<Promise<boolean>> = []
     s.on('reconnecting', (info) => {
       if (info.attempt === 0 || checks.length >= 3) return
-      const before = constructed
+      const before = sockets.constructed
       // An immediate queued now runs before any timer: no new attempt may exist by then.
-      checks.push(new Promise((resolve) => setImmediate(() => resolve(constructed === before))))
+      checks.push(new Promise((resolve) => setImmediate(() => resolve(sockets.constructed === before))))
     })
     s.open()
     await waitFor(() => checks.length >= 3)
