@@ -38,16 +38,31 @@ export interface FrameSink<C, R = void> {
 
 /**
  * Parses and classifies one text frame and hands the parts to `sink`. This is the per-frame hot
- * path: one `JSON.parse`, a few type checks, and no allocation of its own, so a notification
- * costs nothing beyond the parsed data that reaches the user. Never throws (unless the sink
- * does): anything malformed goes to `sink.invalid`. Hostile keys are found by a cheap substring
- * prefilter; only frames that pass it get a full walk.
+ * path: one `JSON.parse` (of only the data, for a notification in Deribit's fixed form), a few
+ * type checks, and no allocation beyond the parsed data and the channel name handed on. Never
+ * throws (unless the sink does): anything malformed goes to `sink.invalid`. Hostile keys are
+ * found by a cheap substring prefilter; only frames that pass it get a full walk.
  */
 export function readFrame<C, R>(text: string, maxBytes: number, sink: FrameSink<C, R>, context: C): R {
   if (typeof text !== 'string') return sink.invalid(NOT_JSON, context)
   // A UTF-16 unit is 1 to 3 UTF-8 bytes: only a frame in the ambiguous band needs counting.
   if (text.length > maxBytes || (text.length * 3 > maxBytes && Buffer.byteLength(text, 'utf8') > maxBytes)) {
     return sink.invalid(OVERSIZE, context)
+  }
+  const channelEnd = notificationChannelEnd(text)
+  if (channelEnd !== -1) {
+    // Only the data is parsed; the envelope around it was matched character by character.
+    const dataText = text.slice(channelEnd + DATA_KEY.length, text.length - 2)
+    if (!mayNameHostileKey(dataText)) {
+      let data: unknown
+      let parsed = true
+      try {
+        data = JSON.parse(dataText)
+      } catch {
+        parsed = false // the full parse below decides what is wrong with the frame
+      }
+      if (parsed) return sink.notification(text.slice(NOTIFICATION_HEAD.length, channelEnd), data, undefined, context)
+    }
   }
   let value: unknown
   try {
@@ -123,13 +138,47 @@ export function parseFrame(text: string, maxBytes: number = DEFAULT_MAX_FRAME_BY
  * covers `constructor`, and a lone backslash covers every escape. False positives only cost the
  * full walk below. Together the three cost 60–75 ns on a 320-byte trade frame in a loop and
  * about 150 ns in place (2–4 % of a frame; JSON.parse of it is about 1.4 µs); running them
- * before the parse, or after the fixed notification envelope, measured no cheaper
- * (bench/README.md). `uct` stays: a bare
- * `constructor` key cannot reach Object.prototype, but a naive deep merge follows it into the
- * Object constructor and overwrites its statics (test/rpc/frame.test.ts shows both).
+ * before the parse measured no cheaper (bench/README.md). A notification in Deribit's fixed
+ * form is probed for `proto` and `uct` in its data only: its envelope was matched exactly and
+ * the backslash scan was already done there. `uct` stays: a bare `constructor` key cannot
+ * reach Object.prototype, but a naive deep merge follows it into the Object constructor and
+ * overwrites its statics (test/rpc/frame.test.ts shows both).
  */
 function mayHoldHostileKey(text: string): boolean {
-  return text.indexOf('\\') !== -1 || text.indexOf('proto') !== -1 || text.indexOf('uct') !== -1
+  return text.indexOf('\\') !== -1 || mayNameHostileKey(text)
+}
+
+/** The literal half of {@link mayHoldHostileKey}, for text already known to hold no escape. */
+function mayNameHostileKey(text: string): boolean {
+  return text.indexOf('proto') !== -1 || text.indexOf('uct') !== -1
+}
+
+/**
+ * A notification exactly as Deribit (and the simulator) write one, up to its channel's first
+ * character: `{"jsonrpc":"2.0","method":"subscription","params":{"channel":"NAME","data":DATA}}`.
+ */
+const NOTIFICATION_HEAD = '{"jsonrpc":"2.0","method":"subscription","params":{"channel":"'
+const DATA_KEY = '","data":'
+const CLOSE_BRACE = 125
+
+/**
+ * Where the channel name of a notification in the fixed form above ends, or -1 when the frame
+ * is in any other form (a label, other keys or key order, whitespace, any escape anywhere).
+ * For such a frame, parsing the DATA text alone gives exactly what parsing the whole frame
+ * would: the envelope cannot hide a duplicate key, a hostile key or a second value, and the
+ * name holds no quote, escape or control character. Skipping the envelope saves about a tenth
+ * of the parse (the envelope is five keys and three strings around a trade's ten), which is
+ * more than the hostile-key probes cost (bench/README.md). Any other frame takes the full parse.
+ */
+function notificationChannelEnd(text: string): number {
+  if (!text.startsWith(NOTIFICATION_HEAD)) return -1
+  const end = text.indexOf('"', NOTIFICATION_HEAD.length)
+  const last = text.length - 1
+  if (end === -1 || !text.startsWith(DATA_KEY, end)) return -1
+  if (text.charCodeAt(last) !== CLOSE_BRACE || text.charCodeAt(last - 1) !== CLOSE_BRACE) return -1
+  if (text.indexOf('\\') !== -1) return -1
+  for (let i = NOTIFICATION_HEAD.length; i < end; i++) if (text.charCodeAt(i) < 0x20) return -1
+  return end
 }
 
 /** Iterative walk (no recursion limit) over every own key at every depth. */

@@ -46,6 +46,9 @@ function jsonTree(key: fc.Arbitrary<string>): fc.Arbitrary<unknown> {
   })).node
 }
 
+/** How Deribit begins every notification, up to the channel name's first character. */
+const HEAD = '{"jsonrpc":"2.0","method":"subscription","params":{"channel":"'
+
 const invalid = (text: string, maxBytes?: number): string => {
   const frame = parseFrame(text, maxBytes)
   if (frame.kind !== 'invalid') throw new Error(`expected invalid, got ${frame.kind}`)
@@ -151,6 +154,11 @@ describe('parseFrame', () => {
       '{"method":"subscription","params":{"channel":"c","data":{"\\u005f_proto__":{"polluted":true}}}}',
       '{"method":"subscription","params":{"channel":"c","data":{"__pr\\u006fto__":{"polluted":true}}}}',
       '{"method":"subscription","params":{"channel":"c","data":{"c\\u006fnstructor":1}}}',
+      // Deribit's exact envelope, which is read without parsing the envelope itself.
+      `${HEAD}trades.BTC-PERPETUAL.raw","data":[{"__proto__":{"polluted":true}}]}}`,
+      `${HEAD}trades.BTC-PERPETUAL.raw","data":{"a":{"constructor":{"polluted":true}}}}}`,
+      `${HEAD}trades.BTC-PERPETUAL.raw","data":[{"\\u005f_proto__":{"polluted":true}}]}}`,
+      `${HEAD}c\\u0022","data":{"constructor":1}}}`,
     ]
     for (const text of hostile) expect(invalid(text)).toMatch(/forbidden key/)
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
@@ -203,9 +211,7 @@ describe('parseFrame', () => {
     fc.assert(
       fc.property(node, fc.boolean(), (value, asNotification) => {
         const body = JSON.stringify(value) ?? 'null'
-        const text = asNotification
-          ? `{"method":"subscription","params":{"channel":"c","data":${body}}}`
-          : `{"id":1,"result":${body}}`
+        const text = asNotification ? `${HEAD}c","data":${body}}}` : `{"id":1,"result":${body}}`
         for (const payload of payloadOf(parseFrame(text))) naiveMerge({}, payload)
         return reachable().every((names, i) => names === before[i])
       }),
@@ -254,6 +260,81 @@ describe('parseFrame', () => {
     fc.assert(
       fc.property(envelope, (message) => kinds.has(parseFrame(JSON.stringify(message)).kind)),
       { numRuns: 2_000 },
+    )
+    expect(Object.prototype).not.toHaveProperty('polluted')
+  })
+})
+
+describe("parseFrame of notifications in Deribit's exact form", () => {
+  // A leading space is valid JSON whitespace but sends the frame down the full parse, so the
+  // two must always agree: the shortcut for the exact form may never accept, reject or read a
+  // frame differently.
+  const viaFullParse = (text: string): Frame => parseFrame(` ${text}`)
+
+  it('reads the channel and data of real notifications', () => {
+    const data = [{ trade_seq: 1, price: 95000.5, instrument_name: 'BTC-PERPETUAL' }]
+    const text = `${HEAD}trades.BTC-PERPETUAL.raw","data":${JSON.stringify(data)}}}`
+    expect(parseFrame(text)).toEqual({ kind: 'notification', channel: 'trades.BTC-PERPETUAL.raw', data })
+    expect(parseFrame(text)).toEqual(viaFullParse(text))
+  })
+
+  it('agrees with the full parse on frames that look like the exact form but are not', () => {
+    const cases = [
+      `${HEAD}c","data":1}`, // one brace short
+      `${HEAD}c","data":1}}}`, // one too many
+      `${HEAD}c","data":1}} `,
+      `${HEAD}c","data":}}`,
+      `${HEAD}","data":[]}}`, // empty channel name
+      `${HEAD}c","data":1,"x":2}}`, // another key after data
+      `${HEAD}c","data":1},"x":{"y":2}}`, // data parses alone only with the envelope's braces
+      `${HEAD}c","data":{"a":1}}},"x":{}}`,
+      `${HEAD}c\\u0022","data":1}}`, // an escaped quote in the name
+      `${HEAD}c\\","data":1}}`,
+      `${HEAD}c\\"","data":1}}`,
+      `${HEAD}c\\n","data":1}}`,
+      `${HEAD}c\n","data":1}}`, // a raw control character is not JSON
+      `${HEAD}c\t","data":1}}`,
+      `${HEAD}c","label":"l","data":1}}`,
+      `${HEAD}c","data":{"__proto__":1}}}`,
+      `${HEAD}c","data":"a\\u0022b"}}`,
+      `${HEAD}c","data":"}}`,
+      `${HEAD}c","data":"x"}}`,
+      `${HEAD}c","data": [1] }}`,
+    ]
+    for (const text of cases) expect(parseFrame(text), text).toEqual(viaFullParse(text))
+    expect(parseFrame(`${HEAD}c\n","data":1}}`).kind).toBe('invalid')
+    expect(parseFrame(`${HEAD}c","data":1},"x":{"y":2}}`)).toMatchObject({ kind: 'notification', data: 1 })
+  })
+
+  it('agrees with the full parse on generated frames', () => {
+    const piece = fc.constantFrom(
+      '"',
+      '\\',
+      '}',
+      '{',
+      ',',
+      ':',
+      ' ',
+      '\n',
+      '"data":',
+      '","data":',
+      'proto',
+      'constructor',
+      'u',
+    )
+    const name = fc.array(fc.oneof(piece, fc.string({ maxLength: 4 })), { maxLength: 6 }).map((a) => a.join(''))
+    const data = fc.oneof(
+      fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v) ?? 'null'),
+      jsonTree(fc.constantFrom('__proto__', 'constructor', 'prototype', 'a')).map((v) => JSON.stringify(v) ?? 'null'),
+      fc.array(fc.oneof(piece, fc.string({ maxLength: 4 })), { maxLength: 6 }).map((a) => a.join('')),
+    )
+    const tail = fc.constantFrom('}}', '}', '}}}', '} }', ',"x":1}}', '}},"y":{}}')
+    fc.assert(
+      fc.property(name, data, tail, (n, d, t) => {
+        const text = `${HEAD}${n}","data":${d}${t}`
+        expect(parseFrame(text)).toEqual(viaFullParse(text))
+      }),
+      { numRuns: 5_000 },
     )
     expect(Object.prototype).not.toHaveProperty('polluted')
   })
