@@ -27,7 +27,12 @@ export class WireSubscriber {
   readonly #onWire: WireSubscriptions
   readonly #canonical: (echoed: string) => string
   #epoch = -1
-  readonly #inFlight = new Set<string>()
+  /**
+   * The channels of each request in flight. Kept as the batch lists themselves: a transition
+   * with a thousand channels then adds and removes one entry, not a thousand; a Set of a batch
+   * is only built when a concurrent subscribe has to look names up in it.
+   */
+  readonly #inFlight: InFlight[] = []
 
   /**
    * @param onWire the registry's record of what the exchange confirmed (by the names asked for)
@@ -53,9 +58,11 @@ export class WireSubscriber {
     options: WireOptions,
   ): Promise<{ confirmed: string[]; rejected: string[] }> {
     this.#sync(options.epoch)
-    const wanted = channels.filter((c) => !this.#onWire.has(c) && !this.#inFlight.has(c))
+    let wanted = this.#onWire.notOnWire(channels)
+    if (this.#inFlight.length > 0) wanted = wanted.filter((c) => !this.#isInFlight(c))
     if (wanted.length === 0) return { confirmed: [], rejected: [] }
-    for (const channel of wanted) this.#inFlight.add(channel)
+    const flight: InFlight = { channels: wanted, lookup: undefined }
+    this.#inFlight.push(flight)
     const method = options.authenticated ? 'private/subscribe' : 'public/subscribe'
     try {
       const answers = await Promise.all(
@@ -71,7 +78,7 @@ export class WireSubscriber {
       if (this.#epoch !== options.epoch) return { confirmed, rejected }
       for (const { batch, result } of answers) {
         if (echoesInOrder(batch, result)) {
-          for (const channel of batch) confirmed.push(channel)
+          confirmed.push(...batch)
           continue
         }
         const accepted = new Set<unknown>()
@@ -81,7 +88,8 @@ export class WireSubscriber {
       this.#onWire.markSubscribed(confirmed)
       return { confirmed, rejected }
     } finally {
-      for (const channel of wanted) this.#inFlight.delete(channel)
+      const at = this.#inFlight.indexOf(flight)
+      if (at !== -1) this.#inFlight.splice(at, 1)
     }
   }
 
@@ -103,13 +111,27 @@ export class WireSubscriber {
     return { epoch: options.epoch, ...(options.signal ? { signal: options.signal } : {}) }
   }
 
+  #isInFlight(channel: string): boolean {
+    for (const flight of this.#inFlight) {
+      flight.lookup ??= new Set(flight.channels)
+      if (flight.lookup.has(channel)) return true
+    }
+    return false
+  }
+
   /** A new socket starts with nothing subscribed. */
   #sync(epoch: number): void {
     if (epoch === this.#epoch) return
     this.#epoch = epoch
     this.#onWire.resetWire('all')
-    this.#inFlight.clear()
+    this.#inFlight.length = 0
   }
+}
+
+/** One subscribe request's channels, while it waits for its answer. */
+interface InFlight {
+  readonly channels: readonly string[]
+  lookup: Set<string> | undefined
 }
 
 /**

@@ -22,11 +22,20 @@ export interface ChunkOptions {
 export function chunkChannels(channels: readonly string[], options: ChunkOptions = {}): string[][] {
   const maxPerBatch = Math.max(1, options.maxPerBatch ?? DEFAULT_MAX_CHANNELS_PER_BATCH)
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BATCH_BYTES
+  if (channels.length === 0) return []
+  // One check for the whole list instead of one per name: a transition re-subscribes hundreds
+  // of names, once and cold. Plain names cost their length plus quotes, so the joined length
+  // sizes them all: brackets, quotes and commas add 3 per name, less one comma.
+  const joined = channels.join('')
+  const plain = PLAIN.test(joined)
+  if (plain && channels.length <= maxPerBatch && joined.length + 3 * channels.length + 1 <= maxBytes) {
+    return [channels.slice()]
+  }
   const batches: string[][] = []
   let batch: string[] = []
   let bytes = 2 // "[]"
   for (const channel of channels) {
-    const size = jsonBytes(channel)
+    const size = plain ? channel.length + 2 : jsonBytes(channel)
     if (size + 2 > maxBytes) {
       throw new DeribitError('INVALID_ARGUMENT', `Channel name of ${size} bytes cannot fit in a subscribe request`)
     }

@@ -36,6 +36,20 @@ export class WireSubscriptions {
     return this.#public.has(channel) || this.#private.has(channel)
   }
 
+  /**
+   * The channels of `channels` not confirmed on the wire, in order. One pass and no closure per
+   * name: after a new identity or connection the sets are empty and nothing is looked up, since
+   * a transition with a thousand channels runs this once, cold.
+   */
+  notOnWire(channels: readonly string[]): string[] {
+    const pub = this.#public
+    const priv = this.#private
+    if (pub.size === 0 && priv.size === 0) return channels.slice()
+    const out: string[] = []
+    for (const c of channels) if (!(pub.size !== 0 && pub.has(c)) && !(priv.size !== 0 && priv.has(c))) out.push(c)
+    return out
+  }
+
   /** Confirmed channels. */
   channels(): string[] {
     return [...this.#public, ...this.#private]

@@ -50,4 +50,61 @@ describe('WireSubscriber', () => {
     expect(next).toEqual({ confirmed: channels.slice(0, 2), rejected: ['user.orders.any.any.raw'] })
     expect(registry.subscribedOnWire.has('user.orders.any.any.raw')).toBe(false)
   })
+
+  it('sends a channel already in flight only once, and an answer from an old socket frees nothing of the new one', async () => {
+    const registry = new SubscriptionRegistry({ initialIdentity: 'subject:1' })
+    const asked: Array<{ channels: string[]; answer: () => void }> = []
+    const rpc = {
+      call: <T>(_m: string, params?: Record<string, unknown>): Promise<T> =>
+        new Promise<T>((resolve) => {
+          const channels = params?.channels as string[]
+          asked.push({ channels, answer: () => resolve(channels as T) })
+        }),
+    }
+    const wire = new WireSubscriber(rpc, registry.subscribedOnWire, (c) => c)
+    const a = 'trades.BTC-PERPETUAL.raw'
+    const b = 'ticker.BTC-PERPETUAL.raw'
+    const first = wire.subscribe([a, b], { authenticated: true, epoch: 1 })
+    // The same channels while the first request waits: only what is not in flight goes out.
+    const second = wire.subscribe([a, 'user.orders.any.any.raw'], { authenticated: true, epoch: 1 })
+    expect(asked.map((r) => r.channels)).toEqual([[a, b], ['user.orders.any.any.raw']])
+    // A new socket: everything is asked again, once.
+    const third = wire.subscribe([a, b], { authenticated: true, epoch: 2 })
+    expect(asked[2]?.channels).toEqual([a, b])
+    // The old socket's answers come in late: they confirm nothing and free nothing of epoch 2.
+    asked[0]?.answer()
+    asked[1]?.answer()
+    expect(await first).toEqual({ confirmed: [], rejected: [] })
+    await second
+    const fourth = wire.subscribe([a, b], { authenticated: true, epoch: 2 })
+    expect(asked).toHaveLength(3)
+    expect(await fourth).toEqual({ confirmed: [], rejected: [] })
+    asked[2]?.answer()
+    expect(await third).toEqual({ confirmed: [a, b], rejected: [] })
+    expect(registry.subscribedOnWire.has(a) && registry.subscribedOnWire.has(b)).toBe(true)
+    // Confirmed: asking again sends nothing.
+    await wire.subscribe([a], { authenticated: true, epoch: 2 })
+    expect(asked).toHaveLength(3)
+  })
+
+  it('frees the channels of a failed request, so that the next subscribe asks for them again', async () => {
+    const registry = new SubscriptionRegistry({ initialIdentity: 'subject:1' })
+    let fail = true
+    let sent = 0
+    const rpc = {
+      call: async <T>(_m: string, params?: Record<string, unknown>): Promise<T> => {
+        sent++
+        if (fail) throw new Error('socket closed')
+        return params?.channels as T
+      },
+    }
+    const wire = new WireSubscriber(rpc, registry.subscribedOnWire, (c) => c)
+    await expect(wire.subscribe(['trades.BTC-PERPETUAL.raw'], { authenticated: true, epoch: 1 })).rejects.toThrow()
+    fail = false
+    expect(await wire.subscribe(['trades.BTC-PERPETUAL.raw'], { authenticated: true, epoch: 1 })).toEqual({
+      confirmed: ['trades.BTC-PERPETUAL.raw'],
+      rejected: [],
+    })
+    expect(sent).toBe(2)
+  })
 })

@@ -38,10 +38,10 @@ describe('chunkChannels', () => {
             fc.string({ minLength: 1, maxLength: 60, unit: 'binary' }),
             fc.stringMatching(/^[a-z0-9._-]{1,60}$/),
           ),
-          { minLength: 40, maxLength: 300 },
+          { minLength: 1, maxLength: 300 },
         ),
-        fc.integer({ min: 1, max: 40 }),
-        fc.integer({ min: 250, max: 2000 }),
+        fc.integer({ min: 1, max: 400 }),
+        fc.integer({ min: 250, max: 20_000 }),
         (channels, maxPerBatch, maxBytes) => {
           const batches = chunkChannels(channels, { maxPerBatch, maxBytes })
           expect(batches.flat()).toEqual(channels)
@@ -58,7 +58,7 @@ describe('chunkChannels', () => {
           }
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 200 },
     )
   })
 
@@ -70,6 +70,13 @@ describe('chunkChannels', () => {
       10, 10, 10, 10, 10, 10, 10, 10, 10, 5,
     ])
     expect(chunkChannels(names, { maxPerBatch: 1000, maxBytes: 200 })[0]).toHaveLength(9)
+    // The whole list in one request when it fits, to the byte and to the count.
+    const ten = names.slice(0, 10)
+    expect(chunkChannels(ten, { maxPerBatch: 1000, maxBytes: 201 })).toEqual([ten])
+    expect(chunkChannels(ten, { maxPerBatch: 1000, maxBytes: 200 }).map((b) => b.length)).toEqual([9, 1])
+    expect(chunkChannels(ten, { maxPerBatch: 10, maxBytes: 201 })).toEqual([ten])
+    expect(chunkChannels(ten, { maxPerBatch: 9, maxBytes: 201 }).map((b) => b.length)).toEqual([9, 1])
+    expect(chunkChannels([], { maxBytes: 201 })).toEqual([])
   })
 
   it('refuses a name that can never fit', () => {
