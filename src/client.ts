@@ -748,19 +748,26 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
       heartbeat?.catch(() => undefined)
       const from = this.#session
       const to = await this.#authenticateConnection(epoch)
-      await heartbeat
+      let channels: string[]
+      let requests: Promise<[{ confirmed: string[] }, number, unknown]>
+      try {
+        // Private channels asked for before (or under another identity) follow the connection's identity.
+        this.#registry.adoptIdentity(this.#registry.activeIdentity, this.#identityKey())
+        this.#resyncing.clear()
+        channels = [...this.#registry.publicChannels(), ...this.#registry.privateChannels(this.#identityKey())]
+        requests = Promise.all([
+          this.#wire.subscribe(channels, { authenticated: this.#authenticated, epoch }),
+          to ? this.#reconcileOrders(epoch) : Promise.resolve(0),
+          to && this.#options.cancelOnDisconnect
+            ? caller.call('private/enable_cancel_on_disconnect', { scope: 'connection' })
+            : undefined,
+        ])
+      } finally {
+        if (to) this.#keep(to)
+      }
+      // The heartbeat's answer came with the authentication's; the requests above did not wait for it.
+      const [[{ confirmed }, reconciled]] = await Promise.all([requests, heartbeat])
       if (heartbeat) this.#watchdog?.start()
-      // Private channels asked for before (or under another identity) follow the connection's identity.
-      this.#registry.adoptIdentity(this.#registry.activeIdentity, this.#identityKey())
-      this.#resyncing.clear()
-      const channels = [...this.#registry.publicChannels(), ...this.#registry.privateChannels(this.#identityKey())]
-      const [{ confirmed }, reconciled] = await Promise.all([
-        this.#wire.subscribe(channels, { authenticated: this.#authenticated, epoch }),
-        to ? this.#reconcileOrders(epoch) : Promise.resolve(0),
-        to && this.#options.cancelOnDisconnect
-          ? caller.call('private/enable_cancel_on_disconnect', { scope: 'connection' })
-          : undefined,
-      ])
       if (this.#socket.epoch !== epoch) return
       this.#connected.open()
       this.#openForCalls()
@@ -804,10 +811,24 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
 
   /** Makes `context` the active one: chain, refresh timer, store. */
   #commit(context: SessionContext): void {
+    this.#activate(context)
+    this.#keep(context)
+  }
+
+  /** The half of {@link #commit} the wire depends on: `context` becomes the active session. */
+  #activate(context: SessionContext): void {
     const previous = this.#chain[0]
     if (previous?.active) this.#chain[0] = withChanges(previous, { active: false })
     this.#chain.unshift(context)
     if (this.#chain.length > 64) this.#chain.length = 64
+  }
+
+  /**
+   * The other half: its refresh timer, the held sessions and the store. A transition runs it
+   * after writing its subscribe requests, so that the bookkeeping overlaps the exchange's answer
+   * instead of delaying the request (nothing here changes what is sent).
+   */
+  #keep(context: SessionContext): void {
     this.#refresher.schedule(context)
     this.#held.activate(context, Date.now())
     if (context.lockVersion > 0 && context.lastRefreshedAt !== undefined) return // saved by its refresh claim
@@ -826,11 +847,12 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
   }
 
   /** Authenticates a fresh connection and makes the result the active session. */
+  /** Authenticates a fresh connection and makes the result the active session; the caller then runs {@link #keep}. */
   async #authenticateConnection(epoch: number): Promise<SessionContext | undefined> {
     const context = await this.#auth.connect(this.#epochCaller(epoch), this.#session)
     if (!context) return undefined
     this.#authenticated = true
-    this.#commit(context)
+    this.#activate(context)
     return context
   }
 
@@ -918,17 +940,24 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
     let resubscribed = 0
     let reconciled = 0
     try {
-      this.#commit(to)
-      if (identityChanged) {
+      this.#activate(to)
+      if (!identityChanged) this.#keep(to)
+      else {
         // The exchange ended the old identity's private subscriptions silently (§10.3).
-        const toKey = this.#identityKey()
-        this.#registry.adoptIdentity(fromKey, toKey)
-        this.#wire.forgetPrivate()
-        const channels = this.#registry.privateChannels(toKey)
-        const [subscribed, reconciledCount] = await Promise.all([
-          this.#wire.subscribe(channels, { authenticated: true, epoch }),
-          this.#reconcileOrders(epoch),
-        ])
+        let channels: string[]
+        let requests: Promise<[{ confirmed: string[] }, number]>
+        try {
+          const toKey = this.#identityKey()
+          channels = this.#registry.adoptIdentity(fromKey, toKey).privateChannels
+          this.#wire.forgetPrivate()
+          requests = Promise.all([
+            this.#wire.subscribe(channels, { authenticated: true, epoch }),
+            this.#reconcileOrders(epoch),
+          ])
+        } finally {
+          this.#keep(to)
+        }
+        const [subscribed, reconciledCount] = await requests
         resubscribed = subscribed.confirmed.length
         reconciled = reconciledCount
         if (channels.length > 0) {
