@@ -45,8 +45,13 @@ export class WireSubscriptions {
     const pub = this.#public
     const priv = this.#private
     if (pub.size === 0 && priv.size === 0) return channels.slice()
+    // A name is looked up only in its own kind's set, and not at all when that set is empty
+    // (the private one, right after a new identity): each probe of a large set is a cache miss.
     const out: string[] = []
-    for (const c of channels) if (!(pub.size !== 0 && pub.has(c)) && !(priv.size !== 0 && priv.has(c))) out.push(c)
+    for (const c of channels) {
+      const set = isPrivateChannel(c) ? priv : pub
+      if (set.size === 0 || !set.has(c)) out.push(c)
+    }
     return out
   }
 
