@@ -447,15 +447,16 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
     this.#retry += 1
     const delayMs = backoffDelay(retry, this.#backoff, this.#random)
     this.#logger.debug('reconnecting', { attempt: retry, delayMs })
-    // The timer exists before any listener runs, so a close() from a listener can cancel it. The
-    // first reconnect after a drop, with a zero delay, waits for no timer (setTimeout(0) is at
-    // least 1 ms), only for this turn's I/O; later zero-delay retries keep that 1 ms, so a server
-    // refusing connections is not hammered as fast as the refusals come back.
+    // The timer exists before any listener runs, so a close() from a listener can cancel it. A
+    // zero-delay reconnect after a socket that had opened waits for no timer (setTimeout(0) is at
+    // least 1 ms), only for this turn's I/O, even when drops come closer than `stableAfterMs`
+    // (each cycle still costs a full handshake); after an attempt that never opened it keeps
+    // that 1 ms, so a server refusing connections is not hammered as fast as refusals come back.
     const connect = (): void => {
       this.#cancelPendingConnect = undefined
       this.#connect()
     }
-    if (delayMs > 0 || retry > 0) {
+    if (delayMs > 0 || !attempt.opened) {
       const timer = setTimeout(connect, delayMs)
       this.#cancelPendingConnect = () => clearTimeout(timer)
     } else {

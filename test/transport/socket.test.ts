@@ -192,6 +192,32 @@ describe('ReconnectingSocket', () => {
     expect(await reopened).toBe(2)
   })
 
+  it('with a zero backoff delay, drops in quick succession each reconnect before any timer fires', async () => {
+    const srv = await server()
+    const sockets = countingWebSocket()
+    // Drops closer together than stableAfterMs: the retry count grows, the reconnect stays immediate.
+    const s = socket({
+      url: srv.url,
+      WebSocket: sockets.WebSocket,
+      backoff: { initialDelayMs: 0, jitter: 0 },
+      stableAfterMs: 60_000,
+    })
+    const attempts: number[] = []
+    s.on('reconnecting', (info) => attempts.push(info.attempt))
+    s.open()
+    await nextOpen(s)
+    for (let drop = 1; drop <= 3; drop++) {
+      const reopened = nextOpen(s)
+      s.drop('half-open')
+      // An immediate queued now runs before any timer: the next socket must exist by then.
+      const atImmediate = await new Promise<number>((resolve) => setImmediate(() => resolve(sockets.constructed)))
+      expect(atImmediate).toBe(drop + 1)
+      await reopened
+    }
+    expect(attempts).toEqual([0, 1, 2])
+    await s.close()
+  })
+
   it('after a failed attempt, even a zero-delay retry waits for a timer (a refusing server is not hammered)', async () => {
     const port = await closedPort()
     const sockets = countingWebSocket()
@@ -201,8 +227,8 @@ describe('ReconnectingSocket', () => {
       backoff: { initialDelayMs: 0, maxDelayMs: 0, jitter: 0 },
     })
     const checks: Array<Promise<boolean>> = []
-    s.on('reconnecting', (info) => {
-      if (info.attempt === 0 || checks.length >= 3) return
+    s.on('reconnecting', () => {
+      if (checks.length >= 3) return
       const before = sockets.constructed
       // An immediate queued now runs before any timer: no new attempt may exist by then.
       checks.push(new Promise((resolve) => setImmediate(() => resolve(sockets.constructed === before))))
