@@ -765,9 +765,12 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
       } finally {
         if (to) this.#keep(to)
       }
-      // The heartbeat's answer came with the authentication's; the requests above did not wait for it.
-      const [[{ confirmed }, reconciled]] = await Promise.all([requests, heartbeat])
-      if (heartbeat) this.#watchdog?.start()
+      // The heartbeat's answer comes with the authentication's: the requests above did not wait
+      // for it, and the watchdog starts as soon as it is in.
+      const [[{ confirmed }, reconciled]] = await Promise.all([
+        requests,
+        heartbeat?.then(() => this.#watchdog?.start()),
+      ])
       if (this.#socket.epoch !== epoch) return
       this.#connected.open()
       this.#openForCalls()
@@ -846,7 +849,6 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
     this.emit('transition', event)
   }
 
-  /** Authenticates a fresh connection and makes the result the active session. */
   /** Authenticates a fresh connection and makes the result the active session; the caller then runs {@link #keep}. */
   async #authenticateConnection(epoch: number): Promise<SessionContext | undefined> {
     const context = await this.#auth.connect(this.#epochCaller(epoch), this.#session)
