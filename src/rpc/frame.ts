@@ -38,10 +38,12 @@ export interface FrameSink<C, R = void> {
 
 /**
  * Parses and classifies one text frame and hands the parts to `sink`. This is the per-frame hot
- * path: one `JSON.parse` (of only the data, for a notification in Deribit's fixed form), a few
- * type checks, and no allocation beyond the parsed data and the channel name handed on. Never
- * throws (unless the sink does): anything malformed goes to `sink.invalid`. Hostile keys are
- * found by a cheap substring prefilter; only frames that pass it get a full walk.
+ * path: one `JSON.parse` and a few type checks. A notification in Deribit's fixed form parses
+ * its data alone, so besides what the sink is handed (the data and a slice for the channel name)
+ * the only allocation is the slice of text that parse reads, where a full parse would build the
+ * envelope's two objects. Never throws (unless the sink does): anything malformed goes to
+ * `sink.invalid`. Hostile keys are found by a cheap substring prefilter; only frames that pass
+ * it get a full walk.
  */
 export function readFrame<C, R>(text: string, maxBytes: number, sink: FrameSink<C, R>, context: C): R {
   if (typeof text !== 'string') return sink.invalid(NOT_JSON, context)
