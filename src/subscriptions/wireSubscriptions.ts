@@ -67,7 +67,7 @@ export class WireSubscriptions {
   /** What to send to reach `desired`: channels to subscribe and channels to unsubscribe. */
   diff(desired: Iterable<string>): { toSubscribe: string[]; toUnsubscribe: string[] } {
     const want = new Set(desired)
-    const toSubscribe = [...want].filter((c) => !this.has(c))
+    const toSubscribe = this.notOnWire([...want])
     const toUnsubscribe = this.channels().filter((c) => !want.has(c))
     return { toSubscribe, toUnsubscribe }
   }

@@ -159,9 +159,13 @@ describe('SubscriptionRegistry', () => {
       toSubscribe: ['book.X-1.raw'],
       toUnsubscribe: ['user.orders.any.any.raw'],
     })
+    const asked = ['user.orders.any.any.raw', 'ticker.X-1.raw', 'book.X-1.raw', 'user.portfolio.BTC']
+    expect(wire.notOnWire(asked)).toEqual(['book.X-1.raw', 'user.portfolio.BTC'])
     wire.resetWire('private')
     expect(wire.channels()).toEqual(['ticker.X-1.raw'])
+    expect(wire.notOnWire(asked)).toEqual(['user.orders.any.any.raw', 'book.X-1.raw', 'user.portfolio.BTC'])
     wire.resetWire()
     expect(wire.size).toBe(0)
+    expect(wire.notOnWire(asked)).toEqual(asked)
   })
 })
