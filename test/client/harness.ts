@@ -1,3 +1,4 @@
+import WebSocket from 'ws'
 import type { DeribitClientOptions } from '../../src/client/options.js'
 import { DeribitClient } from '../../src/client.js'
 import type { Order } from '../../src/protocol/types.js'
@@ -38,6 +39,46 @@ export async function startWorld(
       await sim.close()
     },
   }
+}
+
+/**
+ * A `ws` class whose socket dies (no close frame) right after writing the next request for
+ * `method`, once armed: the request is on the wire and its answer is lost.
+ */
+export function socketCutAfter(method: string): { WebSocket: typeof WebSocket; arm(): void; fired(): boolean } {
+  let armed = false
+  let fired = false
+  const needle = `"method":"${method}"`
+  class CutAfter extends WebSocket {}
+  const send = WebSocket.prototype.send
+  CutAfter.prototype.send = function (this: WebSocket, ...args: Parameters<typeof send>) {
+    send.apply(this, args)
+    if (armed && String(args[0]).includes(needle)) {
+      armed = false
+      fired = true
+      this.terminate()
+    }
+  } as typeof send
+  return {
+    WebSocket: CutAfter,
+    arm: () => {
+      armed = true
+    },
+    fired: () => fired,
+  }
+}
+
+/** Channels the end-to-end client tests watch: two public, one private. */
+export const PUBLIC = ['ticker.BTC-PERPETUAL.100ms', 'book.BTC-PERPETUAL.100ms']
+export const PRIVATE = ['user.orders.any.any.raw']
+
+/** A world whose client is connected and watches {@link PUBLIC} and {@link PRIVATE}. */
+export async function connected(options: Parameters<typeof startWorld>[0] = {}): Promise<World & { watch: Watch }> {
+  const world = await startWorld(options)
+  const watch = new Watch()
+  await world.client.subscribe([...PUBLIC, ...PRIVATE], watch.handler)
+  await world.client.connect()
+  return Object.assign(world, { watch })
 }
 
 /** Polls until `condition` holds; throws with `what` after `timeoutMs`. */

@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { restingBid, startWorld, trackerMatchesExchange, Watch, type World, waitFor } from './harness.js'
-
-const PUBLIC = ['ticker.BTC-PERPETUAL.100ms', 'book.BTC-PERPETUAL.100ms']
-const PRIVATE = ['user.orders.any.any.raw']
-
-async function connected(): Promise<World & { watch: Watch }> {
-  const world = await startWorld()
-  const watch = new Watch()
-  await world.client.subscribe([...PUBLIC, ...PRIVATE], watch.handler)
-  await world.client.connect()
-  return Object.assign(world, { watch })
-}
+import {
+  connected,
+  PRIVATE,
+  PUBLIC,
+  restingBid,
+  socketCutAfter,
+  trackerMatchesExchange,
+  type Watch,
+  type World,
+  waitFor,
+} from './harness.js'
 
 async function healsAfter(world: World & { watch: Watch }, fault: () => void): Promise<void> {
   const { client, sim, subA } = world
@@ -48,6 +47,18 @@ describe('client reconnects', () => {
   it('heals after an abrupt drop', async () => {
     await using world = await connected()
     await healsAfter(world, () => world.sim.faults.dropConnections({ which: 'all', mode: 'terminate' }))
+  })
+
+  it('heals when the new socket dies too, right after writing its resubscribe', async () => {
+    // The reconnect sends its subscribe requests before the session bookkeeping and before the
+    // heartbeat's answer; losing the socket there must end like any other drop.
+    const cut = socketCutAfter('private/subscribe')
+    await using world = await connected({ client: { WebSocket: cut.WebSocket } })
+    await healsAfter(world, () => {
+      cut.arm()
+      world.sim.faults.dropConnections({ which: 'all', mode: 'terminate' })
+    })
+    expect(cut.fired()).toBe(true)
   })
 
   it('detects a half-open socket by its silence and heals', async () => {

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest'
 import type { TransitionEvent } from '../../src/client/events.js'
-import { framesOf, restingBid, startWorld, trackerMatchesExchange, Watch, type World, waitFor } from './harness.js'
-
-const PUBLIC = ['ticker.BTC-PERPETUAL.100ms', 'book.BTC-PERPETUAL.100ms']
-const PRIVATE = ['user.orders.any.any.raw']
-
-async function connected(options: Parameters<typeof startWorld>[0] = {}): Promise<World & { watch: Watch }> {
-  const world = await startWorld(options)
-  const watch = new Watch()
-  await world.client.subscribe([...PUBLIC, ...PRIVATE], watch.handler)
-  await world.client.connect()
-  return Object.assign(world, { watch })
-}
+import {
+  connected,
+  framesOf,
+  PRIVATE,
+  PUBLIC,
+  restingBid,
+  socketCutAfter,
+  trackerMatchesExchange,
+  type Watch,
+  type World,
+  waitFor,
+} from './harness.js'
 
 /** Every channel delivers again, and a fresh order of the current subject arrives on user.orders. */
 async function streamsLive(world: World & { watch: Watch }): Promise<void> {
@@ -131,6 +131,23 @@ describe('client transitions end to end', () => {
     expect(client.subjectId).toBe(subA)
     expect(client.state).toBe('ready')
     await streamsLive(world)
+  })
+
+  it('a socket lost right after an exchange wrote its private resubscribe: back on the old session, streams live', async () => {
+    // The window between making the new session active and the private subscribe's answer: the
+    // socket dies with the request written and its answer lost.
+    const cut = socketCutAfter('private/subscribe')
+    await using world = await connected({ client: { WebSocket: cut.WebSocket } })
+    const { client, account, subA } = world
+    const before = client.session
+    cut.arm()
+    await expect(client.exchangeToken(subA)).rejects.toMatchObject({ code: 'TRANSITION_FAILED' })
+    expect(cut.fired()).toBe(true)
+    await waitFor(() => client.state === 'ready', 'ready after the reconnect')
+    expect(client.subjectId).toBe(account.mainAccountId)
+    expect(client.session?.sessionName).toBe(before?.sessionName)
+    await streamsLive(world)
+    expect(trackerMatchesExchange(world, account.mainAccountId)).toEqual({ missing: [], extra: [] })
   })
 
   it('logout invalidates the session, closes the socket and never reconnects', async () => {
