@@ -100,3 +100,15 @@ export interface ExchangeSide {
   /** Stops the market generator's timers; the exchange keeps its state. */
   close(): void
 }
+
+/**
+ * The server's registry of accounts, as the exchange changes it: `private/create_subaccount`
+ * and `private/remove_subaccount` must also make the account reachable (or not) by
+ * `public/exchange_token`, which the server owns.
+ */
+export interface AccountDirectory {
+  /** Registers a new subaccount of `mainAccountId`; returns its id. */
+  addSubaccount(mainAccountId: number): number
+  /** Unregisters a subaccount. */
+  removeSubaccount(accountId: number): void
+}
