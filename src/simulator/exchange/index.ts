@@ -15,6 +15,7 @@ import { DEFAULT_MARKET_RATE_HZ, MarketGenerator } from './marketGenerator.js'
 import { MatchingEngine } from './matchingEngine.js'
 import { accountMethods } from './methods/account.js'
 import { marketDataMethods } from './methods/marketData.js'
+import { orderHistoryMethods } from './methods/orderHistory.js'
 import { orderQueryMethods } from './methods/orderQueries.js'
 import { orderMethods } from './methods/orders.js'
 import { referenceDataMethods } from './methods/referenceData.js'
@@ -132,6 +133,7 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
     ...marketDataMethods(core),
     ...orderMethods(core),
     ...orderQueryMethods(core),
+    ...orderHistoryMethods(core),
     ...accountMethods(core),
     ...subaccountMethods(core),
     ...walletMethods(core),

@@ -48,6 +48,17 @@ export interface AccountSettings {
   emailLanguage: string
 }
 
+/**
+ * One settlement, delivery or bankruptcy event of a position (`get_settlement_history_*`),
+ * in Deribit's shape; whoever settles positions appends it with {@link Ledger.recordSettlement}.
+ */
+export interface SettlementEntry {
+  readonly type: 'settlement' | 'delivery' | 'bankruptcy'
+  readonly timestamp: number
+  readonly instrument_name: string
+  readonly [field: string]: unknown
+}
+
 /** One (sub)account's ledger. */
 export interface Account {
   readonly id: number
@@ -60,6 +71,8 @@ export interface Account {
   readonly positions: Map<string, Position>
   /** The account's cash movements, oldest first (`private/get_transaction_log`). */
   readonly log: TransactionLog
+  /** Settlements of the account's positions, oldest first. */
+  readonly settlements: SettlementEntry[]
 }
 
 /** The result of booking one fill for one side. */
@@ -121,6 +134,7 @@ export class Ledger {
       balances,
       positions: new Map(),
       log: new TransactionLog(id, this.now, () => this.nextLogId++),
+      settlements: [],
     }
     this.accounts.set(id, account)
     return account
@@ -146,6 +160,12 @@ export class Ledger {
   remove(id: number): void {
     this.accounts.delete(id)
     this.removed.add(id)
+  }
+
+  /** Appends a settlement event to an account's history (kept bounded, oldest dropped first). */
+  recordSettlement(account: Account, entry: SettlementEntry): void {
+    account.settlements.push(entry)
+    if (account.settlements.length > 20_000) account.settlements.splice(0, 10_000)
   }
 
   /**
