@@ -1,12 +1,18 @@
 /**
  * What every example shares: where to connect (an embedded simulator, or a real exchange when
  * DERIBIT_URL is set), a timeline printer, a check that fails the run, and a runner that turns
- * the outcome into the exit code. In your own code you import from 'deribit-session' and
- * 'deribit-session/simulator'; the examples import the sources so they run without a build.
+ * the outcome into the exit code. The examples import 'deribit-session' as your code does: copy an
+ * example with this file into a project that has the package installed and it runs there. In this
+ * repository, tsconfig.json's `paths` point the package's name at its sources (tsx and Bun read them).
  */
-import type { ClientCredentials, ClientEvents, DeribitClient, LocalOrderBook } from '../src/index.js'
-import { type Simulator, type SimulatorOptions, startSimulator } from '../src/simulator/index.js'
-import type { LocalOrderBookEvents } from '../src/subscriptions/orderBook.js'
+import type {
+  ClientCredentials,
+  ClientEvents,
+  DeribitClient,
+  LocalOrderBook,
+  LocalOrderBookEvents,
+} from 'deribit-session'
+import { type Simulator, type SimulatorOptions, startSimulator } from 'deribit-session/simulator'
 
 /** Where an example runs. Close it (or `await using`) when done. */
 export interface Venue extends AsyncDisposable {

@@ -1,7 +1,9 @@
 /**
  * deribit-session: a Deribit JSON-RPC v2 WebSocket client that keeps every subscription and the
  * true state of every order through token refresh, exchange, fork, logout and reconnects.
- * The simulator is a separate entry point: `deribit-session/simulator`.
+ * The simulator and the persistent session stores are separate entry points, loaded only by those
+ * who import them: `deribit-session/simulator`, `deribit-session/stores/file` and
+ * `deribit-session/stores/redis`.
  */
 
 export type {
@@ -39,19 +41,6 @@ export type { CallOptions } from './session/rpcCaller.js'
 export type { SessionContext, TransitionKind } from './session/sessionContext.js'
 export { sessionSummary } from './session/sessionContext.js'
 export type { SessionFilter, SessionMetadata, SessionStore, StoredSession } from './session/sessionStore.js'
-export { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_STALE_LOCK_MS } from './session/stores/fileLock.js'
-export {
-  DEFAULT_FILE_POLL_INTERVAL_MS,
-  FileSessionStore,
-  type FileSessionStoreOptions,
-} from './session/stores/fileSessionStore.js'
-export type { EncryptionKey } from './session/stores/recordCipher.js'
-export {
-  DEFAULT_REDIS_KEY_PREFIX,
-  DEFAULT_REDIS_READY_TIMEOUT_MS,
-  RedisSessionStore,
-  type RedisSessionStoreOptions,
-} from './session/stores/redisSessionStore.js'
 export { DEFAULT_MAX_BUFFERED } from './subscriptions/asyncQueue.js'
 export type { BookCheck } from './subscriptions/bookSequencer.js'
 export type { BookLevel } from './subscriptions/bookSide.js'
