@@ -4,6 +4,7 @@ import type { RpcErrorObject } from '../protocol/types.js'
 import type { SimConnection } from './connection.js'
 import { type CallContext, SimRpcError } from './contract.js'
 import type { FaultState } from './faultState.js'
+import { validateParams } from './requestValidation.js'
 import { type CallAuth, NO_RESPONSE, type ServerCall, type ServerDeps, type ServerMethod } from './serverMethod.js'
 import { type Presenter, unauthorized } from './sessions.js'
 
@@ -64,11 +65,12 @@ export class Dispatcher {
     const own = Object.hasOwn(this.serverMethods, req.method) ? this.serverMethods[req.method] : undefined
     if (own !== undefined) {
       if (own.wsOnly && caller.conn === undefined) return { kind: 'error', error: MUST_BE_WEBSOCKET }
+      const auth = own.access === 'private' ? this.#resolveAuth(req.params, caller) : undefined
       const call: ServerCall = {
-        params: req.params,
+        params: validateParams(req.method, req.params),
         conn: caller.conn,
         presenter: caller.presenter,
-        auth: own.access === 'private' ? this.#resolveAuth(req.params, caller) : undefined,
+        auth,
         after: [],
       }
       const result = own.run(call)
@@ -86,7 +88,7 @@ export class Dispatcher {
       const a = caller.conn?.auth
       accountId = a !== undefined && this.deps.sessions.isLive(a.accessToken) ? a.session.accountId : undefined
     }
-    const { access_token: _token, ...params } = req.params
+    const { access_token: _token, ...params } = validateParams(req.method, req.params)
     const ctx: CallContext = {
       accountId,
       connectionId: caller.conn?.id,
