@@ -27,7 +27,25 @@ export {
   RECONCILE_NOT_FOUND_REASON,
   type ReconcileResult,
 } from './orders/orderTracker.js'
+export {
+  CHANNEL_PARAM_EXTRAS,
+  type ChannelFamily,
+  type ChannelName,
+  type ChannelOf,
+  type CheckedChannel,
+  channelFamily,
+  type FamilyOf,
+  isChannelName,
+} from './protocol/channelNames.js'
+export type { ChannelPayload, FamilyPayload } from './protocol/channelPayloads.js'
 export type { Interval } from './protocol/channels.js'
+export type {
+  DeribitSchema,
+  MethodName,
+  MethodParams,
+  MethodParamsArg,
+  MethodResult,
+} from './protocol/methodTypes.js'
 export { wsSignature, wsStringToSign } from './protocol/signature.js'
 export type * from './protocol/types.js'
 export type { CreditLimiterOptions } from './rpc/creditLimiter.js'
