@@ -5,6 +5,7 @@
 import { type AccountDirectory, type CallContext, invalidParams, SimRpcError } from '../contract.js'
 import { CURRENCIES, type InstrumentSpec } from './instruments.js'
 import type { Account, Ledger } from './ledger.js'
+import type { LinkedOrders } from './linkedOrders.js'
 import type { Market } from './market.js'
 import type { MatchingEngine } from './matchingEngine.js'
 import { MARKET_MAKER_ACCOUNT, type OrderRecord } from './orderRecord.js'
@@ -17,6 +18,7 @@ export interface ExchangeCore {
   readonly byName: ReadonlyMap<string, InstrumentSpec>
   readonly market: Market
   readonly engine: MatchingEngine
+  readonly linked: LinkedOrders
   readonly ledger: Ledger
   readonly wallet: Wallet
   /** The server's account registry (subaccounts created or removed here must reach it). */

@@ -10,6 +10,7 @@ import { type GroupedView, groupedViews, isPublicChannelName, parseBookChannel }
 import type { ExchangeCore } from './exchangeCore.js'
 import { INSTRUMENTS, type InstrumentSpec } from './instruments.js'
 import { type AccountProfile, DEFAULT_STARTING_BALANCE, Ledger } from './ledger.js'
+import { LinkedOrders } from './linkedOrders.js'
 import { Market } from './market.js'
 import { DEFAULT_MARKET_RATE_HZ, MarketGenerator } from './marketGenerator.js'
 import { MatchingEngine } from './matchingEngine.js'
@@ -127,7 +128,18 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
     return Math.max(0, Math.min(m.balance, m.availableFunds))
   })
   const directory = options.directory ?? localDirectory()
-  const core: ExchangeCore = { instruments: INSTRUMENTS, byName, market, engine, ledger, wallet, directory, now }
+  const linked = new LinkedOrders(engine)
+  const core: ExchangeCore = {
+    instruments: INSTRUMENTS,
+    byName,
+    market,
+    engine,
+    linked,
+    ledger,
+    wallet,
+    directory,
+    now,
+  }
   const methods: Record<string, MethodHandler> = {
     ...referenceDataMethods(core),
     ...marketDataMethods(core),
