@@ -5,12 +5,13 @@
  * example with this file into a project that has the package installed and it runs there. In this
  * repository, tsconfig.json's `paths` point the package's name at its sources (tsx and Bun read them).
  */
-import type {
-  ClientCredentials,
-  ClientEvents,
-  DeribitClient,
-  LocalOrderBook,
-  LocalOrderBookEvents,
+import {
+  type ClientCredentials,
+  type ClientEvents,
+  type DeribitClient,
+  fromEnv,
+  type LocalOrderBook,
+  type LocalOrderBookEvents,
 } from 'deribit-session'
 import { type Simulator, type SimulatorOptions, startSimulator } from 'deribit-session/simulator'
 
@@ -33,18 +34,16 @@ export interface Venue extends AsyncDisposable {
 export async function openVenue(
   options: { subaccounts?: number; simulator?: SimulatorOptions; needsKey?: boolean } = {},
 ): Promise<Venue> {
-  const url = process.env.DERIBIT_URL
-  if (url) {
-    const clientId = process.env.DERIBIT_CLIENT_ID
-    const clientSecret = process.env.DERIBIT_CLIENT_SECRET
-    if (options.needsKey && (!clientId || !clientSecret)) {
+  if (process.env.DERIBIT_URL) {
+    const { url, credentials } = fromEnv()
+    if (options.needsKey && !credentials) {
       throw new Error('this example trades: set DERIBIT_CLIENT_ID and DERIBIT_CLIENT_SECRET (a testnet key!)')
     }
     const sub = Number(process.env.DERIBIT_SUBACCOUNT_ID)
     const close = async () => {}
     return {
       url,
-      credentials: clientId && clientSecret ? { clientId, clientSecret } : undefined,
+      credentials,
       sim: undefined,
       subaccountIds: Number.isInteger(sub) && sub > 0 ? [sub] : [],
       close,
