@@ -104,11 +104,14 @@ describe('recorded payloads match the generated types’ schemas', () => {
 describe('the generated types', () => {
   it('carry no prose from the spec, and link each method to its page on docs.deribit.com', () => {
     const generated = join(import.meta.dirname, '../../src/protocol/generated')
-    const text = ['openapiSchemas.ts', 'methodResponses.ts'].map((f) => readFileSync(join(generated, f), 'utf8')).join('')
+    const text = ['openapiSchemas.ts', 'methodResponses.ts']
+      .map((f) => readFileSync(join(generated, f), 'utf8'))
+      .join('')
     const prose = new Set<string>()
     JSON.stringify(spec, (key, value: unknown) => {
       if ((key === 'description' || key === 'summary' || key === 'title') && typeof value === 'string') {
-        for (const sentence of value.split(/[.\n]/)) if (sentence.trim().split(' ').length >= 4) prose.add(sentence.trim())
+        for (const sentence of value.split(/[.\n]/))
+          if (sentence.trim().split(' ').length >= 4) prose.add(sentence.trim())
       }
       return value
     })
