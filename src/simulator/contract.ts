@@ -77,6 +77,11 @@ export interface EventSink {
   publishUser(accountId: number, family: UserEventFamily, instrumentName: string, data: unknown): void
   /** `user.portfolio.{currency}` for one account (data: the portfolio object). */
   publishPortfolio(accountId: number, currency: string, data: unknown): void
+  /**
+   * An account-wide event on a channel without interval: `user.mmp_trigger.{index_name}`,
+   * `user.access_log`, `user.lock`. Delivered to that account's subscriptions of exactly `channel`.
+   */
+  publishAccount(accountId: number, channel: string, data: unknown): void
 }
 
 /** What the server asks of the exchange side. */

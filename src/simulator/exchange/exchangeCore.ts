@@ -8,6 +8,7 @@ import type { Account, Ledger } from './ledger.js'
 import type { LinkedOrders } from './linkedOrders.js'
 import type { Market } from './market.js'
 import type { MatchingEngine } from './matchingEngine.js'
+import type { Mmp } from './mmp.js'
 import { MARKET_MAKER_ACCOUNT, type OrderRecord } from './orderRecord.js'
 import { type Params, requiredString } from './params.js'
 import type { Wallet } from './wallet.js'
@@ -19,6 +20,7 @@ export interface ExchangeCore {
   readonly market: Market
   readonly engine: MatchingEngine
   readonly linked: LinkedOrders
+  readonly mmp: Mmp
   readonly ledger: Ledger
   readonly wallet: Wallet
   /** The server's account registry (subaccounts created or removed here must reach it). */

@@ -19,9 +19,11 @@ import { marketDataMethods } from './methods/marketData.js'
 import { orderHistoryMethods } from './methods/orderHistory.js'
 import { orderQueryMethods } from './methods/orderQueries.js'
 import { orderMethods } from './methods/orders.js'
+import { quoteMethods } from './methods/quotes.js'
 import { referenceDataMethods } from './methods/referenceData.js'
 import { subaccountMethods } from './methods/subaccounts.js'
 import { walletMethods } from './methods/wallet.js'
+import { Mmp } from './mmp.js'
 import { OrderIds, orderWire } from './orderRecord.js'
 import { Random } from './random.js'
 import { Wallet } from './wallet.js'
@@ -129,12 +131,14 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
   })
   const directory = options.directory ?? localDirectory()
   const linked = new LinkedOrders(engine)
+  const mmp = new Mmp(engine, sink, now)
   const core: ExchangeCore = {
     instruments: INSTRUMENTS,
     byName,
     market,
     engine,
     linked,
+    mmp,
     ledger,
     wallet,
     directory,
@@ -149,6 +153,7 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
     ...accountMethods(core),
     ...subaccountMethods(core),
     ...walletMethods(core),
+    ...quoteMethods(core),
   }
   const known = (name: string): InstrumentSpec => {
     const spec = byName.get(name)

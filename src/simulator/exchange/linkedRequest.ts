@@ -32,6 +32,7 @@ export function submitOrder(
 ): OrderResultWire {
   const spec = instrumentParam(core, params)
   const primary = readOrder(core, params, ctx, spec, direction)
+  if (primary.extras?.mmp === true) core.mmp.checkNotFrozen(primary.accountId, spec.price_index, undefined)
   const type = optionalEnum(params, 'linked_order_type', LINK_TYPES)
   const condition = optionalEnum(params, 'trigger_fill_condition', FILL_CONDITIONS)
   const config = params.otoco_config

@@ -159,6 +159,23 @@ export function orderMethods(core: ExchangeCore): Record<string, MethodHandler> 
         engine.cancelWhere(account.id, (o) => o.instrument === spec && cancelTypeMatches(type, o)),
       )
     },
+    'private/cancel_all_by_currency_pair': (params, ctx) => {
+      const account = callerAccount(core, ctx)
+      const pair = requiredString(params, 'currency_pair')
+      if (!core.instruments.some((s) => s.price_index === pair))
+        throw invalidParams('currency_pair', 'no instrument of the simulator follows this pair')
+      const kind = optionalEnum(params, 'kind', [...KINDS, 'any'])
+      const type = optionalEnum(params, 'type', CANCEL_TYPES) ?? 'all'
+      optionalBoolean(params, 'freeze_quotes')
+      const cancelled = engine.cancelWhere(
+        account.id,
+        (o) =>
+          o.instrument.price_index === pair &&
+          (kind === undefined || kind === 'any' || o.instrument.kind === kind) &&
+          cancelTypeMatches(type, o),
+      )
+      return cancelResult(params, cancelled)
+    },
     'private/cancel_all_by_kind_or_type': (params, ctx) => {
       const account = callerAccount(core, ctx)
       const currencies = stringList(params, 'currency')
