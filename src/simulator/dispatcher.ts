@@ -4,7 +4,7 @@ import type { RpcErrorObject } from '../protocol/types.js'
 import type { SimConnection } from './connection.js'
 import { type CallContext, SimRpcError } from './contract.js'
 import type { FaultState } from './faultState.js'
-import { validateParams } from './requestValidation.js'
+import { validateParams, wsOnlyBySpec } from './requestValidation.js'
 import { type CallAuth, NO_RESPONSE, type ServerCall, type ServerDeps, type ServerMethod } from './serverMethod.js'
 import { type Presenter, unauthorized } from './sessions.js'
 
@@ -64,7 +64,9 @@ export class Dispatcher {
   async #run(req: DispatchRequest, caller: Caller): Promise<Outcome> {
     const own = Object.hasOwn(this.serverMethods, req.method) ? this.serverMethods[req.method] : undefined
     if (own !== undefined) {
-      if (own.wsOnly && caller.conn === undefined) return { kind: 'error', error: MUST_BE_WEBSOCKET }
+      if ((own.wsOnly || wsOnlyBySpec(req.method)) && caller.conn === undefined) {
+        return { kind: 'error', error: MUST_BE_WEBSOCKET }
+      }
       const auth = own.access === 'private' ? this.#resolveAuth(req.params, caller) : undefined
       const call: ServerCall = {
         params: validateParams(req.method, req.params),
@@ -81,6 +83,7 @@ export class Dispatcher {
     const methods = this.deps.exchange.methods
     const handler = Object.hasOwn(methods, req.method) ? methods[req.method] : undefined
     if (handler === undefined) return { kind: 'error', error: { ...JSONRPC_ERRORS.methodNotFound } }
+    if (wsOnlyBySpec(req.method) && caller.conn === undefined) return { kind: 'error', error: MUST_BE_WEBSOCKET }
     let accountId: number | undefined
     if (req.method.startsWith('private/')) {
       accountId = this.#resolveAuth(req.params, caller).accountId

@@ -1,10 +1,8 @@
 import { METHOD_TABLE } from '../protocol/generated/methodTable.js'
-import type { SpecType } from '../protocol/specTable.js'
+import type { MethodSpec, SpecType } from '../protocol/specTable.js'
 import { invalidParams } from './contract.js'
 
-const TABLE: Readonly<
-  Record<string, { readonly params: readonly (SpecType & { name: string; required: boolean })[] }>
-> = METHOD_TABLE
+const TABLE: Readonly<Record<string, MethodSpec>> = METHOD_TABLE
 
 /**
  * Params the spec marks required that Deribit requires only in some forms of the call: each
@@ -112,4 +110,9 @@ export function validateParams(method: string, params: Record<string, unknown>):
     }
   }
   return out ?? params
+}
+
+/** Whether the spec tags `method` WebSocket-only (over HTTP Deribit answers 10030). */
+export function wsOnlyBySpec(method: string): boolean {
+  return Object.hasOwn(TABLE, method) && TABLE[method]?.wsOnly === true
 }
