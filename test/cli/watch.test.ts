@@ -24,8 +24,10 @@ describe.concurrent('deribit-session watch', () => {
     child.kill('SIGINT')
     const run = await done
     expect(run.code).toBe(0)
-    // NDJSON mode keeps stderr quiet so a pipe gets nothing but data.
-    expect(run.stderr).toBe('')
+    // NDJSON mode keeps stderr to the one line saying where the data came from.
+    expect(run.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^deribit-session: .* embedded simulator at ws:/),
+    ])
   })
 
   it('prints one readable line per notification and stops after --count', async () => {
