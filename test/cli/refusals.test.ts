@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { UsageError } from '../../src/cli/cliErrors.js'
+import { numberFlag, parseFlags } from '../../src/cli/flags.js'
 import { cleanEnv, runCli } from './cliProcess.js'
 
 const KEY = { DERIBIT_CLIENT_ID: 'my-real-key', DERIBIT_CLIENT_SECRET: 'my-real-secret' }
@@ -48,22 +50,45 @@ describe.concurrent('deribit-session refuses to guess', () => {
   })
 })
 
-describe.concurrent('deribit-session flag errors in plain words', () => {
+describe('flag errors in plain words', () => {
+  const WATCH = { json: { type: 'boolean' }, count: { type: 'string' }, url: { type: 'string' } } as const
+  /** The UsageError message `parseFlags` + `numberFlag` give for `argv`, or 'ok'. */
+  const complaint = (argv: string[], range: { min?: number; max?: number } = { min: 1 }): string => {
+    try {
+      const { values } = parseFlags('watch', argv, WATCH)
+      numberFlag(values, 'count', 0, range)
+      return 'ok'
+    } catch (error) {
+      expect(error).toBeInstanceOf(UsageError)
+      return (error as Error).message
+    }
+  }
+
   it.each([
-    [['watch', '--count', '-1', 'trades.BTC-PERPETUAL.100ms'], "--count needs a whole number of 1 or more, got '-1'"],
-    [['watch', '--count=-3', 'trades.BTC-PERPETUAL.100ms'], "--count needs a whole number of 1 or more, got '-3'"],
-    [['call', 'public/get_time', '--timeout', '-5'], "--timeout needs a whole number of 1 or more, got '-5'"],
-    [['simulator', '--port', '-1'], "--port needs a whole number from 0 to 65535, got '-1'"],
-    [['sessions', 'list', '--ttl', '-60', '--store', 'file:x'], "--ttl needs a whole number of 0 or more, got '-60'"],
-    [['watch', '--json=yes', 'x'], 'watch: --json is a switch and takes no value'],
-    [['call', 'public/get_time', '--url'], 'call: --url needs a value: --url VALUE'],
-    [['watch', '--count', '--json', 'x'], 'watch: --count needs a value: --count VALUE'],
-    [['demo', '-x'], "demo: unknown option '-x'; the options are --json, --help"],
-  ])('%j exits 2: %s', async (args, message) => {
-    const run = await runCli(args)
+    [['--count', '-1', 'x'], "--count needs a whole number of 1 or more, got '-1'"],
+    [['--count=-3', 'x'], "--count needs a whole number of 1 or more, got '-3'"],
+    [['--count', '-2.5'], "--count needs a whole number of 1 or more, got '-2.5'"],
+    [['--count', 'lots'], "--count needs a whole number of 1 or more, got 'lots'"],
+    [['--json=yes', 'x'], 'watch: --json is a switch and takes no value'],
+    [['--url'], "watch: --url needs a value: --url VALUE (a value starting with '-' goes as --url=VALUE)"],
+    [['--count', '--json', 'x'], 'watch: --count needs a value: --count VALUE'],
+    [['--jsn', 'x'], "watch: unknown option '--jsn'; the options are --json, --count, --url, --help"],
+    [['-x'], "watch: unknown option '-x'; the options are --json, --count, --url, --help"],
+  ])('%j: %s', (argv, message) => {
+    expect(complaint(argv)).toContain(message)
+    expect(complaint(argv)).not.toMatch(/ambiguous|positional|ERR_/)
+  })
+
+  it('takes a negative number after a flag as its value where the range allows it', () => {
+    expect(complaint(['--count', '-5', 'x'], { min: -10 })).toBe('ok')
+    expect(complaint(['--count', '-50'], { min: -10, max: 10 })).toContain("from -10 to 10, got '-50'")
+    expect(parseFlags('watch', ['--', '-1'], WATCH).positionals).toEqual(['-1'])
+  })
+
+  it('exits 2 with the message from the command line, before connecting anywhere', async () => {
+    const run = await runCli(['call', 'public/get_time', '--timeout', '-5'])
     expect(run.code).toBe(2)
-    expect(run.stderr).toContain(message)
-    expect(run.stderr).not.toMatch(/ambiguous|positional|ERR_/)
-    expect(run.stdout).toBe('')
+    expect(run.stderr).toContain("--timeout needs a whole number of 1 or more, got '-5'")
+    expect(run.stderr).not.toContain('embedded simulator')
   })
 })
