@@ -16,7 +16,7 @@ describe.concurrent('deribit-session watch', () => {
   it('prints NDJSON with --json on the embedded simulator, and exits 0 on Ctrl-C', async () => {
     const child = spawnCli(['watch', '--json', 'trades.BTC-PERPETUAL.100ms', 'book.BTC-PERPETUAL.100ms'])
     const done = finished(child)
-    const lines = await readLines(child, 3)
+    const lines = await readLines(child, 3, 18_000) // generous: it starts a simulator of its own
     for (const line of lines) {
       const message = JSON.parse(line) as { channel: string; data: unknown }
       expect(['trades.BTC-PERPETUAL.100ms', 'book.BTC-PERPETUAL.100ms']).toContain(message.channel)
