@@ -95,6 +95,7 @@ export const NOT_YET_CONFORMING: Readonly<Record<string, string>> = {
   'private/get_account_summary': 'result lacks options_gamma_map, options_theta_map, options_vega_map',
   'private/get_account_summaries': 'summaries lack options_gamma_map, options_vega_map',
   'private/get_position': 'estimated_liquidation_price is not a number',
+  'private/get_positions': 'estimated_liquidation_price is not a number',
   'private/get_trigger_order_history': 'continuation is not a string',
   'public/get_currencies': 'coin_type is outside the spec enum',
   'public/get_instruments': 'quote_currency is outside the spec enum',
