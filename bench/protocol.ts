@@ -62,7 +62,7 @@ export interface BenchConfig {
   transitionReps: number
   /** Repetitions of each transition run first and not kept (the code warms up). */
   transitionWarmups: number
-  /** Private channels held while `switchSession` is timed against `exchangeToken` (issue 8). */
+  /** Private channels held while `switchSession` is timed against `exchangeToken`. */
   switchPrivateChannels: number
   memorySubscriptions: number
   memoryCycles: number

@@ -1,14 +1,14 @@
 /**
  * Turns the runs into the printed table and results.json: medians per client, ratios taken
  * round by round (the SDK's run against the floor's or ccxt's run of the same round) and then
- * their median, and each issue-6 target with pass or miss.
+ * their median, and each performance target with pass or miss.
  */
 import { median } from './stats.js'
 
 /** Results of one measure: per client, one object per round. */
 export type RunsByMeasure = Partial<Record<string, Record<string, Record<string, unknown>[]>>>
 
-/** One target of issue 6 and how this run did. */
+/** One performance target and how this run did. */
 export interface TargetResult {
   target: string
   value: number | string | null
@@ -249,7 +249,7 @@ export function buildReport(
     targets.push({ target, value, goal, pass })
   const simRate = median(simRates)
   t(
-    'simulator send rate, trades/s (issue 2)',
+    'simulator send rate, trades/s',
     Number.isFinite(simRate) ? Math.round(simRate) : null,
     '≥ 200,000',
     cmp(simRate, (x) => x >= 200_000),
@@ -331,7 +331,7 @@ export function buildReport(
 
   lines.push('')
   const GW = [56, 14, 10, 6]
-  lines.push(row(['target (issue 6)', 'this run', 'goal', ''], GW))
+  lines.push(row(['target', 'this run', 'goal', ''], GW))
   lines.push('-'.repeat(GW.reduce((a, b) => a + b + 2, 0)))
   for (const x of targets) {
     let value = String(x.value ?? '—')

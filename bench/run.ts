@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: the SDK side by side with a bare-socket floor and with ccxt, in one run
- * (issue 6). The simulator runs in its own process, paused, and bursts on command; every client
+ * `npm run bench`: the SDK side by side with a bare-socket floor and with ccxt, in one run.
+ * The simulator runs in its own process, paused, and bursts on command; every client
  * run is a fresh process. Rounds alternate the clients, in an order that turns each round; each ratio is
  * taken within a round and the table shows medians. Writes bench/results.json.
  *

@@ -13,8 +13,8 @@ type Table = typeof CHANNEL_TABLE
 export type ChannelFamily = keyof Table
 
 /**
- * Parameter values Deribit accepts that the AsyncAPI file's enums leave out (protocol reference §5,
- * channel catalogue: the classic docs list them, and `user.orders.any.any.raw` is what bots use).
+ * Parameter values Deribit accepts that the AsyncAPI file's enums leave out (Deribit's
+ * channel documentation lists them, and `user.orders.any.any.raw` is what bots use).
  */
 export const CHANNEL_PARAM_EXTRAS = {
   kind: ['any', 'future_combo', 'option_combo'],

@@ -3,7 +3,7 @@
  * each payload only as "an object", so the shapes come from its OpenAPI file instead: this table says
  * which component schema a family's payload is (and whether it comes as a list). The same table
  * drives the types ({@link ChannelPayload}) and the runtime schema checks in the tests. The three
- * families neither spec describes use the protocol reference's shapes ({@link BookChange},
+ * families neither spec describes use the shapes Deribit's documentation gives ({@link BookChange},
  * {@link GroupedBook}, {@link PriceIndex}); the rest are `unknown` until a spec describes them.
  */
 import type { FamilyOf } from './channelNames.js'
@@ -40,7 +40,7 @@ export const CHANNEL_PAYLOAD_SCHEMAS = {
 
 type SchemaTable = typeof CHANNEL_PAYLOAD_SCHEMAS
 
-/** Payloads typed from the protocol reference, where neither spec has a schema. */
+/** Payloads typed from Deribit's documentation (https://docs.deribit.com/), where neither spec has a schema. */
 interface ReferencePayloads {
   'book.(instrument_name).(interval)': BookChange
   'book.(instrument_name).(group).(depth).(interval)': GroupedBook

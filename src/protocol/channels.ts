@@ -1,5 +1,5 @@
 /**
- * Channel-name rules (protocol reference §5). Pure string functions shared by the
+ * Channel-name rules. Pure string functions shared by the
  * client (what to resubscribe, which channels follow an identity) and the simulator.
  */
 

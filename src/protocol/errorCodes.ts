@@ -1,5 +1,5 @@
 /**
- * Deribit's JSON-RPC error codes with their exact wire messages (protocol reference §7).
+ * Deribit's JSON-RPC error codes with their exact wire messages (https://docs.deribit.com/ lists them).
  * Clients key on the number; the message is what the exchange (and the simulator) sends.
  */
 export const DERIBIT_ERRORS = {

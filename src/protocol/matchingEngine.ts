@@ -1,5 +1,5 @@
 /**
- * Deribit's matching-engine methods (protocol reference §8): orders and everything that moves
+ * Deribit's matching-engine methods: orders and everything that moves
  * them. They are charged to the tiered per-subaccount pool, and they are never repeated blindly.
  * Shared by the client's credit limiter and call policy and by the simulator's rate limiter.
  */

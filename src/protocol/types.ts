@@ -1,5 +1,5 @@
 /**
- * Wire shapes of the messages this package speaks (protocol reference §1–§6, §9).
+ * Wire shapes of the messages this package speaks (Deribit's JSON-RPC v2, https://docs.deribit.com/).
  * Only the fields the SDK and the simulator rely on are required; the exchange may send more.
  */
 

@@ -4,7 +4,7 @@ import { monotonicNow, SYSTEM_TIMERS, type Timers } from '../transport/timers.js
 import { MATCHING_ENGINE_METHODS } from './callPolicy.js'
 
 /**
- * One of Deribit's credit pools (protocol reference §8): a leaky bucket that holds up to
+ * One of Deribit's credit pools: a leaky bucket that holds up to
  * `maxCredits`, refills continuously at `refillPerSecond`, and is charged `costPerRequest` per call.
  */
 export interface CreditPoolConfig {

@@ -30,8 +30,8 @@ export interface SignatureAuthParams extends Record<string, unknown> {
 }
 
 /**
- * Builds the `public/auth` params for a signed login. The secret only keys the HMAC
- * (protocol reference §2): it never appears in the params.
+ * Builds the `public/auth` params for a signed login. The secret only keys the HMAC: it never
+ * appears in the params.
  */
 export function signatureAuthParams(credentials: Credentials, input: SignatureAuthInput): SignatureAuthParams {
   const data = input.data ?? ''

@@ -56,7 +56,7 @@ export async function authenticateWithRefreshToken(
 
 /**
  * Gets tokens for subaccount `subjectId` (`public/exchange_token`). The connection stays
- * authenticated as before until it re-auths with the returned refresh token (reference §10.2).
+ * authenticated as before until it re-auths with the returned refresh token.
  */
 export async function exchangeToken(
   rpc: RpcCaller,

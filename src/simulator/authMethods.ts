@@ -7,7 +7,7 @@ import type { ServerCall, ServerDeps, ServerMethod } from './serverMethod.js'
 import type { IssuedTokens, Session } from './sessions.js'
 import type { GrantType } from './stats.js'
 
-/** How far a `client_signature` timestamp may be from the server clock (§2). */
+/** How far a `client_signature` timestamp may be from the server clock. */
 export const SIGNATURE_WINDOW_MS = 60_000
 
 const GRANTS: readonly GrantType[] = ['client_credentials', 'client_signature', 'refresh_token']
@@ -89,7 +89,7 @@ function authenticateWith(deps: ServerDeps, call: ServerCall, grant: GrantType):
   return deps.sessions.open(key.clientId, key.accountId, sessionNameOf(optionalString(p, 'scope')), call.presenter)
 }
 
-/** `public/auth` with its three grants (§2). On WebSocket the connection takes the new identity. */
+/** `public/auth` with its three grants. On WebSocket the connection takes the new identity. */
 function auth(deps: ServerDeps): ServerMethod {
   return {
     access: 'public',
@@ -120,7 +120,7 @@ function afterTransition(deps: ServerDeps, source: Session, created: Session): v
   if (deps.options.sourceSessionAfterTransition === 'revoke' && source !== created) deps.sessions.revoke(source)
 }
 
-/** `public/exchange_token` (§3): tokens for another account of the same tree; the connection's identity is unchanged (§10.2). */
+/** `public/exchange_token`: tokens for another account of the same tree; the connection's identity is unchanged. */
 function exchangeToken(deps: ServerDeps): ServerMethod {
   return {
     access: 'public',
@@ -142,7 +142,7 @@ function exchangeToken(deps: ServerDeps): ServerMethod {
   }
 }
 
-/** `public/fork_token` (§3): the same account under a new session name; session-scoped sources only. */
+/** `public/fork_token`: the same account under a new session name; session-scoped sources only. */
 function forkToken(deps: ServerDeps): ServerMethod {
   return {
     access: 'public',

@@ -21,7 +21,7 @@ function setCod(deps: ServerDeps, enabled: boolean): ServerMethod {
   }
 }
 
-/** Heartbeat, test, hello, time, cancel-on-disconnect and logout (§4). */
+/** Heartbeat, test, hello, time, cancel-on-disconnect and logout. */
 export function connectionMethods(deps: ServerDeps, startHeartbeat: (connId: number, intervalSec: number) => void) {
   const methods: Record<string, ServerMethod> = {
     'public/set_heartbeat': {
@@ -90,7 +90,7 @@ export function connectionMethods(deps: ServerDeps, startHeartbeat: (connId: num
         if (invalidate && call.auth?.session !== undefined) deps.sessions.revoke(call.auth.session)
         conn.loggedOut = true
         deps.stats.logouts++
-        // No response: the socket closes normally right after (§10.9).
+        // No response: the socket closes normally right after.
         call.after.push(() => conn.close(1000, 'logout'))
         return NO_RESPONSE
       },

@@ -112,7 +112,7 @@ export class Dispatcher {
     if (token !== undefined) throw unauthorized()
     const a = caller.conn?.auth
     if (a !== undefined) {
-      // The connection stays authenticated only while its token does: expiry or revocation ends it (§10.8).
+      // The connection stays authenticated only while its token does: expiry or revocation ends it.
       if (a.session.revoked || !this.deps.sessions.isLive(a.accessToken)) throw unauthorized()
       return { accountId: a.session.accountId, session: a.session }
     }

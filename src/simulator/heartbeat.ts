@@ -1,5 +1,5 @@
 /**
- * The server side of `public/set_heartbeat` (§10.6): every interval a `test_request` goes out;
+ * The server side of `public/set_heartbeat`: every interval a `test_request` goes out;
  * if a whole interval after one passes without any request from the client, the connection is
  * deemed dead.
  */

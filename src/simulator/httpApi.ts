@@ -8,7 +8,7 @@ import { type EchoId, encodeError, encodeResult } from './envelope.js'
 import type { RateLimiter } from './rateLimiter.js'
 import type { CallAuth, ServerDeps } from './serverMethod.js'
 
-/** Prefix of HTTP method paths: `/api/v2/{public|private}/{name}` (§10.11). */
+/** Prefix of HTTP method paths: `/api/v2/{public|private}/{name}`. */
 export const HTTP_API_PREFIX = '/api/v2/'
 
 /**
@@ -146,7 +146,7 @@ export class HttpApi {
     return this.#fail(res, 400, id, { code: 10030, message: 'must_be_websocket_request' }, usIn)
   }
 
-  /** Credentials of the `Authorization` header (§10.11); undefined when absent or invalid (private calls then get 13009). */
+  /** Credentials of the `Authorization` header; undefined when absent or invalid (private calls then get 13009). */
   #credentials(req: IncomingMessage, body: string): CallAuth | undefined {
     const header = req.headers.authorization
     if (header === undefined) return undefined

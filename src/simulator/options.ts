@@ -2,7 +2,7 @@
  * Options of the simulator's server side, with their defaults. Units are in the names.
  */
 
-/** One leaky-bucket credit pool (protocol reference §8). */
+/** One leaky-bucket credit pool. */
 export interface CreditPoolOptions {
   /** Credits one request spends. */
   cost: number
@@ -24,7 +24,7 @@ export interface RateLimitOptions {
   getInstruments: CreditPoolOptions
 }
 
-/** Default credit pools, from Deribit's published defaults (§8). */
+/** Default credit pools, from Deribit's published defaults. */
 export const DEFAULT_RATE_LIMITS: RateLimitOptions = {
   default: { cost: 500, max: 50_000, refillPerSec: 10_000 },
   subscribe: { cost: 3_000, max: 30_000, refillPerSec: 10_000 },
@@ -43,9 +43,9 @@ export const DEFAULT_HOST = '127.0.0.1'
 /** Default seed of the market generator. */
 export const DEFAULT_SEED = 1
 
-/** What happens to the source session after `exchange_token` / `fork_token` (§10.1). */
+/** What happens to the source session after `exchange_token` / `fork_token`. */
 export type SourceSessionAfterTransition = 'keep' | 'revoke'
-/** What happens when a refresh token is used twice (§10.4). */
+/** What happens when a refresh token is used twice. */
 export type RefreshTokenReuse = 'reject' | 'allow' | 'revoke-session'
 
 /** Options of {@link startSimulator}. Every field is optional. */
@@ -62,9 +62,9 @@ export interface SimulatorOptions {
   minHeartbeatIntervalSec?: number
   /** Credit pools (merged over {@link DEFAULT_RATE_LIMITS}); `false` disables rate limiting. @default DEFAULT_RATE_LIMITS */
   rateLimits?: Partial<RateLimitOptions> | false
-  /** §10.1 switch: whether the source session stays valid after `exchange_token` / `fork_token`. @default 'keep' */
+  /** Whether the source session stays valid after `exchange_token` / `fork_token`. @default 'keep' */
   sourceSessionAfterTransition?: SourceSessionAfterTransition
-  /** §10.4 switch: what a second use of a refresh token does (`reject`: 13009, session untouched). @default 'reject' */
+  /** What a second use of a refresh token does (`reject`: 13009, session untouched). @default 'reject' */
   refreshTokenReuse?: RefreshTokenReuse
   /** Named sessions an API key may hold; one more evicts the oldest. @default 16 */
   maxSessionsPerKey?: number

@@ -1,7 +1,7 @@
 import { isMatchingEngineMethod } from '../protocol/matchingEngine.js'
 import type { CreditPoolOptions, RateLimitOptions } from './options.js'
 
-/** Names of the credit pools (§8). */
+/** Names of the credit pools. */
 export type PoolName = keyof RateLimitOptions
 
 /** The pool a method is charged to. */

@@ -6,7 +6,7 @@ const TABLE: Readonly<Record<string, MethodSpec>> = METHOD_TABLE
 
 /**
  * Params the spec marks required that Deribit requires only in some forms of the call: each
- * `grant_type` of `public/auth` needs its own subset (§10), which the auth handler checks.
+ * `grant_type` of `public/auth` needs its own subset, which the auth handler checks.
  */
 const CONDITIONALLY_REQUIRED: Readonly<Record<string, ReadonlySet<string>>> = {
   'public/auth': new Set(['client_id', 'client_secret', 'refresh_token', 'timestamp', 'signature']),

@@ -24,7 +24,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Applies §10.10 to a text frame: over 32 kB → -32600 with no id; unparseable → -32700 with
+ * Checks a text frame: over 32 kB → -32600 with no id; unparseable → -32700 with
  * id null; not a request object (arrays: no batches) → 11050 with id null; a method that is not
  * a string → -32601; params that are not an object → -32602.
  */

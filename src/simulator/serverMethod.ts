@@ -8,7 +8,7 @@ import type { Presenter, Session, SessionStore } from './sessions.js'
 import type { StatsCounter } from './stats.js'
 import type { SubscriptionHub } from './subscriptionHub.js'
 
-/** Returned by a handler that must send no response at all (`private/logout`, §10.9). */
+/** Returned by a handler that must send no response at all (`private/logout`). */
 export const NO_RESPONSE: unique symbol = Symbol('no response')
 
 /** The caller of a private method, as established before the handler runs. */

@@ -3,7 +3,7 @@ import { SimRpcError } from './contract.js'
 import type { RefreshTokenReuse } from './options.js'
 
 /**
- * A group of tokens bound together (§2): a connection-scoped one lives on one connection
+ * A group of tokens bound together: a connection-scoped one lives on one connection
  * (or, when granted over HTTP, on HTTP only); a named one (`session:NAME`) outlives connections.
  */
 export interface Session {
@@ -41,13 +41,13 @@ interface RefreshEntry {
 /** Nonces are remembered this long (twice the 60 s timestamp window), then forgotten. */
 const NONCE_MEMORY_MS = 120_000
 
-/** 13009 `unauthorized`, the one code for every bad, expired or misplaced token (§7). */
+/** 13009 `unauthorized`, the one code for every bad, expired or misplaced token. */
 export function unauthorized(): SimRpcError {
   return new SimRpcError(13009, 'unauthorized')
 }
 
 function newToken(): string {
-  // Opaque on purpose: clients must not parse tokens (§10.8).
+  // Opaque on purpose: clients must not parse tokens.
   return randomBytes(32).toString('base64url')
 }
 
@@ -150,12 +150,12 @@ export class SessionStore {
 
   /**
    * The session of a refresh token presented for a refresh grant, marking the token used.
-   * A token used before is handled per the §10.4 switch.
+   * A token used before is handled per `reuse` (the simulator's `refreshTokenReuse` option).
    */
   redeemRefresh(token: string, presenter: Presenter, reuse: RefreshTokenReuse): Session {
     const entry = this.peekRefresh(token, presenter, reuse)
     entry.used = true
-    // A connection-scoped refresh replaces the previous access token (§2 "Refresh").
+    // A connection-scoped refresh replaces the previous access token.
     if (entry.session.name === undefined) this.#dropAccessTokens(entry.session)
     return entry.session
   }
@@ -197,7 +197,7 @@ export class SessionStore {
     this.#sessions.delete(session.serial)
   }
 
-  /** Revokes the connection-scoped sessions of a closed connection (§10.5). */
+  /** Revokes the connection-scoped sessions of a closed connection. */
   connectionClosed(connectionId: number): void {
     for (const s of [...this.#sessions.values()]) {
       if (s.connectionId === connectionId) this.revoke(s)

@@ -9,7 +9,7 @@ export interface Subscriber {
   deliver(frame: string): void
 }
 
-/** The identity a private subscription belongs to (§10.3). */
+/** The identity a private subscription belongs to. */
 export interface Identity {
   accountId: number
   /** `accountId` plus session name (or `connection`): equal keys mean the same identity. */
@@ -143,7 +143,7 @@ export class SubscriptionHub implements EventSink {
     for (const channel of [...(this.#byConn.get(subscriber)?.keys() ?? [])]) this.unsubscribe(subscriber, channel)
   }
 
-  /** Ends, silently, the private subscriptions that belong to another identity than `current` (§10.3). */
+  /** Ends, silently, the private subscriptions that belong to another identity than `current`. */
   dropPrivateNotOf(subscriber: Subscriber, current: Identity | undefined): void {
     const mine = this.#byConn.get(subscriber)
     if (mine === undefined) return
@@ -215,7 +215,7 @@ export class SubscriptionHub implements EventSink {
       if (!matchesUserEvent(sub.matcher, family, instrumentName, facts)) continue
       json ??= JSON.stringify(data)
       let payload = json
-      // One order on raw, an array of orders on aggregated intervals (§5).
+      // One order on raw, an array of orders on aggregated intervals.
       if (family === 'orders' && 'interval' in sub.matcher && sub.matcher.interval !== 'raw') {
         asArray ??= Array.isArray(data) ? json : `[${json}]`
         payload = asArray

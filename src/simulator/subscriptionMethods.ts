@@ -33,7 +33,7 @@ function subscribe(deps: ServerDeps, access: 'public' | 'private'): ServerMethod
       const done: string[] = []
       for (const channel of channels) {
         if (isPrivateChannel(channel)) {
-          // public/subscribe cannot take private channels; they are left out of the result (§5).
+          // public/subscribe cannot take private channels; they are left out of the result.
           if (call.auth === undefined) continue
           const matcher = parsePrivateChannel(channel, (n) => deps.exchange.instrument(n))
           if (matcher === undefined) continue
@@ -85,7 +85,7 @@ function unsubscribeAll(deps: ServerDeps, access: 'public' | 'private'): ServerM
   }
 }
 
-/** `public|private/subscribe`, `unsubscribe`, `unsubscribe_all` (§5). */
+/** `public|private/subscribe`, `unsubscribe`, `unsubscribe_all`. */
 export function subscriptionMethods(deps: ServerDeps): Record<string, ServerMethod> {
   return {
     'public/subscribe': subscribe(deps, 'public'),

@@ -13,12 +13,12 @@ import { parseFrame } from './rpcRequest.js'
 import type { ServerDeps } from './serverMethod.js'
 import type { Session } from './sessions.js'
 
-/** The WebSocket endpoint path (§1). */
+/** The WebSocket endpoint path. */
 export const WS_PATH = '/ws/api/v2'
 
 /**
  * Frames up to this size are read, so that the server itself can answer -32600 for frames over
- * 32 kB and keep the connection open (§10.10); only larger ones make `ws` close with 1009.
+ * 32 kB and keep the connection open; only larger ones make `ws` close with 1009.
  */
 export const WS_MAX_PAYLOAD_BYTES = 64 * MAX_REQUEST_BYTES
 
@@ -50,7 +50,7 @@ export class WsGateway {
     })
   }
 
-  /** Makes `session` the connection's identity; other identities' private subscriptions end silently (§10.3). */
+  /** Makes `session` the connection's identity; other identities' private subscriptions end silently. */
   authenticate(conn: SimConnection, session: Session, accessToken: string): void {
     const identity = identityOf(session)
     conn.auth = { session, accessToken, identity }

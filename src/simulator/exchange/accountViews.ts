@@ -13,7 +13,7 @@ import { type OrderRecord, remainingOf } from './orderRecord.js'
 /** Short options need this share of the underlying as margin on top of their mark. */
 const OPTION_SHORT_MARGIN = 0.15
 
-/** Rate limits reported in `limits` (protocol reference §8 example). */
+/** Rate limits reported in `limits` (Deribit's documented example). */
 export const ACCOUNT_LIMITS = {
   non_matching_engine: { burst: 1500, rate: 1000 },
   limits_per_currency: false,

@@ -1,5 +1,5 @@
 /**
- * The public channel catalogue (protocol reference §5) as the simulator serves it: which names
+ * The public channel catalogue as the simulator serves it: which names
  * exist, and how a `book.*` channel name breaks into instrument, grouping and depth.
  */
 import { CATALOGUE_CURRENCIES, type InstrumentSpec, KINDS } from './instruments.js'
