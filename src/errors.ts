@@ -25,6 +25,7 @@ export type DeribitErrorCode =
   | 'STORE_UNAVAILABLE'
   | 'INVALID_ARGUMENT'
   | 'SUBSCRIPTION_OVERFLOW'
+  | 'LISTENER_ERROR'
 
 /** Options every error takes. */
 export interface DeribitErrorOptions {
@@ -103,9 +104,17 @@ export class OrderOutcomeUnknownError extends DeribitError {
   override name = 'OrderOutcomeUnknownError'
   /** The order's label, to find it later (e.g. `private/get_order_state_by_label`). */
   readonly label: string
-  constructor(label: string, options: DeribitErrorOptions = {}) {
-    super('OUTCOME_UNKNOWN', `Outcome of order with label ${label} is unknown`, options)
+  /** The (sub)account the order was sent for (undefined: the key's main account or not known). */
+  readonly subjectId: number | undefined
+  constructor(label: string, options: DeribitErrorOptions & { subjectId?: number | undefined } = {}) {
+    const { subjectId, ...rest } = options
+    super(
+      'OUTCOME_UNKNOWN',
+      `Outcome of order with label ${label} on ${subjectId === undefined ? 'the main account' : `subaccount ${subjectId}`} is unknown`,
+      rest,
+    )
     this.label = label
+    this.subjectId = subjectId
   }
 }
 

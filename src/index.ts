@@ -9,18 +9,18 @@
 export type {
   ClientEvents,
   ClientState,
+  DegradedEvent,
   GapEvent,
   ResubscribedEvent,
   TransitionEvent,
 } from './client/events.js'
 export { ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_URL, type EnvOptions, fromEnv } from './client/fromEnv.js'
-export type { HeldSessionInfo } from './client/heldSessions.js'
 export { type ClientCredentials, DEFAULT_CLIENT_OPTIONS, type DeribitClientOptions } from './client/options.js'
-export type { EditParams, OrderParams } from './client/orderEntry.js'
 export { DERIBIT_PRODUCTION_URL, DERIBIT_TESTNET_URL } from './client/presets.js'
 export { type ConnectOptions, DeribitClient, type NotificationHandler } from './client.js'
 export * from './errors.js'
 export { newOrderLabel } from './orders/labels.js'
+export type { EditParams, OrderParams } from './orders/orderEntry.js'
 export {
   DEFAULT_MAX_CLOSED_ORDERS,
   OrderTracker,
@@ -52,6 +52,7 @@ export { wsSignature, wsStringToSign } from './protocol/signature.js'
 export type * from './protocol/types.js'
 export type { CreditLimiterOptions } from './rpc/creditLimiter.js'
 export { type CreditPoolConfig, DEFAULT_CREDIT_POOLS } from './rpc/creditLimiter.js'
+export type { HeldSessionInfo } from './session/heldSessions.js'
 export {
   MemorySessionBacking,
   MemorySessionStore,

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events'
 import type { DeribitError } from '../errors.js'
 import type { Order } from '../protocol/types.js'
 import type { SessionContext, TransitionKind } from '../session/sessionContext.js'
@@ -54,6 +53,18 @@ export interface GapEvent {
   prevChangeId: number | undefined
 }
 
+/** Payload of `degraded`: a part of the client's upkeep that failed and is being retried. */
+export interface DegradedEvent {
+  /** What failed: reconciling the order tracker with the exchange. */
+  reason: 'reconcile'
+  /** Why. */
+  error: DeribitError
+  /** How many times in a row it failed. */
+  attempt: number
+  /** When it is tried again, in ms. */
+  retryInMs: number
+}
+
 /** Every event of {@link DeribitClient} with its listener arguments. */
 export interface ClientEvents {
   /** The client's state changed. */
@@ -68,49 +79,8 @@ export interface ClientEvents {
   gap: [event: GapEvent]
   /** The session was revoked (by the exchange, or by an operator through the store); the client stops. */
   revoked: [error: DeribitError]
+  /** Order reconciliation failed (a query refused or lost); it is retried with backoff meanwhile. */
+  degraded: [event: DegradedEvent]
   /** Trouble the client cannot attach to a call (a dropped frame, a drop with reconnecting off). Emitted only while someone listens. */
   error: [error: DeribitError]
-}
-
-/**
- * The client's typed EventEmitter: chainable `on`/`off` like Node's, and `error` only emitted
- * when someone listens, so recoverable trouble never reaches Node's crash-on-unhandled-`error`.
- * (The lower layers use the allocation-free emitter in `transport/typedEmitter.ts`.)
- */
-export class TypedEmitter<E extends { [K in keyof E]: unknown[] }> {
-  readonly #emitter = new EventEmitter()
-
-  /** Adds a listener. */
-  on<K extends keyof E & string>(event: K, listener: (...args: E[K]) => void): this {
-    this.#emitter.on(event, listener as (...args: unknown[]) => void)
-    return this
-  }
-
-  /** Adds a listener called at most once. */
-  once<K extends keyof E & string>(event: K, listener: (...args: E[K]) => void): this {
-    this.#emitter.once(event, listener as (...args: unknown[]) => void)
-    return this
-  }
-
-  /** Removes a listener. */
-  off<K extends keyof E & string>(event: K, listener: (...args: E[K]) => void): this {
-    this.#emitter.off(event, listener as (...args: unknown[]) => void)
-    return this
-  }
-
-  /** How many listeners an event has. */
-  listenerCount<K extends keyof E & string>(event: K): number {
-    return this.#emitter.listenerCount(event)
-  }
-
-  /** Removes every listener (on close). */
-  removeAllListeners(): void {
-    this.#emitter.removeAllListeners()
-  }
-
-  /** Calls the event's listeners; `error` is dropped when nobody listens. */
-  protected emit<K extends keyof E & string>(event: K, ...args: E[K]): void {
-    if (event === 'error' && this.#emitter.listenerCount('error') === 0) return
-    this.#emitter.emit(event, ...args)
-  }
 }

@@ -88,6 +88,13 @@ export interface DeribitClientOptions {
    */
   sessionIdClaim?: string | false
   /**
+   * Keep the order tracker true by itself: the client subscribes `user.orders.any.any.raw` under
+   * every identity it signs in as, so orders changed by other connections of the key (or filled
+   * while nobody listened) reach `client.orders` without a subscription of yours.
+   * @default true
+   */
+  trackOrders?: boolean
+  /**
    * Largest frame accepted from the exchange, in bytes.
    * @default 16 MiB
    */
@@ -116,6 +123,8 @@ export const DEFAULT_CLIENT_OPTIONS = {
   heldSessionIdleMs: 600_000,
   /** See {@link DeribitClientOptions.sessionIdClaim}. */
   sessionIdClaim: 'jti',
+  /** See {@link DeribitClientOptions.trackOrders}. */
+  trackOrders: true,
 } as const
 
 /**

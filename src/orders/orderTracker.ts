@@ -145,17 +145,10 @@ export class OrderTracker extends TypedEmitter<OrderTrackerEvents> {
     options: { only?: (order: Order) => boolean } = {},
   ): Promise<ReconcileResult> {
     const result: ReconcileResult = { added: 0, updated: 0, closed: 0 }
-    const listed = new Set<string>()
-    for (const order of openOnExchange) {
-      if (!isOrder(order)) continue
-      listed.add(order.order_id)
-      const outcome = this.apply(order, subjectId)
-      if (outcome !== 'ignored') result[outcome]++
-    }
-    const missing = [...this.#open].filter((id) => {
-      const entry = this.#orders.get(id) as Entry
-      return entry.subjectId === subjectId && !listed.has(id) && (options.only?.(entry.order) ?? true)
-    })
+    const sizeBefore = this.#orders.size
+    const { changed, missing } = this.applyOpenList(subjectId, openOnExchange, options.only)
+    result.added = this.#orders.size - sizeBefore
+    result.updated = changed - result.added
     let firstError: { error: unknown } | undefined
     for (const id of missing) {
       let fetched: Order | undefined
@@ -165,20 +158,51 @@ export class OrderTracker extends TypedEmitter<OrderTrackerEvents> {
         firstError ??= { error }
         continue
       }
-      const held = this.#orders.get(id)
-      if (held === undefined || !isOpenOrder(held.order)) continue // a notification settled it meanwhile
-      if (fetched !== undefined && isOrder(fetched) && fetched.order_id === id) {
-        if (this.apply(fetched, subjectId) !== 'ignored') {
-          if (isOpenOrder(fetched)) result.updated++
-          else result.closed++
-        }
-        continue
-      }
-      this.#forceClosed(held)
-      result.closed++
+      if (!this.settleVanished(id, fetched, subjectId)) continue
+      if (this.#open.has(id)) result.updated++
+      else result.closed++
     }
     if (firstError !== undefined) throw firstError.error
     return result
+  }
+
+  /**
+   * Applies the exchange's open-order list for `subjectId` and returns how many orders it
+   * changed, and the ids held open for that subject (within `only`) that the list lacks: they
+   * vanished meanwhile, and {@link settleVanished} settles each.
+   */
+  applyOpenList(
+    subjectId: number | undefined,
+    openOnExchange: readonly Order[],
+    only?: (order: Order) => boolean,
+  ): { changed: number; missing: string[] } {
+    let changed = 0
+    const listed = new Set<string>()
+    for (const order of openOnExchange) {
+      if (!isOrder(order)) continue
+      listed.add(order.order_id)
+      if (this.apply(order, subjectId) !== 'ignored') changed++
+    }
+    const missing = [...this.#open].filter((id) => {
+      const entry = this.#orders.get(id) as Entry
+      return entry.subjectId === subjectId && !listed.has(id) && (only?.(entry.order) ?? true)
+    })
+    return { changed, missing }
+  }
+
+  /**
+   * Settles an order that left the open list: with the exchange's state when it has one, else
+   * (the exchange no longer knows it) closed as `cancelled` with {@link RECONCILE_NOT_FOUND_REASON}.
+   * Returns whether the tracker changed; a notification that settled it first wins.
+   */
+  settleVanished(orderId: string, fetched: Order | undefined, subjectId: number | undefined): boolean {
+    const held = this.#orders.get(orderId)
+    if (held === undefined || !isOpenOrder(held.order)) return false
+    if (fetched !== undefined && isOrder(fetched) && fetched.order_id === orderId) {
+      return this.apply(fetched, subjectId) !== 'ignored'
+    }
+    this.#forceClosed(held)
+    return true
   }
 
   /** Closes an order the exchange no longer knows: the only non-exchange state the tracker invents. */

@@ -203,10 +203,17 @@ export class RpcClient {
       const timeoutMs = options.timeoutMs ?? this.#requestTimeoutMs
       call.timer = this.#timers.setTimeout(() => {
         call.timer = undefined
-        this.#settle(call, new TimeoutError(`${method} got no answer within ${timeoutMs} ms`, { method }))
+        this.#settle(
+          call,
+          new TimeoutError(`${method} got no answer within ${timeoutMs} ms`, {
+            method,
+            data: { written: call.written },
+          }),
+        )
       }, timeoutMs)
       if (signal !== undefined) {
-        call.onAbort = () => this.#settle(call, new AbortError(`${method} was aborted`, { method }))
+        call.onAbort = () =>
+          this.#settle(call, new AbortError(`${method} was aborted`, { method, data: { written: call.written } }))
         signal.addEventListener('abort', call.onAbort, { once: true })
       }
       const limiter = this.#limiter

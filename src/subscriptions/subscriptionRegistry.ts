@@ -1,5 +1,4 @@
 import { isPrivateChannel } from '../protocol/channels.js'
-import { WireSubscriptions } from './wireSubscriptions.js'
 
 /** A notification handler: the data, the channel as the user asked for it, and the label if any. */
 export type NotificationHandler = (data: unknown, channel: string, label: string | undefined) => void
@@ -37,14 +36,11 @@ export class SubscriptionRegistry {
    */
   #hotChannel: string | undefined
   #hotSet: ReadonlySet<NotificationHandler> = NO_HANDLERS
-  /** What the server confirmed on the current connection. */
-  readonly subscribedOnWire: WireSubscriptions
 
   constructor(options: SubscriptionRegistryOptions = {}) {
     this.#onHandlerError = options.onHandlerError
     this.#activeIdentity = options.initialIdentity ?? ''
     this.#activePrivate = this.#privateMap(this.#activeIdentity)
-    this.subscribedOnWire = new WireSubscriptions()
   }
 
   /** The identity whose private channels `dispatch` serves. */

@@ -1,58 +1,65 @@
+import { DeribitError, RpcError } from '../errors.js'
 import { isPrivateChannel } from '../protocol/channels.js'
+import type { CallOptions } from '../session/rpcCaller.js'
+import { chunkChannels } from './batches.js'
 
 /**
- * What the server confirmed on the current connection, by the names the user asked for (the
- * caller maps names the server echoed in another case back first, see
- * `SubscriptionRegistry.canonicalChannel`). Reset on a new connection (everything) or a new
- * identity (private channels end silently then, protocol reference §10.3).
+ * Batches are bounded by bytes (under Deribit's 32 kB frame limit), not by a channel count:
+ * fewer requests means fewer subscribe credits and round trips when a thousand channels return.
+ */
+const BATCHING = { maxPerBatch: 10_000 } as const
+
+/** Sends one subscribe or unsubscribe request on one socket. */
+export type WireCall = (method: string, params: { channels: string[] }, options: CallOptions) => Promise<unknown>
+
+/** What one subscribe pass learnt from the exchange. */
+export interface SubscribeOutcome {
+  /** Channels the exchange echoed: now on the wire. */
+  confirmed: string[]
+  /** Channels the exchange left out of its answer, or refused with an error, and that error. */
+  refused: Array<{ channel: string; error: DeribitError }>
+  /** Channels whose request failed without a verdict (the socket closed, a timeout). */
+  unsettled: string[]
+}
+
+/**
+ * What is on the wire of the current socket: channels the exchange confirmed and requests in
+ * flight, by the names the user asked for. Only the subscription manager writes through it.
+ * A new socket starts empty; a new exchange session (any re-authentication but a refresh of the
+ * same session) ends the private subscriptions silently, so they are forgotten then.
  */
 export class WireSubscriptions {
-  // Kept apart so that a new identity drops the private ones in one step (a transition with
-  // hundreds of channels otherwise scanned every name).
+  // Kept apart so that a new session drops the private ones in one step.
   readonly #public = new Set<string>()
   readonly #private = new Set<string>()
+  readonly #subscribing = new Set<string>()
+  readonly #unsubscribing = new Set<string>()
+  #epoch = -1
+  /** Bumped by every new socket or exchange session: an answer from an older one confirms nothing private. */
+  #privateGeneration = 0
 
-  /** Records channels the server confirmed subscribed. */
-  markSubscribed(channels: Iterable<string>): void {
-    for (const c of channels) (isPrivateChannel(c) ? this.#private : this.#public).add(c)
-  }
-
-  /** Records channels the server confirmed unsubscribed. */
-  markUnsubscribed(channels: Iterable<string>): void {
-    for (const c of channels) {
-      this.#public.delete(c)
-      this.#private.delete(c)
-    }
-  }
-
-  /** Forgets all (new connection) or only private channels (new identity on the same connection). */
-  resetWire(scope: 'all' | 'private' = 'all'): void {
+  /** The socket these records describe; a new epoch forgets everything. */
+  sync(epoch: number): void {
+    if (epoch === this.#epoch) return
+    this.#epoch = epoch
+    this.#public.clear()
     this.#private.clear()
-    if (scope === 'all') this.#public.clear()
+    this.#subscribing.clear()
+    this.#unsubscribing.clear()
+    this.#privateGeneration++
   }
 
-  /** Whether `channel`, by the name the user asked for, is confirmed on the wire. */
+  /** The exchange started a new session on this socket: its private subscriptions ended. */
+  forgetPrivate(): void {
+    this.#private.clear()
+    for (const c of this.#subscribing) if (isPrivateChannel(c)) this.#subscribing.delete(c)
+    for (const c of this.#unsubscribing) if (isPrivateChannel(c)) this.#unsubscribing.delete(c)
+    this.#privateGeneration++
+  }
+
+  /** Whether `channel` is confirmed on the wire. */
   has(channel: string): boolean {
-    return this.#public.has(channel) || this.#private.has(channel)
-  }
-
-  /**
-   * The channels of `channels` not confirmed on the wire, in order. One pass and no closure per
-   * name: after a new identity or connection the sets are empty and nothing is looked up, since
-   * a transition with a thousand channels runs this once, cold.
-   */
-  notOnWire(channels: readonly string[]): string[] {
-    const pub = this.#public
-    const priv = this.#private
-    if (pub.size === 0 && priv.size === 0) return channels.slice()
-    // A name is looked up only in its own kind's set, and not at all when that set is empty
-    // (the private one, right after a new identity): each probe of a large set is a cache miss.
-    const out: string[] = []
-    for (const c of channels) {
-      const set = isPrivateChannel(c) ? priv : pub
-      if (set.size === 0 || !set.has(c)) out.push(c)
-    }
-    return out
+    return (isPrivateChannel(channel) ? this.#private : this.#public).has(channel)
   }
 
   /** Confirmed channels. */
@@ -60,15 +67,123 @@ export class WireSubscriptions {
     return [...this.#public, ...this.#private]
   }
 
-  get size(): number {
-    return this.#public.size + this.#private.size
+  /** True while any request is in flight. */
+  get busy(): boolean {
+    return this.#subscribing.size > 0 || this.#unsubscribing.size > 0
   }
 
-  /** What to send to reach `desired`: channels to subscribe and channels to unsubscribe. */
-  diff(desired: Iterable<string>): { toSubscribe: string[]; toUnsubscribe: string[] } {
-    const want = new Set(desired)
-    const toSubscribe = this.notOnWire([...want])
-    const toUnsubscribe = this.channels().filter((c) => !want.has(c))
-    return { toSubscribe, toUnsubscribe }
+  /**
+   * What to send to reach `desired`, leaving out what is in flight: channels to subscribe, and
+   * confirmed channels to unsubscribe. `resnapshot` channels are unsubscribed even if desired
+   * (the next pass subscribes them again, which brings a fresh snapshot).
+   */
+  diff(desired: ReadonlySet<string>, resnapshot: ReadonlySet<string>): { subscribe: string[]; unsubscribe: string[] } {
+    const subscribe: string[] = []
+    for (const c of desired) {
+      if (!this.has(c) && !this.#subscribing.has(c) && !this.#unsubscribing.has(c)) subscribe.push(c)
+    }
+    const unsubscribe: string[] = []
+    for (const set of [this.#public, this.#private]) {
+      for (const c of set) {
+        if ((!desired.has(c) || resnapshot.has(c)) && !this.#unsubscribing.has(c)) unsubscribe.push(c)
+      }
+    }
+    return { subscribe, unsubscribe }
   }
+
+  /** Subscribes `channels` on the socket of `epoch`; resolves with the exchange's verdict per channel. */
+  async subscribe(
+    call: WireCall,
+    channels: readonly string[],
+    authenticated: boolean,
+    options: CallOptions & { epoch: number },
+  ): Promise<SubscribeOutcome> {
+    this.sync(options.epoch)
+    const generation = this.#privateGeneration
+    for (const c of channels) this.#subscribing.add(c)
+    const method = authenticated ? 'private/subscribe' : 'public/subscribe'
+    const outcome: SubscribeOutcome = { confirmed: [], refused: [], unsettled: [] }
+    try {
+      const answers = await Promise.all(
+        chunkChannels(channels, BATCHING).map((batch) =>
+          call(method, { channels: batch }, options).then(
+            (result) => ({ batch, result: Array.isArray(result) ? (result as unknown[]) : [], error: undefined }),
+            (error: unknown) => ({ batch, result: [] as unknown[], error }),
+          ),
+        ),
+      )
+      const current = this.#epoch === options.epoch
+      for (const { batch, result, error } of answers) {
+        if (error !== undefined) {
+          const verdict =
+            error instanceof DeribitError && error.exchangeCode !== undefined && error.code !== 'RATE_LIMITED'
+          for (const channel of batch) {
+            if (verdict) outcome.refused.push({ channel, error: error as DeribitError })
+            else outcome.unsettled.push(channel)
+          }
+          continue
+        }
+        if (echoesInOrder(batch, result)) {
+          outcome.confirmed.push(...batch)
+          continue
+        }
+        const echoed = new Set<string>()
+        for (const name of result) if (typeof name === 'string') echoed.add(name.toLowerCase())
+        for (const channel of batch) {
+          if (echoed.has(channel.toLowerCase())) outcome.confirmed.push(channel)
+          else outcome.refused.push({ channel, error: refusedError(channel) })
+        }
+      }
+      if (current) {
+        for (const c of outcome.confirmed) {
+          if (!isPrivateChannel(c)) this.#public.add(c)
+          else if (generation === this.#privateGeneration) this.#private.add(c)
+        }
+      }
+      return outcome
+    } finally {
+      if (this.#epoch === options.epoch) {
+        for (const c of channels)
+          if (generation === this.#privateGeneration || !isPrivateChannel(c)) this.#subscribing.delete(c)
+      }
+    }
+  }
+
+  /** Unsubscribes confirmed `channels`; they count as gone as soon as the request is written. */
+  async unsubscribe(
+    call: WireCall,
+    channels: readonly string[],
+    authenticated: boolean,
+    options: CallOptions & { epoch: number },
+  ): Promise<void> {
+    this.sync(options.epoch)
+    for (const c of channels) this.#unsubscribing.add(c)
+    const method = authenticated ? 'private/unsubscribe' : 'public/unsubscribe'
+    try {
+      await Promise.all(chunkChannels(channels, BATCHING).map((batch) => call(method, { channels: batch }, options)))
+      if (this.#epoch === options.epoch) {
+        for (const c of channels) {
+          this.#public.delete(c)
+          this.#private.delete(c)
+        }
+      }
+    } finally {
+      if (this.#epoch === options.epoch) for (const c of channels) this.#unsubscribing.delete(c)
+    }
+  }
+}
+
+/** The usual answer: every channel echoed as asked, in order; compared in place, no hashing. */
+function echoesInOrder(batch: readonly string[], result: readonly unknown[]): boolean {
+  if (result.length !== batch.length) return false
+  for (let i = 0; i < batch.length; i++) if (result[i] !== batch[i]) return false
+  return true
+}
+
+function refusedError(channel: string): RpcError {
+  return new RpcError(`The exchange refused channel ${channel}`, {
+    exchangeCode: 11052,
+    data: { channels: [channel] },
+    method: 'subscribe',
+  })
 }

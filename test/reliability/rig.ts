@@ -5,8 +5,8 @@
  * sockets are gone.
  */
 import type { DeribitClientOptions } from '../../src/client/options.js'
-import type { OrderParams } from '../../src/client/orderEntry.js'
 import { DeribitClient } from '../../src/client.js'
+import type { OrderParams } from '../../src/orders/orderEntry.js'
 import type { OrderResult } from '../../src/protocol/types.js'
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/simulator/index.js'
 import { waitFor } from '../client/harness.js'

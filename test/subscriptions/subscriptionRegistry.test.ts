@@ -134,8 +134,7 @@ describe('SubscriptionRegistry', () => {
     reg.add(['user.portfolio.BTC'], h, '')
     expect(reg.dispatch('user.portfolio.btc', 5)).toBe(1)
     expect(h).toHaveBeenCalledWith(5, 'user.portfolio.BTC', undefined)
-    reg.subscribedOnWire.markSubscribed([reg.canonicalChannel('user.portfolio.btc')])
-    expect(reg.subscribedOnWire.channels()).toEqual(['user.portfolio.BTC'])
+    expect(reg.canonicalChannel('user.portfolio.btc')).toBe('user.portfolio.BTC')
   })
 
   it('removeHandler drops a handler everywhere and reports what is gone for the active identity', () => {
@@ -147,25 +146,5 @@ describe('SubscriptionRegistry', () => {
     expect(reg.removeHandler(h).goneChannels).toEqual(['user.orders.any.any.raw'])
     expect(reg.privateChannels('B')).toEqual([])
     expect(reg.publicChannels()).toEqual(['ticker.X-1.raw'])
-  })
-
-  it('tracks what the wire confirmed and resets private channels on a new identity', () => {
-    const reg = new SubscriptionRegistry()
-    const wire = reg.subscribedOnWire
-    wire.markSubscribed(['ticker.X-1.raw', 'user.orders.any.any.raw', 'trades.X-1.raw'])
-    wire.markUnsubscribed(['trades.X-1.raw'])
-    expect(wire.has('trades.X-1.raw')).toBe(false)
-    expect(wire.diff(['ticker.X-1.raw', 'book.X-1.raw'])).toEqual({
-      toSubscribe: ['book.X-1.raw'],
-      toUnsubscribe: ['user.orders.any.any.raw'],
-    })
-    const asked = ['user.orders.any.any.raw', 'ticker.X-1.raw', 'book.X-1.raw', 'user.portfolio.BTC']
-    expect(wire.notOnWire(asked)).toEqual(['book.X-1.raw', 'user.portfolio.BTC'])
-    wire.resetWire('private')
-    expect(wire.channels()).toEqual(['ticker.X-1.raw'])
-    expect(wire.notOnWire(asked)).toEqual(['user.orders.any.any.raw', 'book.X-1.raw', 'user.portfolio.BTC'])
-    wire.resetWire()
-    expect(wire.size).toBe(0)
-    expect(wire.notOnWire(asked)).toEqual(asked)
   })
 })

@@ -1,7 +1,7 @@
 import { RevokedError, StoreError } from '../errors.js'
-import { isSessionScoped, type SessionContext, withChanges } from '../session/sessionContext.js'
-import { type SessionStore, toStoredSession } from '../session/sessionStore.js'
 import type { Logger } from '../transport/logger.js'
+import { isSessionScoped, type SessionContext, withChanges } from './sessionContext.js'
+import { type SessionStore, toStoredSession } from './sessionStore.js'
 
 /** How long a process waits for another process that claimed a refresh to publish its tokens. */
 export const DEFAULT_CLAIM_WAIT_MS = 5000
@@ -172,6 +172,29 @@ export class SessionPersistence {
       }
       const spent = await spend(claimed)
       return { context: await this.save(spent, true), spent: true }
+    }
+  }
+
+  /**
+   * Marks a stored session inactive (another one became active), so a restart resumes the
+   * session the client was on. Retries a lost compare-and-set against the current version.
+   */
+  async markInactive(context: SessionContext): Promise<void> {
+    const store = this.#store
+    if (!store || this.#clientId === undefined || !isSessionScoped(context)) return
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const current = await store.get(context.id)
+      if (current === undefined || !current.context.active) return
+      try {
+        await store.upsert(
+          this.#record(withChanges(current.context, { active: false })),
+          expectedVersion(current.context),
+        )
+        return
+      } catch (error) {
+        if (error instanceof StoreError && error.code === 'STORE_CONFLICT') continue
+        throw error
+      }
     }
   }
 

@@ -1,8 +1,8 @@
 import WebSocket from 'ws'
 import { ConnectionClosedError, TimeoutError } from '../errors.js'
 import { RpcClient } from '../rpc/rpcClient.js'
-import type { RpcCaller } from '../session/rpcCaller.js'
 import type { Logger } from '../transport/logger.js'
+import type { RpcCaller } from './rpcCaller.js'
 
 /** Where and how to open a side connection. */
 export interface SideConnectionOptions {
@@ -11,6 +11,8 @@ export interface SideConnectionOptions {
   timeoutMs: number
   maxPayloadBytes: number
   logger: Logger
+  /** Ends the side connection at once (the client closed). */
+  signal?: AbortSignal
 }
 
 /**
@@ -23,7 +25,10 @@ export async function withSideConnection<T>(
   options: SideConnectionOptions,
   work: (rpc: RpcCaller, closed: Promise<void>) => Promise<T>,
 ): Promise<T> {
+  if (options.signal?.aborted) throw new ConnectionClosedError('Client closed', { notSent: true })
   const ws = new options.WebSocket(options.url, { maxPayload: options.maxPayloadBytes })
+  const onAbort = () => ws.terminate()
+  options.signal?.addEventListener('abort', onAbort, { once: true })
   const socket = {
     epoch: 1,
     get state() {
@@ -67,6 +72,7 @@ export async function withSideConnection<T>(
     })
     return await work(rpc, closed)
   } finally {
+    options.signal?.removeEventListener('abort', onAbort)
     if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.terminate()
     await closed
   }

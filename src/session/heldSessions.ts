@@ -1,6 +1,6 @@
-import { RefreshScheduler } from '../session/refreshScheduler.js'
-import { isSessionScoped, type SessionContext } from '../session/sessionContext.js'
 import type { Logger } from '../transport/logger.js'
+import { RefreshScheduler } from './refreshScheduler.js'
+import { isSessionScoped, type SessionContext } from './sessionContext.js'
 
 /** What {@link DeribitClient.heldSessions} reports about one session. */
 export interface HeldSessionInfo {
@@ -58,7 +58,10 @@ export class HeldSessions {
   readonly #options: HeldSessionsOptions
   readonly #held = new Map<string, Held>()
   readonly #ended: HeldSessionInfo[] = []
+  /** Background refreshes in flight, by session id: a switch waits for one instead of spending the same token. */
+  readonly #refreshing = new Map<string, Promise<SessionContext>>()
   #activeId: string | undefined
+  #closed = false
 
   constructor(options: HeldSessionsOptions) {
     this.#options = options
@@ -103,6 +106,19 @@ export class HeldSessions {
     return this.#held.get(id)?.context
   }
 
+  /**
+   * A held session with its newest tokens, for a switch to it: a background refresh in flight
+   * is waited for (a refresh token is spent once), and no new one starts.
+   */
+  async take(id: string): Promise<SessionContext | undefined> {
+    const pending = this.#refreshing.get(id)
+    if (pending !== undefined) await pending.catch(() => undefined)
+    const entry = this.#held.get(id)
+    entry?.timer?.cancel()
+    if (entry) entry.timer = undefined
+    return entry?.context
+  }
+
   /** Marks a session ended (it stays listed as a record). */
   end(id: string, now: number): SessionContext | undefined {
     const entry = this.#held.get(id)
@@ -122,13 +138,15 @@ export class HeldSessions {
     return includeEnded ? [...live, ...this.#ended] : live
   }
 
-  /** Cancels every timer (on close). */
+  /** Cancels every timer (on close); refreshes still in flight arm nothing afterwards. */
   close(): void {
+    this.#closed = true
     for (const entry of this.#held.values()) entry.timer?.cancel()
   }
 
   #arm(entry: Held): void {
     entry.timer?.cancel()
+    if (this.#closed) return
     const timer = new RefreshScheduler({
       refreshBeforeMs: this.#options.refreshBeforeMs,
       onDue: () => void this.#due(entry),
@@ -138,21 +156,26 @@ export class HeldSessions {
   }
 
   async #due(entry: Held): Promise<void> {
-    if (entry.context.id === this.#activeId || !this.#held.has(entry.context.id)) return
+    if (this.#closed || entry.context.id === this.#activeId || !this.#held.has(entry.context.id)) return
     if (Date.now() - entry.lastUsedAt > this.#options.idleLimitMs) {
       // Idle too long: let it expire rather than keep spending refresh tokens on it.
       this.#options.logger.info('held session idle past its limit; letting it expire', { session: entry.context.id })
       this.end(entry.context.id, Date.now())
       return
     }
+    const id = entry.context.id
+    const refreshing = this.#options.refresh(entry.context)
+    this.#refreshing.set(id, refreshing)
     try {
-      entry.context = await this.#options.refresh(entry.context)
-      if (this.#held.get(entry.context.id) === entry && entry.context.id !== this.#activeId) this.#arm(entry)
+      entry.context = await refreshing
+      if (this.#held.get(id) === entry && id !== this.#activeId) this.#arm(entry)
     } catch (error) {
       this.#options.logger.warn('could not refresh a held session; it will expire', {
         session: entry.context.id,
         error: String(error),
       })
+    } finally {
+      this.#refreshing.delete(id)
     }
   }
 }

@@ -1,23 +1,31 @@
 import { AuthError, RevokedError } from '../errors.js'
 import type { AuthResult } from '../protocol/types.js'
-import { type Credentials, newNonce } from '../session/credentials.js'
-import type { RpcCaller } from '../session/rpcCaller.js'
+import type { Logger } from '../transport/logger.js'
+import { type Credentials, newNonce } from './credentials.js'
+import type { RpcCaller } from './rpcCaller.js'
 import {
   isSessionScoped,
   type SessionContext,
   sessionFromAuthResult,
   type TransitionKind,
   withChanges,
-} from '../session/sessionContext.js'
-import {
-  authenticateWithRefreshToken,
-  authenticateWithSignature,
-  exchangeToken,
-  forkToken,
-} from '../session/tokenOperations.js'
-import type { Logger } from '../transport/logger.js'
+} from './sessionContext.js'
 import type { SessionPersistence } from './sessionPersistence.js'
 import { type SideConnectionOptions, withSideConnection } from './sideConnection.js'
+import { authenticateWithRefreshToken, authenticateWithSignature, exchangeToken, forkToken } from './tokenOperations.js'
+
+/** What a token operation ends with. */
+export interface TokenResult {
+  /** The context the connection is signed in with now. */
+  context: SessionContext
+  /**
+   * True when the connection became a new exchange session (anything but a refresh of the same
+   * session): its private subscriptions ended and must be made again.
+   */
+  newSession: boolean
+  /** True when nothing was done (the work was already done by someone else). */
+  unchanged?: boolean
+}
 
 /** What the authenticator needs from the client. */
 export interface AuthenticatorOptions {
@@ -85,10 +93,19 @@ export class Authenticator {
       }
       throw error
     }
+    return this.#enterSubject(caller, result, current ? 'refresh' : 'initial', current)
+  }
+
+  /** Signature auth lands on the main account; step back into the subject the session was on. */
+  async #enterSubject(
+    caller: RpcCaller,
+    signed: AuthResult,
+    transition: TransitionKind,
+    current: SessionContext | undefined,
+  ): Promise<SessionContext> {
     const main = await this.#learnMainSubject(caller)
-    const context = this.contextFrom(result, current ? 'refresh' : 'initial', current, main)
+    const context = this.contextFrom(signed, transition, current, main)
     if (current?.subjectId === undefined || current.subjectId === main) return context
-    // Signature auth lands on the main account; step back into the subject the session was on.
     const exchanged = await exchangeToken(caller, context.refreshToken, current.subjectId, {})
     const authed = await authenticateWithRefreshToken(caller, exchanged.refresh_token)
     return this.contextFrom(authed, 'refresh', current, current.subjectId)
@@ -118,8 +135,11 @@ export class Authenticator {
   /**
    * A refresh: under the store's claim (the other processes adopt the winner's tokens), with one
    * fall-back to signature auth when the refresh token is refused (say, its answer was lost).
+   * Signature auth lands on the main account as a new session, so a session on a subaccount is
+   * exchanged back into it: a refresh never moves the client to another account.
    */
-  async refresh(caller: RpcCaller, from: SessionContext): Promise<SessionContext> {
+  async refresh(caller: RpcCaller, from: SessionContext): Promise<TokenResult> {
+    let newSession = false
     const { context } = await this.#options.persistence.spendRefreshToken(from, async (claimed) => {
       try {
         const result = await authenticateWithRefreshToken(caller, claimed.refreshToken)
@@ -127,30 +147,42 @@ export class Authenticator {
       } catch (error) {
         if (!(error instanceof AuthError) || !this.#options.credentials) throw error
         this.#options.logger.info('refresh refused; falling back to signature auth')
-        const result = await this.signIn(caller, claimed.sessionName)
-        return this.contextFrom(result, 'refresh', claimed, this.#mainSubjectId)
+        newSession = true
+        return await this.#backInto(caller, claimed)
       }
     })
-    return context
+    return { context, newSession }
   }
 
-  /** `exchange_token` to another subject, then the connection authenticates as it (§10.2). */
-  async exchange(caller: RpcCaller, from: SessionContext, subjectId: number, scope?: string): Promise<SessionContext> {
+  /** Signs in by signature and, for a subaccount's session, exchanges back into that subaccount. */
+  async #backInto(caller: RpcCaller, claimed: SessionContext): Promise<SessionContext> {
+    const signed = await this.signIn(caller, claimed.sessionName)
+    try {
+      return await this.#enterSubject(caller, signed, 'refresh', claimed)
+    } catch (error) {
+      // The connection is signed in as the main account now, not as the session it had.
+      throw Object.assign(error instanceof Error ? error : new Error(String(error)), { tainted: true })
+    }
+  }
+
+  /** `exchange_token` to another subject, then the connection authenticates as it (a new session). */
+  async exchange(caller: RpcCaller, from: SessionContext, subjectId: number, scope?: string): Promise<TokenResult> {
     const exchanged = await exchangeToken(caller, from.refreshToken, subjectId, scope ? { scope } : {})
     const authed = await authenticateWithRefreshToken(caller, exchanged.refresh_token)
-    return this.contextFrom(authed, 'exchange', from, subjectId)
+    return { context: this.contextFrom(authed, 'exchange', from, subjectId), newSession: true }
   }
 
   /** `fork_token` into a new named session, then the connection authenticates as it. */
-  async fork(caller: RpcCaller, from: SessionContext, sessionName: string): Promise<SessionContext> {
+  async fork(caller: RpcCaller, from: SessionContext, sessionName: string): Promise<TokenResult> {
     const forked = await forkToken(caller, from.refreshToken, sessionName)
     const authed = await authenticateWithRefreshToken(caller, forked.refresh_token)
-    return this.contextFrom(authed, 'fork', from, from.subjectId)
+    return { context: this.contextFrom(authed, 'fork', from, from.subjectId), newSession: true }
   }
 
   /** Re-activates a held session: no token operation, only its refresh token spent on this connection. */
-  async switchTo(caller: RpcCaller, target: SessionContext): Promise<SessionContext> {
-    return withChanges(await this.spendOnConnection(caller, target), { transition: 'switch' })
+  async switchTo(caller: RpcCaller, target: SessionContext): Promise<TokenResult> {
+    const context = withChanges(await this.spendOnConnection(caller, target), { transition: 'switch' })
+    return { context, newSession: true }
   }
 
   /** Refreshes a held (not active) session over a side connection, under the store's claim. */

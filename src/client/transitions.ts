@@ -1,0 +1,203 @@
+import { type DeribitError, TransitionFailedError } from '../errors.js'
+import type { ActiveSession } from '../session/activeSession.js'
+import type { TokenResult } from '../session/authenticator.js'
+import type { RpcCaller } from '../session/rpcCaller.js'
+import type { SessionContext, TransitionKind } from '../session/sessionContext.js'
+import { SingleFlight } from '../session/singleFlight.js'
+import type { SubscriptionManager } from '../subscriptions/subscriptionManager.js'
+import type { Logger } from '../transport/logger.js'
+import type { Connection } from './connection.js'
+import type { ClientEvents, TransitionEvent } from './events.js'
+import type { IdentityGate } from './identityGate.js'
+import type { Lifetime } from './lifetime.js'
+import type { OrderSync } from './orderSync.js'
+import { ReadyGate } from './readyGate.js'
+
+/** A token operation: from the active context, on the socket the caller is pinned to. */
+export type TokenOperation = (from: SessionContext, caller: RpcCaller) => Promise<TokenResult>
+
+/** What transitions need from the client. */
+export interface TransitionsOptions {
+  connection: Connection
+  active: ActiveSession
+  gate: IdentityGate
+  subscriptions: SubscriptionManager
+  orders: OrderSync
+  lifetime: Lifetime
+  logger: Logger
+  /** How long a transition waits for the connection before it gives up. */
+  waitMs: number
+  keep: (context: SessionContext) => void
+  /** The connection is a new exchange session (its private subscriptions ended). */
+  onNewSession: () => void
+  emit: <K extends keyof ClientEvents>(event: K, ...args: ClientEvents[K]) => void
+}
+
+/**
+ * Runs transitions one at a time. From the moment one is asked for, new operations wait (they
+ * belong to the identity it ends on). When its turn comes it waits for the connection, drains
+ * the operations still in flight under the identity it leaves (bounded by their deadlines; a
+ * refresh keeps the identity and skips this), then suspends the wire, runs the token operation
+ * and commits: the new context is active, private channels follow it, orders are reconciled.
+ * If the token operation fails nothing was committed and the connection still carries the old
+ * session; if it failed after the connection may have changed identity, the socket is dropped
+ * and the reconnect re-establishes the old session.
+ */
+export class Transitions {
+  readonly #o: TransitionsOptions
+  #tail: Promise<unknown> = Promise.resolve()
+  #pending = 0
+  readonly #refreshes = new SingleFlight<SessionContext>()
+  /** Open while no transition is queued or running. */
+  readonly #idle = new ReadyGate()
+
+  constructor(options: TransitionsOptions) {
+    this.#o = options
+    this.#idle.open()
+  }
+
+  /** Resolves when no transition is queued or running (bounded by `deadline` and `signal`). */
+  idle(deadline: number, signal?: AbortSignal): Promise<void> {
+    return this.#idle.wait(Math.max(1, deadline - Date.now()), signal)
+  }
+
+  /** Ends every wait (on close). */
+  close(error: DeribitError): void {
+    this.#idle.close(error)
+  }
+
+  /** True while a transition is queued or running. */
+  get pending(): boolean {
+    return this.#pending > 0
+  }
+
+  /** Queues a transition; resolves with the context it ends on. */
+  run(kind: TransitionKind, cause: TransitionEvent['cause'], operation: TokenOperation): Promise<SessionContext> {
+    this.#pending++
+    this.#idle.shut()
+    this.#o.gate.ready.shut()
+    if (this.#o.connection.established.isOpen) this.#o.connection.setState('transitioning')
+    const next = this.#tail
+      .then(() => this.#execute(kind, cause, operation))
+      .finally(() => {
+        this.#pending--
+        if (this.#pending === 0) this.#idle.open()
+        this.#o.connection.openForCalls()
+      })
+    this.#tail = next.catch(() => undefined)
+    return next
+  }
+
+  /**
+   * A refresh through the queue, shared by concurrent askers. A queued refresh finds the work
+   * done when the session was refreshed after it was asked for (by an expiry refresh, say).
+   */
+  refresh(cause: TransitionEvent['cause'], operation: TokenOperation): Promise<SessionContext> {
+    const askedAt = Date.now()
+    return this.#refreshes.run('queued', () =>
+      this.run('refresh', cause, async (from, caller) => {
+        if ((from.lastRefreshedAt ?? 0) >= askedAt) return { context: from, newSession: false, unchanged: true }
+        return operation(from, caller)
+      }),
+    )
+  }
+
+  /**
+   * A call met an expired token: refresh now, on the connection, without queueing behind other
+   * transitions (the operation that asks holds a lease they are waiting for). Keeps the identity.
+   */
+  refreshNow(operation: TokenOperation): Promise<SessionContext> {
+    return this.#refreshes.run('now', async () => {
+      await this.#o.connection.established.wait(this.#o.waitMs, this.#o.lifetime.signal)
+      const from = this.#o.active.current
+      if (!from) throw new TransitionFailedError('refresh', 'refresh needs an authenticated session')
+      const epoch = this.#o.connection.epoch
+      const started = Date.now()
+      const result = await operation(from, this.#o.connection.caller(epoch))
+      return this.#commit('refresh', 'expired', from, epoch, started, result)
+    })
+  }
+
+  async #execute(
+    kind: TransitionKind,
+    cause: TransitionEvent['cause'],
+    operation: TokenOperation,
+  ): Promise<SessionContext> {
+    const { connection, gate, lifetime } = this.#o
+    let interrupted: SessionContext | undefined
+    for (let attempt = 0; ; attempt++) {
+      await connection.established.wait(this.#o.waitMs, lifetime.signal)
+      const from = this.#o.active.current
+      if (!from) throw new TransitionFailedError(kind, `${kind} needs an authenticated session`)
+      // A refresh interrupted by a drop is done once the reconnect has signed in afresh.
+      if (interrupted !== undefined && kind === 'refresh' && from !== interrupted) return from
+      // The operations of the identity being left finish under it, on this connection, first.
+      if (kind !== 'refresh') await gate.drain()
+      if (!connection.established.isOpen) continue
+      const epoch = this.#o.connection.epoch
+      const started = Date.now()
+      connection.suspend()
+      let result: TokenResult
+      try {
+        result = await operation(from, connection.caller(epoch))
+      } catch (error) {
+        const code = (error as DeribitError | undefined)?.code
+        if ((error as { tainted?: boolean }).tainted === true)
+          connection.drop(`${kind} left the connection's identity uncertain`, epoch)
+        else connection.resume(epoch)
+        // The socket went away under the token operation: nothing was committed; ask again on the next one.
+        if (attempt === 0 && (code === 'CONNECTION_CLOSED' || code === 'NOT_CONNECTED')) {
+          interrupted = from
+          continue
+        }
+        throw new TransitionFailedError(kind, `${kind} failed; still on the previous session: ${describe(error)}`, {
+          cause: error,
+          ...exchangeCodeOf(error),
+        })
+      }
+      return this.#commit(kind, cause, from, epoch, started, result)
+    }
+  }
+
+  /** Makes the new context active, moves private channels when the session changed, reconciles orders. */
+  async #commit(
+    kind: TransitionKind,
+    cause: TransitionEvent['cause'],
+    from: SessionContext,
+    epoch: number,
+    started: number,
+    result: TokenResult,
+  ): Promise<SessionContext> {
+    const { active, subscriptions, connection, lifetime } = this.#o
+    const to = result.context
+    if (result.unchanged === true || lifetime.ended) {
+      connection.resume(epoch)
+      return to
+    }
+    active.activate(to)
+    active.signedIn = true
+    const subjectChanged = to.subjectId !== from.subjectId
+    if (result.newSession) this.#o.onNewSession()
+    connection.resume(epoch)
+    // The subscribe requests and the open-order query go out together, then the bookkeeping.
+    const requests = Promise.all([
+      result.newSession ? subscriptions.sync() : Promise.resolve([]),
+      subjectChanged || result.newSession ? this.#o.orders.run(epoch, to.subjectId) : 0,
+    ])
+    this.#o.keep(to)
+    const [confirmed, reconciled] = await requests
+    const ms = Date.now() - started
+    if (confirmed.length > 0) this.#o.emit('resubscribed', { reason: 'transition', channels: confirmed, ms })
+    this.#o.emit('transition', { kind, cause, from, to, resubscribed: confirmed.length, reconciled, ms })
+    return to
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+function exchangeCodeOf(error: unknown): { exchangeCode?: number } {
+  const code = (error as DeribitError | undefined)?.exchangeCode
+  return typeof code === 'number' ? { exchangeCode: code } : {}
+}

@@ -1,0 +1,265 @@
+import { AbortError, type DeribitError, TimeoutError } from '../errors.js'
+import type { Logger } from '../transport/logger.js'
+import type { Subscription } from './subscription.js'
+import { type NotificationHandler, SubscriptionRegistry } from './subscriptionRegistry.js'
+import { type WireCall, WireSubscriptions } from './wireSubscriptions.js'
+
+/** The socket subscription frames may be written on now, or undefined while they may not. */
+export interface WireTarget {
+  epoch: number
+  /** Authenticated connections subscribe with `private/subscribe` (which takes both kinds). */
+  authenticated: boolean
+}
+
+/** Options of {@link SubscriptionManager}. */
+export interface SubscriptionManagerOptions {
+  /** Where frames may go now: undefined while disconnected or while a transition re-authenticates. */
+  target: () => WireTarget | undefined
+  /** False while the socket is down: what is desired then is restored by the reconnect. */
+  connected: () => boolean
+  /** Sends one request pinned to its socket. */
+  call: WireCall
+  logger: Logger
+  /** The identity whose private channels are live before the first sign-in. */
+  initialIdentity: string
+  /** A channel the exchange refused that no pending call was waiting for (it was restored, say). */
+  onRefused: (channel: string, error: DeribitError) => void
+  /** Receives what a notification handler threw. */
+  onHandlerError: (error: unknown, channel: string) => void
+}
+
+interface Waiter {
+  channels: readonly string[]
+  until: 'on' | 'off'
+  resolve: () => void
+  reject: (error: DeribitError) => void
+}
+
+/** Most request passes one sync makes before it yields (a safety net against a flapping exchange). */
+const MAX_PASSES = 16
+
+/**
+ * Subscriptions converge: the DESIRED channels (public, plus the active identity's private
+ * ones) against what is on the wire of the current socket, requests in flight included. This
+ * is the only writer of subscribe and unsubscribe frames. Every change (subscribe, unsubscribe,
+ * a subscription's end, a new identity, a new socket, a book gap, a failure) marks it dirty, and
+ * {@link sync} sends what closes the gap until both agree. Nothing is dropped while the wire is
+ * unavailable: the next sync sends it.
+ */
+export class SubscriptionManager {
+  /** Desired channels and their handlers, per identity. */
+  readonly registry: SubscriptionRegistry
+  readonly #wire = new WireSubscriptions()
+  readonly #options: SubscriptionManagerOptions
+  readonly #subscriptions = new Map<Subscription, NotificationHandler>()
+  readonly #waiters = new Set<Waiter>()
+  /** Book channels to unsubscribe and subscribe again for a fresh snapshot. */
+  readonly #resnapshot = new Set<string>()
+  /** Channels refused on the current wire: not asked again until re-added or a new socket or session. */
+  readonly #refused = new Set<string>()
+  #running: Promise<string[]> | undefined
+  #dirty = false
+  #epoch = -1
+
+  constructor(options: SubscriptionManagerOptions) {
+    this.#options = options
+    this.registry = new SubscriptionRegistry({
+      initialIdentity: options.initialIdentity,
+      onHandlerError: options.onHandlerError,
+    })
+  }
+
+  /** Live subscriptions. */
+  get subscriptions(): IterableIterator<Subscription> {
+    return this.#subscriptions.keys()
+  }
+
+  /** Channels confirmed on the wire of the current socket. */
+  get onWire(): string[] {
+    return this.#wire.channels()
+  }
+
+  /** Adds a subscription's handler under `identity` (private channels) and the public set. */
+  add(subscription: Subscription, handler: NotificationHandler, identity: string): void {
+    this.#subscriptions.set(subscription, handler)
+    this.registry.add(subscription.channels, handler, identity)
+    for (const c of subscription.channels) this.#refused.delete(c)
+  }
+
+  /** Adds an internal handler (no Subscription object), e.g. the order tracker's own channel. */
+  addInternal(channels: readonly string[], handler: NotificationHandler, identity: string): void {
+    this.registry.add(channels, handler, identity)
+  }
+
+  /** Ends a subscription: its handler leaves every identity. Resolves the channels no longer desired. */
+  remove(subscription: Subscription, error?: unknown): readonly string[] {
+    const handler = this.#subscriptions.get(subscription)
+    subscription.end(error)
+    if (handler === undefined) return []
+    this.#subscriptions.delete(subscription)
+    this.registry.removeHandler(handler)
+    return subscription.channels.filter((c) => !this.#desired().has(c))
+  }
+
+  /** Ends every subscription made only of `channels` and removes the channels from every handler. */
+  removeChannels(channels: readonly string[], identity: string): void {
+    for (const subscription of [...this.#subscriptions.keys()]) {
+      if (subscription.channels.every((c) => channels.includes(c))) this.remove(subscription)
+    }
+    this.registry.remove(channels, undefined, identity)
+  }
+
+  /** Moves private dispatch and the desired private set to `identity`. */
+  activate(identity: string): void {
+    if (identity !== this.registry.activeIdentity) this.registry.adoptIdentity(this.registry.activeIdentity, identity)
+  }
+
+  /** The exchange started a new session on the socket: its private subscriptions have ended. */
+  newExchangeSession(): void {
+    this.#wire.forgetPrivate()
+    for (const c of [...this.#refused]) if (c.startsWith('user.')) this.#refused.delete(c)
+  }
+
+  /** A book gap: the channel is unsubscribed and, if still desired, subscribed again. */
+  resnapshot(channel: string): void {
+    this.#resnapshot.add(channel)
+    void this.sync()
+  }
+
+  /**
+   * Sends what closes the gap between desired and wire, pass after pass, until they agree or
+   * the wire is unavailable. Concurrent callers share one run, which re-checks after every pass,
+   * so a change made during a run is covered by awaiting it. Resolves with the channels confirmed.
+   */
+  sync(): Promise<string[]> {
+    this.#dirty = true
+    this.#running ??= this.#loop().finally(() => {
+      this.#running = undefined
+      if (this.#dirty && this.#options.target() !== undefined) void this.sync()
+    })
+    return this.#running
+  }
+
+  /**
+   * Resolves when every channel is on the wire (`'on'`) or off it (`'off'`), or the wire is
+   * unavailable (the next connection restores the desired set). Rejects when the exchange
+   * refuses one of the channels, or at the deadline or signal.
+   */
+  async settled(
+    channels: readonly string[],
+    until: 'on' | 'off',
+    deadline: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    if (this.#isSettled(channels, until)) return
+    await new Promise<void>((resolve, reject) => {
+      const done = (fn: () => void) => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+        this.#waiters.delete(waiter)
+        fn()
+      }
+      const waiter: Waiter = {
+        channels,
+        until,
+        resolve: () => done(resolve),
+        reject: (error) => done(() => reject(error)),
+      }
+      const onAbort = () => waiter.reject(new AbortError(undefined, { cause: signal?.reason }))
+      const timer = setTimeout(
+        () =>
+          waiter.reject(new TimeoutError(`Channels not ${until} the wire by the deadline`, { method: 'subscribe' })),
+        Math.max(0, deadline - Date.now()),
+      )
+      if (signal?.aborted) return onAbort()
+      signal?.addEventListener('abort', onAbort, { once: true })
+      this.#waiters.add(waiter)
+    })
+  }
+
+  /** The wire changed under the manager (a new socket, a close): waiters re-check. */
+  wireChanged(): void {
+    this.#settleWaiters()
+  }
+
+  /** Ends every subscription and waiter (on close). */
+  close(error: DeribitError): void {
+    for (const subscription of [...this.#subscriptions.keys()]) this.remove(subscription)
+    for (const waiter of [...this.#waiters]) waiter.reject(error)
+  }
+
+  #desired(): Set<string> {
+    return new Set(this.registry.desiredChannels())
+  }
+
+  async #loop(): Promise<string[]> {
+    const confirmed: string[] = []
+    let passes = 0
+    while (this.#dirty && passes < MAX_PASSES) {
+      this.#dirty = false
+      const target = this.#options.target()
+      if (target === undefined) break
+      if (target.epoch !== this.#epoch) {
+        this.#epoch = target.epoch
+        this.#wire.sync(target.epoch)
+        this.#refused.clear()
+      }
+      const desired = this.#desired()
+      for (const c of this.#refused) desired.delete(c)
+      for (const c of this.#resnapshot) if (!desired.has(c)) this.#resnapshot.delete(c)
+      const { subscribe, unsubscribe } = this.#wire.diff(desired, this.#resnapshot)
+      if (subscribe.length === 0 && unsubscribe.length === 0) break
+      passes++
+      const options = { epoch: target.epoch }
+      await Promise.all([
+        unsubscribe.length === 0
+          ? undefined
+          : this.#wire.unsubscribe(this.#options.call, unsubscribe, target.authenticated, options).then(
+              () => {
+                for (const c of unsubscribe) this.#resnapshot.delete(c)
+              },
+              (error: unknown) => this.#options.logger.warn('unsubscribe failed', { error: String(error) }),
+            ),
+        subscribe.length === 0
+          ? undefined
+          : this.#wire.subscribe(this.#options.call, subscribe, target.authenticated, options).then((outcome) => {
+              confirmed.push(...outcome.confirmed)
+              for (const { channel, error } of outcome.refused) this.#refuse(channel, error)
+            }),
+      ])
+      this.#settleWaiters()
+      this.#dirty = true
+    }
+    this.#settleWaiters()
+    return confirmed
+  }
+
+  /** One verdict for every caller of a refused channel; the subscriptions holding it end (all or nothing). */
+  #refuse(channel: string, error: DeribitError): void {
+    this.#refused.add(channel)
+    let waited = false
+    for (const waiter of [...this.#waiters]) {
+      if (waiter.until === 'on' && waiter.channels.includes(channel)) {
+        waited = true
+        waiter.reject(error)
+      }
+    }
+    for (const subscription of [...this.#subscriptions.keys()]) {
+      if (subscription.channels.includes(channel)) this.remove(subscription, error)
+    }
+    if (!waited) this.#options.onRefused(channel, error)
+  }
+
+  #isSettled(channels: readonly string[], until: 'on' | 'off'): boolean {
+    if (!this.#options.connected()) return true
+    const desired = this.#desired()
+    if (until === 'on') return channels.every((c) => this.#wire.has(c) || !desired.has(c))
+    return channels.every((c) => !this.#wire.has(c) || desired.has(c))
+  }
+
+  #settleWaiters(): void {
+    for (const waiter of [...this.#waiters]) {
+      if (this.#isSettled(waiter.channels, waiter.until)) waiter.resolve()
+    }
+  }
+}
