@@ -197,6 +197,7 @@ export function assembleClient(options: DeribitClientOptions, hooks: FacadeHooks
       logger.warn('the exchange refused a channel; its subscriptions ended', { channel })
       events.emit('error', error)
     },
+    onResnapshot: (channels, ms) => events.emit('resubscribed', { reason: 'gap', channels, ms }),
     onHandlerError: (error, channel) => logger.warn('subscription handler threw', { channel, error: String(error) }),
   })
   const tracker = new OrderTracker({

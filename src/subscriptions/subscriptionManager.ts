@@ -24,6 +24,8 @@ export interface SubscriptionManagerOptions {
   initialIdentity: string
   /** A channel the exchange refused that no pending call was waiting for (it was restored, say). */
   onRefused: (channel: string, error: DeribitError) => void
+  /** Book channels subscribed again for a fresh snapshot after a gap, and how long it took. */
+  onResnapshot: (channels: string[], ms: number) => void
   /** Receives what a notification handler threw. */
   onHandlerError: (error: unknown, channel: string) => void
 }
@@ -55,6 +57,8 @@ export class SubscriptionManager {
   readonly #waiters = new Set<Waiter>()
   /** Book channels to unsubscribe and subscribe again for a fresh snapshot. */
   readonly #resnapshot = new Set<string>()
+  /** When each resnapshot began, until its channel is confirmed again. */
+  readonly #resnapshotSince = new Map<string, number>()
   /** Channels refused on the current wire: not asked again until re-added or a new socket or session. */
   readonly #refused = new Set<string>()
   #running: Promise<string[]> | undefined
@@ -123,6 +127,7 @@ export class SubscriptionManager {
   /** A book gap: the channel is unsubscribed and, if still desired, subscribed again. */
   resnapshot(channel: string): void {
     this.#resnapshot.add(channel)
+    this.#resnapshotSince.set(channel, Date.now())
     void this.sync()
   }
 
@@ -206,7 +211,11 @@ export class SubscriptionManager {
       }
       const desired = this.#desired()
       for (const c of this.#refused) desired.delete(c)
-      for (const c of this.#resnapshot) if (!desired.has(c)) this.#resnapshot.delete(c)
+      for (const c of this.#resnapshot) {
+        if (desired.has(c)) continue
+        this.#resnapshot.delete(c)
+        this.#resnapshotSince.delete(c)
+      }
       const { subscribe, unsubscribe } = this.#wire.diff(desired, this.#resnapshot)
       if (subscribe.length === 0 && unsubscribe.length === 0) break
       passes++
@@ -225,6 +234,7 @@ export class SubscriptionManager {
           : this.#wire.subscribe(this.#options.call, subscribe, target.authenticated, options).then((outcome) => {
               confirmed.push(...outcome.confirmed)
               for (const { channel, error } of outcome.refused) this.#refuse(channel, error)
+              this.#resnapshotted(outcome.confirmed)
             }),
       ])
       this.#settleWaiters()
@@ -232,6 +242,22 @@ export class SubscriptionManager {
     }
     this.#settleWaiters()
     return confirmed
+  }
+
+  /** Reports book channels confirmed again after a gap's unsubscribe. */
+  #resnapshotted(confirmed: readonly string[]): void {
+    if (this.#resnapshotSince.size === 0) return
+    const now = Date.now()
+    const healed: string[] = []
+    let since = now
+    for (const channel of confirmed) {
+      const at = this.#resnapshotSince.get(channel)
+      if (at === undefined || this.#resnapshot.has(channel)) continue
+      this.#resnapshotSince.delete(channel)
+      healed.push(channel)
+      since = Math.min(since, at)
+    }
+    if (healed.length > 0) this.#options.onResnapshot(healed, now - since)
   }
 
   /** One verdict for every caller of a refused channel; the subscriptions holding it end (all or nothing). */

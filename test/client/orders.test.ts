@@ -3,23 +3,37 @@ import { OrderNotPlacedError } from '../../src/errors.js'
 import { restingBid, startWorld, waitFor } from './harness.js'
 
 describe('order entry', () => {
-  it('settles an order whose answer was lost by its label, without sending it twice', async () => {
+  it('a late answer that comes before the deadline wins, and the order is placed once', async () => {
+    await using world = await startWorld()
+    const { client, sim, account } = world
+    await client.connect()
+    sim.faults.delayResponses(300)
+    const book = { instrument_name: 'BTC-PERPETUAL', amount: 10, type: 'limit' as const, price: 1000, label: 'slow' }
+    const result = await client.buy(book, { timeoutMs: 3000 })
+    sim.faults.delayResponses(0)
+    expect(result.order.label).toBe('slow')
+    expect(sim.orderCount(account.mainAccountId, 'slow')).toBe(1)
+    expect(client.orders.byLabel('slow')).toHaveLength(1)
+  })
+
+  it('an answer later than the deadline ends OUTCOME_UNKNOWN on time, naming label and account; the tracker learns the truth', async () => {
     await using world = await startWorld()
     const { client, sim, account } = world
     await client.connect()
     sim.faults.delayResponses(600)
-    const book = {
-      instrument_name: 'BTC-PERPETUAL',
-      amount: 10,
-      type: 'limit' as const,
-      price: 1000,
-      label: 'slow-answer',
-    }
-    const result = await client.buy(book, { timeoutMs: 200 })
+    const book = { instrument_name: 'BTC-PERPETUAL', amount: 10, type: 'limit' as const, price: 1000, label: 'late' }
+    const started = Date.now()
+    const attempt = client.buy(book, { timeoutMs: 200 })
+    await expect(attempt).rejects.toMatchObject({
+      code: 'OUTCOME_UNKNOWN',
+      label: 'late',
+      subjectId: account.mainAccountId,
+    })
+    expect(Date.now() - started).toBeLessThan(400)
     sim.faults.delayResponses(0)
-    expect(result.order.label).toBe('slow-answer')
-    expect(sim.orderCount(account.mainAccountId, 'slow-answer')).toBe(1)
-    expect(client.orders.byLabel('slow-answer')).toHaveLength(1)
+    await waitFor(() => sim.orderCount(account.mainAccountId, 'late') === 1, 'the order placed, once')
+    // The tracker's own user.orders subscription brings the order in without another request.
+    await waitFor(() => client.orders.byLabel('late').length === 1, 'the tracker learns the order')
   })
 
   it('says an order was not placed when its frame never reached the exchange', async () => {
@@ -27,9 +41,10 @@ describe('order entry', () => {
     const { client, sim, account } = world
     await client.connect()
     sim.faults.halfOpen('all')
+    // Long enough for the half-open socket to be noticed and replaced, and the label looked up.
     const attempt = client.buy(
       { instrument_name: 'BTC-PERPETUAL', amount: 10, type: 'limit', price: 1000, label: 'lost-in-the-void' },
-      { timeoutMs: 500 },
+      { timeoutMs: 8000 },
     )
     await expect(attempt).rejects.toBeInstanceOf(OrderNotPlacedError)
     expect(sim.orderCount(account.mainAccountId, 'lost-in-the-void')).toBe(0)
