@@ -110,7 +110,7 @@ export class OrderOutcomeUnknownError extends DeribitError {
     const { subjectId, ...rest } = options
     super(
       'OUTCOME_UNKNOWN',
-      `Outcome of order with label ${label} on ${subjectId === undefined ? 'the main account' : `subaccount ${subjectId}`} is unknown`,
+      `Outcome of order with label ${label} on ${subjectId === undefined ? 'the main account' : `account ${subjectId}`} is unknown`,
       rest,
     )
     this.label = label

@@ -105,12 +105,17 @@ export class SubscriptionManager {
     return subscription.channels.filter((c) => !this.#desired().has(c))
   }
 
-  /** Ends every subscription made only of `channels` and removes the channels from every handler. */
+  /**
+   * Takes `channels` away from every subscription: one made only of them ends, the others stop
+   * receiving them. Internal handlers (the order tracker's channel) are not the user's to remove.
+   */
   removeChannels(channels: readonly string[], identity: string): void {
-    for (const subscription of [...this.#subscriptions.keys()]) {
-      if (subscription.channels.every((c) => channels.includes(c))) this.remove(subscription)
+    for (const [subscription, handler] of [...this.#subscriptions]) {
+      const taken = subscription.channels.filter((c) => channels.includes(c))
+      if (taken.length === 0) continue
+      if (taken.length === subscription.channels.length) this.remove(subscription)
+      else this.registry.remove(taken, handler, identity)
     }
-    this.registry.remove(channels, undefined, identity)
   }
 
   /** Moves private dispatch and the desired private set to `identity`. */

@@ -16,7 +16,8 @@ const EXAMPLES: Array<{ name: string; expect: RegExp[] }> = [
   {
     name: 'trading-bot',
     expect: [
-      /settled +bid-2's answer missed its 250 ms timeout; the label lookup found/,
+      /unknown +bid-2 \(bid-2\) on account \d+: outcome unknown after \d+ ms/,
+      /settled +the tracker learnt bid-2 is open/,
       /flat +every order cancelled/,
     ],
   },

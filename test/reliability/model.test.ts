@@ -50,8 +50,11 @@ interface Model {
   forks: number
 }
 
+/** The order tracker's own channel: the client keeps it under every identity it signs in as. */
+const TRACKER_CHANNEL = 'user.orders.any.any.raw'
+
 function desired(m: Model): Set<string> {
-  return new Set([...m.pub, ...(m.priv.get(m.subject) ?? [])])
+  return new Set([...m.pub, ...(m.priv.get(m.subject) ?? []), TRACKER_CHANNEL])
 }
 
 function setFor(m: Model, channel: string): Set<string> {

@@ -127,12 +127,13 @@ describe('reliability scenarios: streams and orders', () => {
     expect(new Set(channels).size).toBe(200)
     await client.subscribe(channels)
     await client.connect()
-    expect(sim.subscriptionsOf(openConnections(sim)[0] as number)).toHaveLength(200)
+    // The user's 200 and the order tracker's own user.orders channel.
+    expect(sim.subscriptionsOf(openConnections(sim)[0] as number)).toHaveLength(201)
     const opened = sim.stats.connectionsOpened
     proxy.reset()
     await waitFor(() => sim.stats.rateLimited > 0, 'a 10028 on the resubscription')
     await waitFor(
-      () => client.state === 'ready' && sim.subscriptionsOf(openConnections(sim).at(-1) ?? -1).length === 200,
+      () => client.state === 'ready' && sim.subscriptionsOf(openConnections(sim).at(-1) ?? -1).length === 201,
       'every channel back',
       8000,
     )
