@@ -59,7 +59,7 @@ await runExample('trading-bot', async () => {
   } catch (error) {
     if (!(error instanceof OrderOutcomeUnknownError)) throw error
     const took = Math.round(performance.now() - t0)
-    check(took < 600, 'the call ended at its own deadline, not the exchange\'s')
+    check(took < 600, "the call ended at its own deadline, not the exchange's")
     step('unknown', `bid-2 (${error.label}) on account ${error.subjectId}: outcome unknown after ${took} ms`)
   }
   const [order] = await learnt

@@ -1,3 +1,4 @@
+import PQueue from 'p-queue'
 import type { DeribitError } from '../errors.js'
 import type { Order } from '../protocol/types.js'
 import type { RpcCaller } from '../session/rpcCaller.js'
@@ -9,6 +10,11 @@ import type { OrderTracker } from './orderTracker.js'
 const HISTORY_PAGE = 1000
 /** Pages of history read per currency before the rest is looked up order by order. */
 const MAX_HISTORY_PAGES = 5
+/**
+ * Lookups of single orders in flight at once: enough to overlap round trips, few enough that
+ * the credit pool keeps room for the bot's own calls meanwhile.
+ */
+const LOOKUP_CONCURRENCY = 8
 
 /** What one reconciliation did. */
 export interface ReconcileOutcome {
@@ -110,10 +116,11 @@ export class OrderReconciler {
         }),
       )
     }
-    // What history did not show is looked up one by one, all at once: the credit pool paces them.
+    // What history did not show is looked up one by one, a few at a time.
     let firstError: unknown
-    await Promise.all(
-      [...left].map(async (id) => {
+    const lookups = new PQueue({ concurrency: LOOKUP_CONCURRENCY })
+    await lookups.addAll(
+      [...left].map((id) => async () => {
         try {
           const order = await caller.call<Order>('private/get_order_state', { order_id: id })
           if (this.#tracker.settleVanished(id, order, subject)) settled++

@@ -89,6 +89,7 @@ export class SubscriptionRegistry {
       if (set.size === 0) {
         map.delete(channel)
         goneChannels.push(channel)
+        this.#dropAlias(channel)
       }
     }
     return { goneChannels }
@@ -102,6 +103,7 @@ export class SubscriptionRegistry {
       for (const [channel, set] of map) {
         if (!set.delete(handler) || set.size > 0) continue
         map.delete(channel)
+        this.#dropAlias(channel)
         if (report) goneChannels.push(channel)
       }
     }
@@ -201,6 +203,19 @@ export class SubscriptionRegistry {
       }
     }
     return count
+  }
+
+  /** A name no scope desires any more keeps no memory behind (a long-lived bot subscribes many). */
+  #dropAlias(channel: string): void {
+    if (this.#public.has(channel)) return
+    for (const map of this.#private.values()) if (map.has(channel)) return
+    const key = channel.toLowerCase()
+    if (this.#aliases.get(key) === channel) this.#aliases.delete(key)
+  }
+
+  /** Entries kept for name mapping (for memory checks). */
+  get aliasCount(): number {
+    return this.#aliases.size
   }
 
   #forgetHot(): void {
