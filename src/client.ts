@@ -55,6 +55,8 @@ export class DeribitClient {
   #connecting: Promise<void> | undefined
   #connectWaiter: { resolve: () => void; reject: (e: Error) => void } | undefined
   #unwatchRevocations: (() => void) | undefined
+  /** `revoked` was emitted: one revocation can arrive several ways (store listener, a refused save, the exchange). */
+  #revokedEmitted = false
 
   constructor(options: DeribitClientOptions) {
     if (!options || typeof options.url !== 'string') {
@@ -453,7 +455,8 @@ export class DeribitClient {
 
   /** An operator revoked this session through the store: log out, close, never reconnect. */
   async #revokedByOperator(sessionName: string): Promise<void> {
-    if (this.state === 'closed') return
+    if (this.state === 'closed' || this.#revokedEmitted) return
+    this.#revokedEmitted = true
     const error = new RevokedError(`Session ${sessionName} was revoked by an operator`)
     this.#p.logger.warn('session revoked through the store; logging out', { session: sessionName })
     this.#p.events.emit('revoked', error)
@@ -465,9 +468,12 @@ export class DeribitClient {
   }
 
   #revoke(error: RevokedError): void {
-    this.#p.logger.warn('session revoked; the client stops', { code: error.exchangeCode })
     this.#connectWaiter?.reject(error)
-    this.#p.events.emit('revoked', error)
+    if (!this.#revokedEmitted) {
+      this.#revokedEmitted = true
+      this.#p.logger.warn('session revoked; the client stops', { code: error.exchangeCode })
+      this.#p.events.emit('revoked', error)
+    }
     void this.close()
   }
 }
