@@ -378,6 +378,8 @@ export function assembleClient(options: DeribitClientOptions, hooks: FacadeHooks
       held.close()
       subscriptions.close(error)
       await conn.close(error)
+      // What the store was told last lands before close() resolves: a restart reads it.
+      await active.flush()
       events.removeAllListeners()
       tracker.removeAllListeners()
     },

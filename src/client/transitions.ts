@@ -127,13 +127,14 @@ export class Transitions {
     let interrupted: SessionContext | undefined
     for (let attempt = 0; ; attempt++) {
       await connection.established.wait(this.#o.waitMs, lifetime.signal)
+      // The operations of the identity being left finish under it, on this connection, first.
+      if (kind !== 'refresh') await gate.drain()
+      if (!connection.established.isOpen) continue
+      // Read after the drain: an operation may have refreshed the session meanwhile.
       const from = this.#o.active.current
       if (!from) throw new TransitionFailedError(kind, `${kind} needs an authenticated session`)
       // A refresh interrupted by a drop is done once the reconnect has signed in afresh.
       if (interrupted !== undefined && kind === 'refresh' && from !== interrupted) return from
-      // The operations of the identity being left finish under it, on this connection, first.
-      if (kind !== 'refresh') await gate.drain()
-      if (!connection.established.isOpen) continue
       const epoch = this.#o.connection.epoch
       const started = Date.now()
       connection.suspend()

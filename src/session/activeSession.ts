@@ -32,6 +32,8 @@ export class ActiveSession {
   readonly #options: ActiveSessionOptions
   #chain: SessionContext[] = []
   #signedIn = false
+  /** Store writes, one after the other: a save and the "inactive" mark that follows it never cross. */
+  #storeTail: Promise<void> = Promise.resolve()
 
   constructor(options: ActiveSessionOptions) {
     this.#options = options
@@ -86,23 +88,28 @@ export class ActiveSession {
    * one left behind is not (so a restart resumes the session the bot was on).
    */
   keep(context: SessionContext): void {
-    const { persistence, held, scheduler, isEnded, onRevoked } = this.#options
+    const { persistence, held, scheduler, isEnded } = this.#options
     if (isEnded()) return
     scheduler.schedule(context)
     held.activate(context, Date.now())
     const left = this.#chain.find((c) => c.id !== context.id)
-    if (left !== undefined && this.#chain[0] === context && context.transition !== 'refresh') {
-      persistence.markInactive(left).catch((error: unknown) => {
-        if (error instanceof RevokedError) onRevoked(left.sessionName ?? '')
-      })
-    }
-    if (context.lockVersion > 0 && context.lastRefreshedAt !== undefined) return // saved by its refresh claim
-    persistence.save(context).then(
-      (saved) => this.replaceCurrent(saved),
-      (error: unknown) => {
-        if (error instanceof RevokedError) onRevoked(context.sessionName ?? '')
-      },
-    )
+    const leaving = left !== undefined && this.#chain[0] === context && context.transition !== 'refresh'
+    const savedByClaim = context.lockVersion > 0 && context.lastRefreshedAt !== undefined
+    this.#store(async () => {
+      if (!savedByClaim) this.replaceCurrent(await persistence.save(context))
+      if (leaving) await persistence.markInactive(left)
+    }, context.sessionName)
+  }
+
+  /** Resolves when every store write asked for so far has landed (close waits for it). */
+  flush(): Promise<void> {
+    return this.#storeTail
+  }
+
+  #store(write: () => Promise<void>, sessionName: string | undefined): void {
+    this.#storeTail = this.#storeTail.then(write).catch((error: unknown) => {
+      if (error instanceof RevokedError) this.#options.onRevoked(sessionName ?? '')
+    })
   }
 
   /** Replaces the active context with a later copy of itself (e.g. carrying the stored lockVersion). */
