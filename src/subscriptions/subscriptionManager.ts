@@ -215,7 +215,11 @@ export class SubscriptionManager {
         this.#refused.clear()
       }
       const desired = this.#desired()
-      for (const c of this.#refused) desired.delete(c)
+      // A refused name is held back only while something still wants it; then it is forgotten.
+      for (const c of this.#refused) {
+        if (desired.has(c)) desired.delete(c)
+        else this.#refused.delete(c)
+      }
       for (const c of this.#resnapshot) {
         if (desired.has(c)) continue
         this.#resnapshot.delete(c)
