@@ -7,8 +7,9 @@ const SRC = resolve(import.meta.dirname, '../../src')
 /**
  * The client's layers, bottom up: a file may import its own layer and the ones below it, never
  * one above. `subscriptions` and `orders` are one level and do not import each other. `shared`
- * (the protocol's data and the error classes) sits under everything; the simulator may use only
- * `shared`, and nothing of the client may use the simulator.
+ * (the protocol's data and the error classes) sits under everything, and the entry points
+ * (`index.ts`, `stores/*`) over the client. The simulator may use only `shared`, and nothing of the
+ * client may use the simulator.
  */
 const RANK: Record<string, number> = {
   shared: 0,
@@ -26,7 +27,7 @@ function layerOf(file: string): string {
   const rel = relative(SRC, file).split('\\').join('/')
   if (rel === 'errors.ts' || rel.startsWith('protocol/')) return 'shared'
   if (rel === 'client.ts' || rel.startsWith('client/')) return 'client'
-  if (rel === 'index.ts') return 'entry'
+  if (rel === 'index.ts' || rel.startsWith('stores/')) return 'entry'
   const top = rel.split('/')[0] as string
   return top
 }
