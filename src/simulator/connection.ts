@@ -15,9 +15,15 @@ export interface ConnectionIdentity {
 /** Past this much unsent data the client is too slow and is dropped (Deribit's `connection_too_slow`). */
 export const MAX_BUFFERED_BYTES = 256 * 1024 * 1024
 
-/** The identity key of a session: same account and same session name mean the same identity. */
+/**
+ * The identity key of a session (§10.3): a named session is its account and name; a
+ * connection-scoped one is that very session, so every connection-scoped sign-in (signature or
+ * credentials grant, or a token exchanged to the subject already on) is a new identity, and a
+ * refresh grant, which keeps its session, is not.
+ */
 export function identityOf(session: Session): Identity {
-  return { accountId: session.accountId, key: `${session.accountId}|${session.name ?? 'connection'}` }
+  const scope = session.name === undefined ? `connection#${session.serial}` : `session:${session.name}`
+  return { accountId: session.accountId, key: `${session.accountId}|${scope}` }
 }
 
 /** One WebSocket connection's server-side state. */

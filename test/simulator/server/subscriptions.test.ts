@@ -181,6 +181,47 @@ describe('private subscriptions', () => {
     expect(sim.subscriptionsOf(connId())).toEqual(['user.orders.any.any.raw'])
   })
 
+  // §10.3: every connection-scoped sign-in is a new session, so it ends private subscriptions even
+  // when the subject stays the same; a refresh grant keeps its session and them.
+  it('end silently on a connection-scoped re-auth as the same subject (a new session); public ones continue', async () => {
+    const acc = await setup()
+    const c = await connect()
+    await authCreds(c, acc)
+    await c.result('private/subscribe', { channels: ['user.orders.any.any.raw', 'ticker.BTC-PERPETUAL.100ms'] })
+    const before = c.frames.length
+    await authCreds(c, acc)
+    expect(c.frames.length).toBe(before + 1) // only the auth response: the end is silent
+    expect(sim.subscriptionsOf(connId())).toEqual(['ticker.BTC-PERPETUAL.100ms'])
+    exchange.sink.publishUser(acc.mainAccountId, 'orders', 'BTC-PERPETUAL', { order_id: 'x' })
+    exchange.sink.publish('ticker.BTC-PERPETUAL', { last: 1 })
+    await c.waitFor((f) => f.method === 'subscription')
+    await sleep(20)
+    expect(c.notifications().map((f) => (f.params as Json).channel)).toEqual(['ticker.BTC-PERPETUAL.100ms'])
+  })
+
+  it('end on re-auth with a token exchanged to the subject the connection is already on', async () => {
+    const acc = await setup()
+    const c = await connect()
+    const t = await authCreds(c, acc)
+    await c.result('private/subscribe', { channels: ['user.orders.any.any.raw'] })
+    const x = (await c.result('public/exchange_token', {
+      refresh_token: t.refresh_token,
+      subject_id: acc.mainAccountId,
+    })) as Json
+    expect(sim.subscriptionsOf(connId())).toEqual(['user.orders.any.any.raw'])
+    await c.result('public/auth', { grant_type: 'refresh_token', refresh_token: x.refresh_token })
+    expect(sim.subscriptionsOf(connId())).toEqual([])
+  })
+
+  it('survive a re-auth into the same named session (the session is reused, not new)', async () => {
+    const acc = await setup()
+    const c = await connect()
+    await authCreds(c, acc, 'session:bot')
+    await c.result('private/subscribe', { channels: ['user.orders.any.any.raw'] })
+    await authCreds(c, acc, 'session:bot')
+    expect(sim.subscriptionsOf(connId())).toEqual(['user.orders.any.any.raw'])
+  })
+
   it('private/subscribe needs authentication (13009)', async () => {
     await setup()
     const c = await connect()
