@@ -36,13 +36,16 @@ export interface WireControl {
   cutAfter(match: RequestMatch): void
   /** Resolves with the next matching request once it is written. */
   sent(match: RequestMatch): Promise<SentRequest>
-  /** Every request written so far. */
+  /** The last {@link MAX_KEPT} requests written. */
   readonly requests: readonly SentRequest[]
   /** Removes every rule; answers already held stay held until their time. */
   clear(): void
   /** Cancels the pending delayed deliveries (call at the end of a test). */
   dispose(): void
 }
+
+/** How many written requests the control remembers. */
+export const MAX_KEPT = 200
 
 function matches(match: RequestMatch, method: string, params: Record<string, unknown>): boolean {
   return typeof match === 'string' ? match === method : match(method, params)
@@ -76,6 +79,8 @@ export function wireControl(): WireControl {
     const params = (frame.params ?? {}) as Record<string, unknown>
     const request: SentRequest = { method, params, id: frame.id, at: Date.now() }
     requests.push(request)
+    // Bounded, so memory measurements of the client are not the control's.
+    if (requests.length > MAX_KEPT) requests.splice(0, requests.length - MAX_KEPT)
     const rule = rules.find((r) => r.left > 0 && matches(r.match, method, params))
     if (rule !== undefined) {
       rule.left--

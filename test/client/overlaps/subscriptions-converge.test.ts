@@ -1,0 +1,203 @@
+/**
+ * Issue 13, cases 7, 8 and 17: the channels the exchange holds for the client's connection
+ * converge to what the user asked for, whatever transition, refusal or gap overlaps the asking.
+ */
+import { getHeapStatistics, setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import { describe, expect, it } from 'vitest'
+import type { DeribitError } from '../../../src/index.js'
+import { authGrant } from '../../support/wireControl.js'
+import {
+  bid,
+  clientConnection,
+  expectWire,
+  settledWithin,
+  sleep,
+  startOverlapWorld,
+  track,
+  waitFor,
+} from './overlapWorld.js'
+
+const TICKER = 'ticker.BTC-PERPETUAL.100ms'
+const TRADES = 'trades.BTC-PERPETUAL.100ms'
+const ORDERS = 'user.orders.any.any.raw'
+const BOOK = 'book.BTC-PERPETUAL.100ms'
+
+/** A refusal the exchange might answer a subscribe with. */
+const REFUSED = { code: 11051, message: 'system_maintenance' }
+
+/** Refuses the next subscribe request, whichever of the two the client uses. */
+function refuseNextSubscribe(sim: { faults: { failNext(m: string, n: number, e: typeof REFUSED): void } }) {
+  sim.faults.failNext('public/subscribe', 1, REFUSED)
+  sim.faults.failNext('private/subscribe', 1, REFUSED)
+}
+
+/** Roughly what the simulator's frame log holds: the text plus an entry per frame. */
+function simLogBytes(sim: { log: { allFrames(): Array<{ text: string }> } }): number {
+  return sim.log.allFrames().reduce((n, f) => n + f.text.length + 64, 0)
+}
+
+describe('subscriptions converge (issue 13)', () => {
+  it('case 7: unsubscribe() during a refresh reaches the exchange', async () => {
+    await using w = await startOverlapWorld()
+    await w.client.connect()
+    await w.client.subscribe([TICKER, TRADES])
+    w.wire.hold({ match: authGrant('refresh_token'), hold: 300, count: 1 })
+    const refresh = track(w.client.refreshToken())
+    await w.wire.sent(authGrant('refresh_token'))
+    const unsubscribe = track(w.client.unsubscribe(TICKER))
+    expect((await settledWithin(refresh, 3000, 'the refresh')).ok).toBe(true)
+    await settledWithin(unsubscribe, 3000, 'the unsubscribe')
+    await clientConnection(w)
+    await expectWire(w, [TRADES])
+  })
+
+  it('case 7: unsubscribe() during an exchange reaches the exchange', async () => {
+    await using w = await startOverlapWorld()
+    await w.client.connect()
+    await w.client.subscribe([TICKER, TRADES])
+    w.wire.hold({ match: 'public/exchange_token', hold: 300, count: 1 })
+    const exchange = track(w.client.exchangeToken(w.subA))
+    await w.wire.sent('public/exchange_token')
+    const unsubscribe = track(w.client.unsubscribe(TRADES))
+    expect((await settledWithin(exchange, 3000, 'the exchange')).ok).toBe(true)
+    await settledWithin(unsubscribe, 3000, 'the unsubscribe')
+    await clientConnection(w)
+    await expectWire(w, [TICKER])
+  })
+
+  it('case 7: a private subscription ended under the subaccount does not come back on the switch back', async () => {
+    await using w = await startOverlapWorld()
+    await w.client.connect()
+    const mainSession = w.client.session?.id as string
+    const orders = await w.client.subscribe([ORDERS])
+    await w.client.exchangeToken(w.subA)
+    await orders.unsubscribe()
+    await w.client.switchSession(mainSession)
+    await clientConnection(w)
+    await expectWire(w, [])
+    expect(w.client.channels).not.toContain(ORDERS)
+  })
+
+  it('case 7: a subscribe() made during a switch back delivers', async () => {
+    await using w = await startOverlapWorld()
+    await w.client.connect()
+    const mainSession = w.client.session?.id as string
+    await w.client.exchangeToken(w.subA)
+    w.wire.hold({ match: authGrant('refresh_token'), hold: 300, count: 1 })
+    const back = track(w.client.switchSession(mainSession))
+    await w.wire.sent(authGrant('refresh_token'))
+    const seen: string[] = []
+    const sub = track(w.client.subscribe([ORDERS], (data) => seen.push((data as { label?: string }).label ?? '')))
+    expect((await settledWithin(back, 3000, 'the switch back')).ok).toBe(true)
+    expect((await settledWithin(sub, 3000, 'the subscribe')).ok).toBe(true)
+    await clientConnection(w)
+    await expectWire(w, [ORDERS])
+    await w.client.buy(bid('c7-deliver'))
+    await waitFor(() => seen.includes('c7-deliver'), "the main account's order event on user.orders")
+  })
+
+  it('case 7: two concurrent subscribe() of one channel, the first request refused: one shared outcome', async () => {
+    await using w = await startOverlapWorld()
+    await w.client.connect()
+    refuseNextSubscribe(w.sim)
+    const first = track(w.client.subscribe([TICKER]))
+    const second = track(w.client.subscribe([TICKER]))
+    const a = await settledWithin(first, 3000, 'the first subscribe')
+    const b = await settledWithin(second, 3000, 'the second subscribe')
+    expect(a.ok, 'both calls share one outcome').toBe(b.ok)
+    await clientConnection(w)
+    await expectWire(w, a.ok || b.ok ? [TICKER] : [])
+  })
+
+  it('case 7: an orderBook() retried after a refused subscribe is live', async () => {
+    await using w = await startOverlapWorld()
+    await w.client.connect()
+    refuseNextSubscribe(w.sim)
+    const refused = await track(w.client.orderBook('BTC-PERPETUAL'))
+    expect(refused.ok, 'the first orderBook() reports the refusal').toBe(false)
+    const book = await w.client.orderBook('BTC-PERPETUAL')
+    await expectWire(w, [BOOK])
+    let updates = 0
+    book.on('update', () => updates++)
+    await w.sim.market.burstTrades('BTC-PERPETUAL', 5)
+    await waitFor(() => updates > 0, 'the retried book to receive changes')
+    await book.close()
+    await expectWire(w, [])
+  })
+
+  it('case 7: a book closed from a gap listener stays closed', async () => {
+    await using w = await startOverlapWorld()
+    await w.client.connect()
+    const book = await w.client.orderBook('BTC-PERPETUAL')
+    let gaps = 0
+    w.client.on('gap', () => {
+      gaps++
+      void book.close()
+    })
+    w.sim.faults.skipChangeId('BTC-PERPETUAL')
+    await w.sim.market.burstTrades('BTC-PERPETUAL', 5)
+    await waitFor(() => gaps > 0, 'the gap')
+    await sleep(300)
+    await expectWire(w, [])
+    expect(w.client.channels).toEqual([])
+  })
+
+  it('case 8: a connection-scoped re-auth (exchange to the subject already on) keeps user.orders delivering', async () => {
+    await using w = await startOverlapWorld({ connectionScope: true })
+    await w.client.connect()
+    const seen: string[] = []
+    await w.client.subscribe([ORDERS], (data) => seen.push((data as { label?: string }).label ?? ''))
+    await w.client.exchangeToken(w.main)
+    await clientConnection(w)
+    await expectWire(w, [ORDERS])
+    await w.client.buy(bid('c8-same'))
+    await waitFor(() => seen.includes('c8-same'), 'the order event after the re-auth')
+  })
+
+  it('case 8: a refresh that falls back to signature auth keeps user.orders delivering', async () => {
+    await using w = await startOverlapWorld({ connectionScope: true })
+    await w.client.connect()
+    const seen: string[] = []
+    await w.client.subscribe([ORDERS], (data) => seen.push((data as { label?: string }).label ?? ''))
+    const signaturesBefore = w.sim.stats.authByGrant.client_signature
+    w.sim.faults.failNext('public/auth', 1, { code: 13009, message: 'unauthorized' })
+    await w.client.refreshToken()
+    expect(w.sim.stats.authByGrant.client_signature, 'the fallback signed in again').toBe(signaturesBefore + 1)
+    await clientConnection(w)
+    await expectWire(w, [ORDERS])
+    await w.client.buy(bid('c8-fallback'))
+    await waitFor(() => seen.includes('c8-fallback'), 'the order event after the fallback')
+  })
+
+  it('case 17: subscribing and unsubscribing many distinct channel names leaves no memory behind', async () => {
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as () => void
+    await using w = await startOverlapWorld({ sim: { rateLimits: false }, client: { rateLimit: false } })
+    await w.client.connect()
+    // Names the exchange refuses are still names the client was asked for.
+    const round = async (from: number, n: number) => {
+      for (let i = from; i < from + n; i += 100) {
+        const names = Array.from({ length: 100 }, (_, k) => `ticker.NOPE-${i + k}-PERPETUAL.100ms`)
+        const r = await track(w.client.subscribe(names))
+        if (r.ok) await w.client.unsubscribe(names)
+        else expect((r.error as DeribitError).code).toBeDefined()
+      }
+    }
+    w.sim.faults.pauseMarket()
+    await round(0, 2000) // warm-up: code paths, JIT, pools
+    gc()
+    const before = getHeapStatistics().used_heap_size
+    const logBefore = simLogBytes(w.sim)
+    const N = 20_000
+    await round(100_000, N)
+    gc()
+    await sleep(50)
+    gc()
+    // The simulator runs in this process and keeps every frame it received: that is not the client's.
+    const simKept = simLogBytes(w.sim) - logBefore
+    const perName = (getHeapStatistics().used_heap_size - before - simKept) / N
+    expect(perName, 'bytes kept per distinct channel name').toBeLessThan(30)
+    expect(w.client.channels).toEqual([])
+  }, 60_000)
+})
