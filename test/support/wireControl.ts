@@ -38,6 +38,11 @@ export interface WireControl {
   sent(match: RequestMatch): Promise<SentRequest>
   /** The last {@link MAX_KEPT} requests written. */
   readonly requests: readonly SentRequest[]
+  /**
+   * True when `text` is a `public/auth` frame a socket of this control wrote: a sign-in's text is
+   * unique, so this is how a test tells this client's connections from others' in a server log.
+   */
+  wroteAuth(text: string): boolean
   /** Removes every rule; answers already held stay held until their time. */
   clear(): void
   /** Cancels the pending delayed deliveries (call at the end of a test). */
@@ -72,8 +77,11 @@ export function wireControl(): WireControl {
   // Per socket: request id -> how its answer is held.
   const heldIds = new WeakMap<object, Map<unknown, number | 'lost'>>()
 
+  const authFrames = new Set<string>()
   const onSent = (socket: WebSocket, data: unknown): void => {
     const frame = parse(String(data))
+    // A sign-in carries a nonce or a token: its text is this client's alone.
+    if (frame?.method === 'public/auth') authFrames.add(String(data))
     if (frame === undefined || typeof frame.method !== 'string') return
     const method = frame.method
     const params = (frame.params ?? {}) as Record<string, unknown>
@@ -145,6 +153,7 @@ export function wireControl(): WireControl {
     get requests() {
       return requests
     },
+    wroteAuth: (text) => authFrames.has(text),
     clear() {
       rules.length = 0
       cuts.length = 0

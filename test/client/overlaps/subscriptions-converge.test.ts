@@ -70,13 +70,18 @@ describe('subscriptions converge (issue 13)', () => {
     await using w = await startOverlapWorld()
     await w.client.connect()
     const mainSession = w.client.session?.id as string
-    const orders = await w.client.subscribe([ORDERS])
+    let events = 0
+    const orders = await w.client.subscribe([ORDERS], () => events++)
     await w.client.exchangeToken(w.subA)
     await orders.unsubscribe()
     await w.client.switchSession(mainSession)
     await clientConnection(w)
     await expectWire(w, [])
     expect(w.client.channels).not.toContain(ORDERS)
+    const before = events
+    await w.client.buy(bid('c7-ended'))
+    await sleep(500)
+    expect(events - before, 'events delivered to the ended subscription').toBe(0)
   })
 
   it('case 7: a subscribe() made during a switch back delivers', async () => {
