@@ -240,7 +240,8 @@ export async function expectTrackerTrue(world: OverlapWorld, subjects: number[],
     await sleep(25)
     verdicts = subjects.map((s) => trackerEqualsExchange(world.client, world.sim, s))
   }
-  expectVerdicts(...verdicts)
+  const problems = verdicts.flatMap((v) => v.problems)
+  expect(problems, `tracker differs from the exchange:\n${problems.join('\n')}`).toEqual([])
 }
 
 /**
