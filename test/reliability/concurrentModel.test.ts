@@ -308,7 +308,12 @@ class Program {
             sim.faults.failNext(step.method, 1, { code: 13009, message: 'unauthorized' })
             return
           case 'rate-limited-10028':
+            // As on Deribit (§10.7): the request gets 10028, then the connection is closed.
             sim.faults.failNext(step.method, 1, { code: 10028, message: 'too_many_requests' })
+            void wire
+              .sent(step.method)
+              .then(() => sleep(5))
+              .then(() => sim.faults.dropConnections({ mode: 'close' }))
             return
           case 'refused-subscribe':
             sim.faults.failNext('public/subscribe', 1, REFUSED)
@@ -419,7 +424,7 @@ async function verify(p: Program): Promise<void> {
     expect(onWire, 'channels the exchange holds for the client').toEqual([...wantedPub, ...privateWanted].sort())
   }
   // 4. Nothing alive after close().
-  await expectClosedForGood(w, 1000)
+  await expectClosedForGood(w, 500)
 }
 
 const property = fc.asyncProperty(programArb, async (steps) => {
