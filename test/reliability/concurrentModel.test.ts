@@ -314,6 +314,7 @@ class Program {
               .sent(step.method)
               .then(() => sleep(5))
               .then(() => sim.faults.dropConnections({ mode: 'close' }))
+              .catch(() => undefined)
             return
           case 'refused-subscribe':
             sim.faults.failNext('public/subscribe', 1, REFUSED)
