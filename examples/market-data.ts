@@ -9,7 +9,7 @@
  * we inject such a gap with `sim.faults.skipChangeId`; on a real exchange gaps are rare, so the
  * example just shows the live book.
  */
-import { DeribitClient, type LocalOrderBook } from '../src/index.js'
+import { DeribitClient, type LocalOrderBook } from 'deribit-session'
 import { check, nextEvent, openVenue, runExample, step } from './support.js'
 
 const INSTRUMENT = 'BTC-PERPETUAL'

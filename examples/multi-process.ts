@@ -14,8 +14,9 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer } from 'node:net'
 import { createInterface } from 'node:readline'
-import { DeribitClient, RedisSessionStore } from '../src/index.js'
-import { startSimulator } from '../src/simulator/index.js'
+import { DeribitClient } from 'deribit-session'
+import { startSimulator } from 'deribit-session/simulator'
+import { RedisSessionStore } from 'deribit-session/stores/redis'
 
 const SESSION = 'fleet'
 

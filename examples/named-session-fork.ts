@@ -8,7 +8,7 @@
  * Two clients share one session store, as two processes would share a FileSessionStore or a
  * RedisSessionStore: the second one finds the first one's session there.
  */
-import { DeribitClient, MemorySessionStore, type SessionContext } from '../src/index.js'
+import { DeribitClient, MemorySessionStore, type SessionContext } from 'deribit-session'
 import { check, openVenue, runExample, step } from './support.js'
 
 await runExample('named-session-fork', async () => {

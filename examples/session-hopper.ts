@@ -6,8 +6,8 @@
  *
  *   npx tsx examples/session-hopper.ts
  */
-import { DeribitClient, type Order } from '../src/index.js'
-import { startSimulator } from '../src/simulator/index.js'
+import { DeribitClient, type Order } from 'deribit-session'
+import { startSimulator } from 'deribit-session/simulator'
 
 await using sim = await startSimulator({ marketRateHz: 50 })
 const account = sim.createAccount({ subaccounts: 2 })

@@ -8,7 +8,7 @@
  * On a real exchange set DERIBIT_SUBACCOUNT_ID as well as DERIBIT_URL and the main account's
  * DERIBIT_CLIENT_ID / DERIBIT_CLIENT_SECRET.
  */
-import { DeribitClient, type Order } from '../src/index.js'
+import { DeribitClient, type Order } from 'deribit-session'
 import { check, nextEvent, openVenue, runExample, step } from './support.js'
 
 const INSTRUMENT = 'BTC-PERPETUAL'

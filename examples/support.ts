@@ -1,12 +1,19 @@
 /**
  * What every example shares: where to connect (an embedded simulator, or a real exchange when
  * DERIBIT_URL is set), a timeline printer, a check that fails the run, and a runner that turns
- * the outcome into the exit code. In your own code you import from 'deribit-session' and
- * 'deribit-session/simulator'; the examples import the sources so they run without a build.
+ * the outcome into the exit code. The examples import 'deribit-session' as your code does: copy an
+ * example with this file into a project that has the package installed and it runs there. In this
+ * repository, tsconfig.json's `paths` point the package's name at its sources (tsx and Bun read them).
  */
-import type { ClientCredentials, ClientEvents, DeribitClient, LocalOrderBook } from '../src/index.js'
-import { type Simulator, type SimulatorOptions, startSimulator } from '../src/simulator/index.js'
-import type { LocalOrderBookEvents } from '../src/subscriptions/orderBook.js'
+import {
+  type ClientCredentials,
+  type ClientEvents,
+  type DeribitClient,
+  fromEnv,
+  type LocalOrderBook,
+  type LocalOrderBookEvents,
+} from 'deribit-session'
+import { type Simulator, type SimulatorOptions, startSimulator } from 'deribit-session/simulator'
 
 /** Where an example runs. Close it (or `await using`) when done. */
 export interface Venue extends AsyncDisposable {
@@ -27,18 +34,16 @@ export interface Venue extends AsyncDisposable {
 export async function openVenue(
   options: { subaccounts?: number; simulator?: SimulatorOptions; needsKey?: boolean } = {},
 ): Promise<Venue> {
-  const url = process.env.DERIBIT_URL
-  if (url) {
-    const clientId = process.env.DERIBIT_CLIENT_ID
-    const clientSecret = process.env.DERIBIT_CLIENT_SECRET
-    if (options.needsKey && (!clientId || !clientSecret)) {
+  if (process.env.DERIBIT_URL) {
+    const { url, credentials } = fromEnv()
+    if (options.needsKey && !credentials) {
       throw new Error('this example trades: set DERIBIT_CLIENT_ID and DERIBIT_CLIENT_SECRET (a testnet key!)')
     }
     const sub = Number(process.env.DERIBIT_SUBACCOUNT_ID)
     const close = async () => {}
     return {
       url,
-      credentials: clientId && clientSecret ? { clientId, clientSecret } : undefined,
+      credentials,
       sim: undefined,
       subaccountIds: Number.isInteger(sub) && sub > 0 ? [sub] : [],
       close,

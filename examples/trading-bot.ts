@@ -10,7 +10,7 @@
  * exchange for the label (`private/get_order_state_by_label`) and resolves with what it finds.
  * On a real exchange (a testnet key!) the orders rest far below the market and are cancelled.
  */
-import { DeribitClient, type Order } from '../src/index.js'
+import { DeribitClient, type Order } from 'deribit-session'
 import { check, nextEvent, openVenue, runExample, step } from './support.js'
 
 const INSTRUMENT = 'BTC-PERPETUAL'

@@ -104,6 +104,8 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
   readonly #reconciler: OrderReconciler
   readonly #held: HeldSessions
   #unwatchRevocations: (() => void) | undefined
+  /** `revoked` was emitted: one revocation can arrive several ways (store listener, a refused save, the exchange). */
+  #revokedEmitted = false
 
   #state: ClientState = 'idle'
   #chain: SessionContext[] = []
@@ -718,7 +720,8 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
 
   /** An operator revoked this session through the store: log out, close, never reconnect. */
   async #revokedByOperator(sessionName: string): Promise<void> {
-    if (this.#state === 'closed') return
+    if (this.#state === 'closed' || this.#revokedEmitted) return
+    this.#revokedEmitted = true
     const error = new RevokedError(`Session ${sessionName} was revoked by an operator`)
     this.#logger.warn('session revoked through the store; logging out', { session: sessionName })
     this.emit('revoked', error)
@@ -1043,9 +1046,12 @@ export class DeribitClient extends TypedEmitter<ClientEvents> {
   }
 
   #revoke(error: RevokedError): void {
-    this.#logger.warn('session revoked; the client stops', { code: error.exchangeCode })
     this.#connectWaiter?.reject(error)
-    this.emit('revoked', error)
+    if (!this.#revokedEmitted) {
+      this.#revokedEmitted = true
+      this.#logger.warn('session revoked; the client stops', { code: error.exchangeCode })
+      this.emit('revoked', error)
+    }
     void this.close()
   }
 

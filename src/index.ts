@@ -1,7 +1,9 @@
 /**
  * deribit-session: a Deribit JSON-RPC v2 WebSocket client that keeps every subscription and the
  * true state of every order through token refresh, exchange, fork, logout and reconnects.
- * The simulator is a separate entry point: `deribit-session/simulator`.
+ * The simulator and the persistent session stores are separate entry points, loaded only by those
+ * who import them: `deribit-session/simulator`, `deribit-session/stores/file` and
+ * `deribit-session/stores/redis`.
  */
 
 export type {
@@ -12,7 +14,9 @@ export type {
   TransitionEvent,
 } from './client/events.js'
 export type { HeldSessionInfo } from './client/heldSessions.js'
+export { ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_URL, type EnvOptions, fromEnv } from './client/fromEnv.js'
 export { type ClientCredentials, DEFAULT_CLIENT_OPTIONS, type DeribitClientOptions } from './client/options.js'
+export { DERIBIT_PRODUCTION_URL, DERIBIT_TESTNET_URL } from './client/presets.js'
 export type { EditParams, OrderParams } from './client/orderEntry.js'
 export { type ConnectOptions, DeribitClient, type NotificationHandler } from './client.js'
 export * from './errors.js'
@@ -25,7 +29,25 @@ export {
   RECONCILE_NOT_FOUND_REASON,
   type ReconcileResult,
 } from './orders/orderTracker.js'
+export {
+  CHANNEL_PARAM_EXTRAS,
+  type ChannelFamily,
+  type ChannelName,
+  type ChannelOf,
+  type CheckedChannel,
+  channelFamily,
+  type FamilyOf,
+  isChannelName,
+} from './protocol/channelNames.js'
+export type { ChannelPayload, FamilyPayload } from './protocol/channelPayloads.js'
 export type { Interval } from './protocol/channels.js'
+export type {
+  DeribitSchema,
+  MethodName,
+  MethodParams,
+  MethodParamsArg,
+  MethodResult,
+} from './protocol/methodTypes.js'
 export { wsSignature, wsStringToSign } from './protocol/signature.js'
 export type * from './protocol/types.js'
 export type { CreditLimiterOptions } from './rpc/creditLimiter.js'
@@ -39,19 +61,6 @@ export type { CallOptions } from './session/rpcCaller.js'
 export type { SessionContext, TransitionKind } from './session/sessionContext.js'
 export { sessionSummary } from './session/sessionContext.js'
 export type { SessionFilter, SessionMetadata, SessionStore, StoredSession } from './session/sessionStore.js'
-export { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_STALE_LOCK_MS } from './session/stores/fileLock.js'
-export {
-  DEFAULT_FILE_POLL_INTERVAL_MS,
-  FileSessionStore,
-  type FileSessionStoreOptions,
-} from './session/stores/fileSessionStore.js'
-export type { EncryptionKey } from './session/stores/recordCipher.js'
-export {
-  DEFAULT_REDIS_KEY_PREFIX,
-  DEFAULT_REDIS_READY_TIMEOUT_MS,
-  RedisSessionStore,
-  type RedisSessionStoreOptions,
-} from './session/stores/redisSessionStore.js'
 export { DEFAULT_MAX_BUFFERED } from './subscriptions/asyncQueue.js'
 export type { BookCheck } from './subscriptions/bookSequencer.js'
 export type { BookLevel } from './subscriptions/bookSide.js'

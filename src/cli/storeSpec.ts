@@ -28,7 +28,7 @@ export async function openStoreSpec(spec: string, env: NodeJS.ProcessEnv): Promi
   if (spec.startsWith('file:')) {
     const path = spec.slice('file:'.length)
     if (path === '') throw new UsageError('--store file:PATH needs a path')
-    const { FileSessionStore } = await import('../session/stores/fileSessionStore.js')
+    const { FileSessionStore } = await import('../stores/file.js')
     return { store: new FileSessionStore({ path, ...encryptionKey }), description: `file ${path}` }
   }
   if (spec.startsWith('redis://') || spec.startsWith('rediss://')) {
@@ -42,7 +42,7 @@ export async function openStoreSpec(spec: string, env: NodeJS.ProcessEnv): Promi
     if (!Number.isInteger(db) || db < 0)
       throw new UsageError(`--store redis URL: '${url.pathname.slice(1)}' is not a db number`)
     const prefix = url.searchParams.get('prefix')
-    const { RedisSessionStore } = await import('../session/stores/redisSessionStore.js')
+    const { RedisSessionStore } = await import('../stores/redis.js')
     const store = new RedisSessionStore({
       redis: {
         host: url.hostname.replace(/^\[|\]$/g, ''),

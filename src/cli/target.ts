@@ -1,18 +1,16 @@
+import { ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_URL } from '../client/fromEnv.js'
 import type { ClientCredentials, DeribitClientOptions } from '../client/options.js'
+import { DERIBIT_TESTNET_URL as TESTNET_URL } from '../client/presets.js'
 import { DeribitClient } from '../client.js'
 import type { DeribitError } from '../errors.js'
 import type { Logger } from '../transport/logger.js'
 import { messageOf, UsageError } from './cliErrors.js'
 import { probeWebSocket } from './probe.js'
 
-/** Environment variable naming the exchange's WebSocket URL (the `--url` flag wins over it). */
-export const ENV_URL = 'DERIBIT_URL'
-/** Environment variable holding the API key's client id. */
-export const ENV_CLIENT_ID = 'DERIBIT_CLIENT_ID'
-/** Environment variable holding the API key's secret (never printed). */
-export const ENV_CLIENT_SECRET = 'DERIBIT_CLIENT_SECRET'
+// The same variables `fromEnv()` reads; the `--url` flag wins over DERIBIT_URL.
+export { ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_URL } from '../client/fromEnv.js'
 /** Deribit's testnet endpoint, for `--url`. */
-export const TESTNET_URL = 'wss://test.deribit.com/ws/api/v2'
+export { DERIBIT_TESTNET_URL as TESTNET_URL } from '../client/presets.js'
 /** How long a command waits to connect (and for each call) unless `--timeout` says otherwise. */
 export const DEFAULT_CLI_TIMEOUT_MS = 10_000
 

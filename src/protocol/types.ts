@@ -235,6 +235,30 @@ export interface BookChange {
   asks: BookLevelChange[]
 }
 
+/** `data` of `book.{instrument}.{group}.{depth}.{interval}`: a full snapshot of the top levels every interval. */
+export interface GroupedBook {
+  /** When the book was taken, in ms since the Unix epoch. */
+  timestamp: number
+  /** Instrument, e.g. `ETH-PERPETUAL`. */
+  instrument_name: string
+  /** Id of the book state; grouped books do not chain, so there is no `prev_change_id`. */
+  change_id: number
+  /** Bid levels, best first: `[price, amount]`. */
+  bids: [number, number][]
+  /** Ask levels, best first: `[price, amount]`. */
+  asks: [number, number][]
+}
+
+/** `data` of `deribit_price_index.{index_name}`. */
+export interface PriceIndex {
+  /** Index, e.g. `btc_usd`. */
+  index_name: string
+  /** The index price. */
+  price: number
+  /** When it was computed, in ms since the Unix epoch. */
+  timestamp: number
+}
+
 /** Result of `private/buy`, `private/sell` and `private/edit`. */
 export interface OrderResult {
   /** The order as it stands after the call. */

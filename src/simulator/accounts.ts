@@ -37,16 +37,15 @@ export class AccountBook {
   #nextId = FIRST_ACCOUNT_ID
 
   /** Creates a main account with `subaccounts` subaccounts and one API key on the main account. */
-  createAccount(subaccounts: number, onOpen: (accountId: number, isMain: boolean) => void): CreatedAccount {
+  createAccount(subaccounts: number, onOpen: (accountId: number, mainAccountId: number) => void): CreatedAccount {
     const mainAccountId = this.#nextId++
     this.#accounts.set(mainAccountId, { id: mainAccountId, mainAccountId })
-    onOpen(mainAccountId, true)
+    onOpen(mainAccountId, mainAccountId)
     const subaccountIds: number[] = []
     for (let i = 0; i < subaccounts; i++) {
-      const id = this.#nextId++
-      this.#accounts.set(id, { id, mainAccountId })
+      const id = this.addSubaccount(mainAccountId)
       subaccountIds.push(id)
-      onOpen(id, false)
+      onOpen(id, mainAccountId)
     }
     const key: ApiKey = {
       clientId: randomBytes(6).toString('base64url'),
@@ -55,6 +54,19 @@ export class AccountBook {
     }
     this.#keys.set(key.clientId, key)
     return { clientId: key.clientId, clientSecret: key.clientSecret, mainAccountId, subaccountIds }
+  }
+
+  /** Registers one more subaccount of a main account; returns its id. */
+  addSubaccount(mainAccountId: number): number {
+    const id = this.#nextId++
+    this.#accounts.set(id, { id, mainAccountId })
+    return id
+  }
+
+  /** Forgets a subaccount: `exchange_token` can no longer reach it. */
+  removeSubaccount(id: number): void {
+    const account = this.#accounts.get(id)
+    if (account !== undefined && account.mainAccountId !== id) this.#accounts.delete(id)
   }
 
   key(clientId: string): ApiKey | undefined {

@@ -77,6 +77,11 @@ export interface EventSink {
   publishUser(accountId: number, family: UserEventFamily, instrumentName: string, data: unknown): void
   /** `user.portfolio.{currency}` for one account (data: the portfolio object). */
   publishPortfolio(accountId: number, currency: string, data: unknown): void
+  /**
+   * An account-wide event on a channel without interval: `user.mmp_trigger.{index_name}`,
+   * `user.access_log`, `user.lock`. Delivered to that account's subscriptions of exactly `channel`.
+   */
+  publishAccount(accountId: number, channel: string, data: unknown): void
 }
 
 /** What the server asks of the exchange side. */
@@ -99,4 +104,16 @@ export interface ExchangeSide {
   cancelOrdersOfConnection(connectionId: number): number
   /** Stops the market generator's timers; the exchange keeps its state. */
   close(): void
+}
+
+/**
+ * The server's registry of accounts, as the exchange changes it: `private/create_subaccount`
+ * and `private/remove_subaccount` must also make the account reachable (or not) by
+ * `public/exchange_token`, which the server owns.
+ */
+export interface AccountDirectory {
+  /** Registers a new subaccount of `mainAccountId`; returns its id. */
+  addSubaccount(mainAccountId: number): number
+  /** Unregisters a subaccount. */
+  removeSubaccount(accountId: number): void
 }

@@ -4,6 +4,7 @@ import type { RpcErrorObject } from '../protocol/types.js'
 import type { SimConnection } from './connection.js'
 import { type CallContext, SimRpcError } from './contract.js'
 import type { FaultState } from './faultState.js'
+import { validateParams, wsOnlyBySpec } from './requestValidation.js'
 import { type CallAuth, NO_RESPONSE, type ServerCall, type ServerDeps, type ServerMethod } from './serverMethod.js'
 import { type Presenter, unauthorized } from './sessions.js'
 
@@ -63,12 +64,15 @@ export class Dispatcher {
   async #run(req: DispatchRequest, caller: Caller): Promise<Outcome> {
     const own = Object.hasOwn(this.serverMethods, req.method) ? this.serverMethods[req.method] : undefined
     if (own !== undefined) {
-      if (own.wsOnly && caller.conn === undefined) return { kind: 'error', error: MUST_BE_WEBSOCKET }
+      if ((own.wsOnly || wsOnlyBySpec(req.method)) && caller.conn === undefined) {
+        return { kind: 'error', error: MUST_BE_WEBSOCKET }
+      }
+      const auth = own.access === 'private' ? this.#resolveAuth(req.params, caller) : undefined
       const call: ServerCall = {
-        params: req.params,
+        params: validateParams(req.method, req.params),
         conn: caller.conn,
         presenter: caller.presenter,
-        auth: own.access === 'private' ? this.#resolveAuth(req.params, caller) : undefined,
+        auth,
         after: [],
       }
       const result = own.run(call)
@@ -79,6 +83,7 @@ export class Dispatcher {
     const methods = this.deps.exchange.methods
     const handler = Object.hasOwn(methods, req.method) ? methods[req.method] : undefined
     if (handler === undefined) return { kind: 'error', error: { ...JSONRPC_ERRORS.methodNotFound } }
+    if (wsOnlyBySpec(req.method) && caller.conn === undefined) return { kind: 'error', error: MUST_BE_WEBSOCKET }
     let accountId: number | undefined
     if (req.method.startsWith('private/')) {
       accountId = this.#resolveAuth(req.params, caller).accountId
@@ -86,7 +91,7 @@ export class Dispatcher {
       const a = caller.conn?.auth
       accountId = a !== undefined && this.deps.sessions.isLive(a.accessToken) ? a.session.accountId : undefined
     }
-    const { access_token: _token, ...params } = req.params
+    const { access_token: _token, ...params } = validateParams(req.method, req.params)
     const ctx: CallContext = {
       accountId,
       connectionId: caller.conn?.id,

@@ -11,27 +11,12 @@ import type { CallAuth, ServerDeps } from './serverMethod.js'
 /** Prefix of HTTP method paths: `/api/v2/{public|private}/{name}` (§10.11). */
 export const HTTP_API_PREFIX = '/api/v2/'
 
-/** Query params that stay strings even when they look like numbers or booleans. */
-const STRING_PARAMS = new Set([
-  'access_token',
-  'refresh_token',
-  'client_id',
-  'client_secret',
-  'nonce',
-  'signature',
-  'data',
-  'label',
-  'state',
-  'order_id',
-  'session_name',
-  'scope',
-])
-
-function queryValue(key: string, raw: string): unknown {
-  if (STRING_PARAMS.has(key)) return raw
-  if (raw === 'true') return true
-  if (raw === 'false') return false
-  if (/^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(raw)) return Number(raw)
+/**
+ * A query value stays a string: the request validation turns it into the number or boolean the
+ * method's spec asks for, so `nonce=123` or `label=true` keep their text. Lists and objects can be
+ * given as JSON.
+ */
+function queryValue(raw: string): unknown {
   if (raw.startsWith('[') || raw.startsWith('{')) {
     try {
       return JSON.parse(raw)
@@ -42,12 +27,12 @@ function queryValue(key: string, raw: string): unknown {
   return raw
 }
 
-/** GET query string → params: numbers and booleans parsed; arrays as repeated keys (`a=1&a=2`, `a[]=1`) or JSON. */
+/** GET query string → params: strings, and JSON for lists and objects; arrays as repeated keys (`a=1&a=2`, `a[]=1`) or JSON. */
 export function paramsFromQuery(search: URLSearchParams): Record<string, unknown> {
   const entries: Array<[string, unknown]> = []
   for (const rawKey of new Set(search.keys())) {
     const key = rawKey.endsWith('[]') ? rawKey.slice(0, -2) : rawKey
-    const values = search.getAll(rawKey).map((v) => queryValue(key, v))
+    const values = search.getAll(rawKey).map(queryValue)
     entries.push([key, values.length > 1 || rawKey.endsWith('[]') ? values : values[0]])
   }
   // fromEntries defines own properties: `?__proto__={...}` must not become the params' prototype.

@@ -1,4 +1,4 @@
-import type { EventSink, ExchangeSide } from './contract.js'
+import type { AccountDirectory, EventSink, ExchangeSide } from './contract.js'
 
 /** Controls of the exchange's market generator (`sim.market`). */
 export interface MarketControls {
@@ -18,6 +18,8 @@ export interface MarketControls {
 export interface AccountProfile {
   type?: 'main' | 'subaccount'
   username?: string
+  /** The main account of a subaccount. */
+  mainAccountId?: number
 }
 
 /** The exchange side plus its market controls, as `createExchange` returns it. */
@@ -28,6 +30,8 @@ export interface ExchangeWithMarket<M extends MarketControls = MarketControls> e
   openOrders?(accountId: number): unknown[]
   /** Orders ever placed by the account (any state), optionally with one label. */
   orderCount?(accountId: number, label?: string): number
+  /** Credits a deposit from outside the simulator, when the exchange has a wallet. */
+  deposit?(accountId: number, currency: string, amount: number): void
 }
 
 /** What the server passes to the exchange factory. */
@@ -35,6 +39,8 @@ export interface ExchangeFactoryOptions {
   seed: number
   now: () => number
   marketRateHz?: number
+  /** The server's account registry, for subaccounts created or removed through the API. */
+  directory?: AccountDirectory
 }
 
 /** Builds the exchange side, given the sink it reports events to. */

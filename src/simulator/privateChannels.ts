@@ -6,10 +6,12 @@ export type PrivateMatcher =
   | { family: UserEventFamily; interval: Interval; instrument: string }
   | { family: UserEventFamily; interval: Interval; kind: string; currency: string }
   | { family: 'portfolio'; currency: string }
+  | { family: 'account'; channel: string }
 
 const KINDS = new Set(['future', 'option', 'spot', 'future_combo', 'option_combo', 'combo', 'any'])
 const CURRENCY = /^([A-Z]{2,6}|any)$/
 const FAMILIES = new Set<string>(['orders', 'trades', 'changes'])
+const INDEX_NAME = /^[a-z0-9]+_[a-z0-9]+$/
 
 /**
  * Parses `user.{orders|trades|changes}.{instrument}.{interval}`,
@@ -22,6 +24,9 @@ export function parsePrivateChannel(
 ): PrivateMatcher | undefined {
   const parts = channel.split('.')
   if (parts[0] !== 'user') return undefined
+  if (channel === 'user.access_log' || channel === 'user.lock') return { family: 'account', channel }
+  if (parts[1] === 'mmp_trigger' && parts.length === 3 && INDEX_NAME.test(parts[2] as string))
+    return { family: 'account', channel }
   if (parts[1] === 'portfolio' && parts.length === 3) {
     const currency = parts[2]!
     return CURRENCY.test(currency.toUpperCase()) || currency === 'any'

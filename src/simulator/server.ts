@@ -53,6 +53,11 @@ export interface SimulatorHandle<M extends MarketControls = MarketControls> exte
    * the oracle for "nothing placed twice".
    */
   orderCount(accountId: number, label?: string): number
+  /**
+   * Credits a deposit to an account from outside the simulator (a faucet): the balance grows
+   * and the deposit shows in `private/get_deposits`. Throws when the exchange has no wallet.
+   */
+  deposit(accountId: number, currency: string, amount: number): void
   /** Closes every socket, the server and the exchange's timers. Safe to call twice. */
   close(): Promise<void>
 }
@@ -82,6 +87,10 @@ export async function startSimulatorServer<E extends ExchangeWithMarket>(
       seed: opts.seed,
       now: clock.nowMs,
       ...(opts.marketRateHz === undefined ? {} : { marketRateHz: opts.marketRateHz }),
+      directory: {
+        addSubaccount: (mainAccountId) => accounts.addSubaccount(mainAccountId),
+        removeSubaccount: (accountId) => accounts.removeSubaccount(accountId),
+      },
     },
     hub,
   )
@@ -148,8 +157,12 @@ export async function startSimulatorServer<E extends ExchangeWithMarket>(
     httpUrl: `http://${hostForUrl}:${port}`,
     port,
     createAccount: ({ subaccounts = 0 } = {}) =>
-      accounts.createAccount(subaccounts, (id, main) =>
-        exchange.openAccount(id, { type: main ? 'main' : 'subaccount', username: `sim_${id}` }),
+      accounts.createAccount(subaccounts, (id, mainAccountId) =>
+        exchange.openAccount(id, {
+          type: id === mainAccountId ? 'main' : 'subaccount',
+          username: `sim_${id}`,
+          mainAccountId,
+        }),
       ),
     faults,
     market: exchange.market,
@@ -158,6 +171,10 @@ export async function startSimulatorServer<E extends ExchangeWithMarket>(
     subscriptionsOf: (connectionId) => {
       const conn = ws.connections.get(connectionId)
       return conn === undefined ? [] : hub.channelsOf(conn)
+    },
+    deposit(accountId, currency, amount) {
+      if (exchange.deposit === undefined) throw new Error('this exchange has no wallet')
+      exchange.deposit(accountId, currency, amount)
     },
     orderCount(accountId, label) {
       return exchange.orderCount?.(accountId, label) ?? 0

@@ -226,6 +226,21 @@ export class SubscriptionHub implements EventSink {
     if (sent > 0) this.onSent(sent)
   }
 
+  publishAccount(accountId: number, channel: string, data: unknown): void {
+    const subs = this.#privateByAccount.get(accountId)
+    if (subs === undefined) return
+    let json: string | undefined
+    let sent = 0
+    for (const sub of subs) {
+      const m = sub.matcher
+      if (m.family !== 'account' || m.channel !== channel) continue
+      json ??= JSON.stringify(data)
+      sub.subscriber.deliver(sub.prefix + json + SUFFIX)
+      sent++
+    }
+    if (sent > 0) this.onSent(sent)
+  }
+
   publishPortfolio(accountId: number, currency: string, data: unknown): void {
     const subs = this.#privateByAccount.get(accountId)
     if (subs === undefined) return

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { processAlive } from './fileLock.js'
+import { processAlive } from './processAlive.js'
 
 /** Suffix of the temporary files {@link writeFileAtomic} renames into place. */
 export const TEMP_FILE_SUFFIX = '.tmp'

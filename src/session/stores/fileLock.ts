@@ -1,13 +1,20 @@
-import { constants as fsConstants } from 'node:fs'
 import * as fs from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { StoreError } from '../../errors.js'
+import { tempPathFor } from './atomicFile.js'
 import { errnoCode } from './fsErrors.js'
+import { processAlive } from './processAlive.js'
 
 /** How long to wait for another process's lock before giving up. */
 export const DEFAULT_LOCK_TIMEOUT_MS = 5_000
 /** A lock older than this is taken over even if its owner seems alive (a store operation takes milliseconds). */
 export const DEFAULT_STALE_LOCK_MS = 10_000
+/**
+ * A lock that names no owner cannot come from this code (it links a complete file into place);
+ * an older version created the file first and wrote its owner after, microseconds later. Past
+ * this age such a lock is an abandoned one.
+ */
+const OWNERLESS_GRACE_MS = 1_000
 
 /** Options of {@link withFileLock}. */
 export interface FileLockOptions {
@@ -33,17 +40,6 @@ function parseOwner(text: string): LockOwner | undefined {
   }
 }
 
-/** True when a process with `pid` exists on this host. */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: it exists, it just is not ours to signal.
-    return errnoCode(error) === 'EPERM'
-  }
-}
-
 /** True when the lock at `lockPath` was left by a dead process on this host, or is older than `staleMs`. */
 async function isStale(lockPath: string, staleMs: number): Promise<{ stale: boolean; ino?: number; mtimeMs?: number }> {
   let stat: import('node:fs').Stats
@@ -57,14 +53,42 @@ async function isStale(lockPath: string, staleMs: number): Promise<{ stale: bool
   }
   const owner = parseOwner(text)
   const deadOwner = owner !== undefined && owner.host === hostname() && !processAlive(owner.pid)
-  const tooOld = Date.now() - stat.mtimeMs > staleMs
-  return { stale: deadOwner || tooOld, ino: stat.ino, mtimeMs: stat.mtimeMs }
+  const age = Date.now() - stat.mtimeMs
+  const abandoned = owner === undefined && age > OWNERLESS_GRACE_MS
+  return { stale: deadOwner || abandoned || age > staleMs, ino: stat.ino, mtimeMs: stat.mtimeMs }
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /**
- * Runs `fn` holding an exclusive lock file (`O_CREAT | O_EXCL`) that every process using the
+ * Takes the lock if it is free: the owner is written to a temp file first, which is then
+ * hard-linked into place (atomic, and failing with EEXIST when the lock is held). So the lock
+ * file, whenever it exists, names its owner: a process killed at any instant leaves either no
+ * lock, or one naming a dead pid that the next writer takes over at once, never an empty one.
+ * Returns the lock's inode, or undefined when it is held.
+ */
+async function tryLock(lockPath: string): Promise<number | undefined> {
+  const tmp = tempPathFor(lockPath)
+  try {
+    await fs.writeFile(tmp, JSON.stringify({ pid: process.pid, host: hostname(), at: Date.now() }), {
+      flag: 'wx',
+      mode: 0o600,
+    })
+    const { ino } = await fs.stat(tmp)
+    try {
+      await fs.link(tmp, lockPath)
+    } catch (error) {
+      if (errnoCode(error) === 'EEXIST') return undefined
+      throw error
+    }
+    return ino
+  } finally {
+    await fs.rm(tmp, { force: true })
+  }
+}
+
+/**
+ * Runs `fn` holding an exclusive lock file (see {@link tryLock}) that every process using the
  * same path respects. A lock left by a crashed process (dead pid on this host) or older than
  * `staleMs` is removed and retaken. Between judging a lock stale and removing it, the file's
  * identity is checked again, so a fresh lock that replaced it is left alone (a residual window
@@ -76,17 +100,10 @@ export async function withFileLock<T>(lockPath: string, options: FileLockOptions
   const deadline = Date.now() + timeoutMs
   let ino: number
   for (;;) {
-    try {
-      const handle = await fs.open(lockPath, fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_WRONLY, 0o600)
-      try {
-        await handle.writeFile(JSON.stringify({ pid: process.pid, host: hostname(), at: Date.now() }))
-        ino = (await handle.stat()).ino
-      } finally {
-        await handle.close()
-      }
+    const taken = await tryLock(lockPath)
+    if (taken !== undefined) {
+      ino = taken
       break
-    } catch (error) {
-      if (errnoCode(error) !== 'EEXIST') throw error
     }
     const verdict = await isStale(lockPath, staleMs)
     if (verdict.stale) {

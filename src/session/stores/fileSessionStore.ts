@@ -232,7 +232,9 @@ export class FileSessionStore implements SessionStore {
         return await withFileLock(this.#lockPath, this.#lockOptions, async () => {
           if (!this.#swept) {
             this.#swept = true
-            await removeOrphanTempFiles(this.#path, this.#lockOptions.staleMs ?? DEFAULT_STALE_LOCK_MS)
+            const minAgeMs = this.#lockOptions.staleMs ?? DEFAULT_STALE_LOCK_MS
+            await removeOrphanTempFiles(this.#path, minAgeMs)
+            await removeOrphanTempFiles(this.#lockPath, minAgeMs)
           }
           const contents = await this.#read()
           const { result, changed } = change(contents)

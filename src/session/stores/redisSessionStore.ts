@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis'
+import { randomUUID } from 'node:crypto'
+import type { Cluster, Redis, RedisOptions } from 'ioredis'
 import { DeribitError, RevokedError, StoreError } from '../../errors.js'
 import { withChanges } from '../sessionContext.js'
 import {
@@ -10,27 +11,53 @@ import {
 } from '../sessionStore.js'
 import { decodeStoredSession, encodeStoredSession } from '../storedSessionCodec.js'
 import { type EncryptionKey, RecordCipher } from './recordCipher.js'
-import { DELETE_SCRIPT, GET_ALL_SCRIPT, REVOKE_SCRIPT, UPSERT_SCRIPT } from './redisScripts.js'
+import { hashTagOf, openRedis, type RedisConnection, whenReady } from './redisHandle.js'
+import { parseRevocationValue, RedisRevocationFeed } from './redisRevocationFeed.js'
+import { DELETE_SCRIPT, GET_MANY_SCRIPT, REVOKE_SCRIPT, UPSERT_SCRIPT } from './redisScripts.js'
 import { type RevocationEvent, RevocationListeners } from './revocationListeners.js'
 
-/** Prefix of every key (and the pub/sub channel) a {@link RedisSessionStore} uses. */
-export const DEFAULT_REDIS_KEY_PREFIX = 'deribit-session:'
+export { DEFAULT_REDIS_COMMAND_TIMEOUT_MS } from './redisHandle.js'
+
+/**
+ * Prefix of every key (and the pub/sub channel) a {@link RedisSessionStore} uses. The hash tag
+ * (`{…}`) puts every key of a store in one Cluster slot.
+ */
+export const DEFAULT_REDIS_KEY_PREFIX = '{deribit-session}:'
+/**
+ * The prefix of versions before Cluster support. Pass it as `keyPrefix` to keep using data
+ * stored then on one server or through Sentinel, or move that data (README, "Redis layout").
+ */
+export const LEGACY_REDIS_KEY_PREFIX = 'deribit-session:'
 /** How long a call waits for a connection that is still being established. */
 export const DEFAULT_REDIS_READY_TIMEOUT_MS = 2_000
-/** A command without an answer after this long fails (its outcome is then unknown). */
-export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 2_000
+/** With Sentinel or a Cluster, how long a call rides out a failover before failing. */
+export const DEFAULT_REDIS_FAILOVER_WAIT_MS = 5_000
+/** How often a call that met a failover tries again. */
+const FAILOVER_RETRY_MS = 100
+/** How often `revoke` re-reads an index that changed under it before giving up. */
+const REVOKE_ATTEMPTS = 5
+
+/** Failures a failover causes for a moment: the command was not applied, or is safe to send again. */
+const PASSING =
+  /^(Connection is closed|READONLY|LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|Too many Cluster redirections|Cluster isn't ready|Stream isn't writeable|Command timed out|No subscriber)/
 
 /** Options of {@link RedisSessionStore}. */
 export interface RedisSessionStoreOptions {
   /**
-   * Connection options (the store then owns the connection and quits it on close), or an
-   * ioredis instance the caller owns. An instance must have `enableOfflineQueue: false` and
-   * `autoResendUnfulfilledCommands: false` (so a write made while Redis was away is never
-   * replayed later) and no ioredis `keyPrefix` (use this store's `keyPrefix`).
-   * Own connections always get those settings and `maxRetriesPerRequest: 0`.
+   * Connection options (the store then owns the connection and quits it on close; with
+   * `sentinels` and `name` it finds the master through Sentinel), or an ioredis `Redis` or
+   * `Cluster` the caller owns. A `Redis` must have `enableOfflineQueue: false` and
+   * `autoResendUnfulfilledCommands: false`, a `Cluster` `enableOfflineQueue: false` (so a write
+   * made while Redis was away is never sent later), and neither an ioredis `keyPrefix` (use
+   * this store's `keyPrefix`). Own connections always get those settings and
+   * `maxRetriesPerRequest: 0`. Anything else throws `INVALID_ARGUMENT`.
    */
-  redis: Redis | RedisOptions
-  /** Prefix of every key and of the pub/sub channel; stores with different prefixes share nothing. @default DEFAULT_REDIS_KEY_PREFIX (`'deribit-session:'`) */
+  redis: Redis | Cluster | RedisOptions
+  /**
+   * Prefix of every key and of the pub/sub channel; stores with different prefixes share
+   * nothing. On a Cluster it must hold a hash tag (`{…}`), so every key is in one slot.
+   * @default DEFAULT_REDIS_KEY_PREFIX (`'{deribit-session}:'`)
+   */
   keyPrefix?: string | undefined
   /** 32 bytes (or their base64): each record is stored as JWE (`dir` + `A256GCM`). @default no encryption */
   encryptionKey?: EncryptionKey | undefined
@@ -38,29 +65,35 @@ export interface RedisSessionStoreOptions {
   now?: (() => number) | undefined
   /** How long a call waits for a connection still being established before failing with `STORE_UNAVAILABLE`. @default DEFAULT_REDIS_READY_TIMEOUT_MS (2000) */
   readyTimeoutMs?: number | undefined
+  /**
+   * How long a call rides out a failover (the master gone, the connection being re-pointed)
+   * before failing with `STORE_UNAVAILABLE`. @default DEFAULT_REDIS_FAILOVER_WAIT_MS (5000)
+   * with Sentinel or a Cluster, 0 with one server (a call fails at once while it is away)
+   */
+  failoverWaitMs?: number | undefined
+  /**
+   * After each write, wait up to `timeoutMs` until `replicas` replicas have it (Redis WAIT),
+   * so a failover right after cannot lose it. A write not confirmed in time still stands (the
+   * master has it): this narrows what a failover can lose, it cannot close it. @default none
+   */
+  waitForReplicas?: { replicas: number; timeoutMs: number } | undefined
 }
 
 const unavailable = (why: string) => new StoreError('STORE_UNAVAILABLE', `Redis session store unavailable: ${why}`)
-
-/** Glob-escapes `text` for SCAN MATCH. */
-const globEscape = (text: string) => text.replace(/[*?[\]\\]/g, '\\$&')
-
-function parseRevocationValue(name: string, value: string): RevocationEvent | undefined {
-  const [until, at] = value.split(',').map(Number)
-  if (until === undefined || at === undefined || !Number.isFinite(until) || !Number.isFinite(at)) return undefined
-  return { sessionName: name, revokedAt: at, revokedUntil: until }
-}
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /**
  * A {@link SessionStore} in Redis (ioredis), shared by every process and machine using the
- * same Redis and key prefix.
+ * same Redis and key prefix: one server, a master found through Sentinel, or a Cluster.
  *
  * - `upsert` is a compare-and-set on `lockVersion` in one Lua script, which also refuses a
  *   revoked name; each key expires natively when the refresh token dies (`refreshExpiresAt`,
  *   else the access token's `expiresAt`: a stale key must not outlive its tokens forever).
- * - No offline queue and no resend of unanswered commands: while Redis is unreachable every
- *   call fails at once with `STORE_UNAVAILABLE`, and nothing sent then is replayed when it
- *   returns. A write that failed that way may or may not have been applied; read before retrying.
+ * - No offline queue and no resend by ioredis: while one server is unreachable every call fails
+ *   at once with `STORE_UNAVAILABLE`, and nothing sent then is replayed when it returns. With
+ *   Sentinel or a Cluster a call rides out a failover for up to `failoverWaitMs` first, sending
+ *   its command again once the new master answers; a compare-and-set that already landed is
+ *   recognised as done, not taken for a conflict.
  * - `revoke` records the name with a TTL, deletes its entries and PUBLISHes, all in one script;
  *   `onRevoked` listens on a dedicated subscriber connection and, after every (re)subscribe,
  *   scans the revocation keys so one made while it was away is still heard.
@@ -69,8 +102,7 @@ function parseRevocationValue(name: string, value: string): RevocationEvent | un
  *
  * @example
  * const store = new RedisSessionStore({
- *   redis: { host: '127.0.0.1', port: 6379 }, // or your own ioredis instance (see `redis`)
- *   keyPrefix: 'mybot:',
+ *   redis: { host: '127.0.0.1', port: 6379 }, // or { sentinels, name }, or your own ioredis Redis / Cluster
  *   encryptionKey: process.env.SESSION_KEY,
  * })
  * await using client = new DeribitClient({ url, credentials, sessionName: 'bot', store })
@@ -78,16 +110,18 @@ function parseRevocationValue(name: string, value: string): RevocationEvent | un
  * await store.revoke('bot', 3600) // from an operator process: every client on 'bot' stops
  */
 export class RedisSessionStore implements SessionStore {
-  readonly #redis: Redis
+  readonly #redis: RedisConnection
   readonly #ownsConnection: boolean
+  readonly #highlyAvailable: boolean
   readonly #prefix: string
   readonly #cipher: RecordCipher | undefined
   readonly #now: () => number
   readonly #readyTimeoutMs: number
+  readonly #failoverWaitMs: number
+  readonly #waitForReplicas: { replicas: number; timeoutMs: number } | undefined
   readonly #listeners: RevocationListeners
-  #subscriber: Redis | undefined
-  /** A catch-up scan is owed for when the main connection is back. */
-  #catchUpOwed = false
+  readonly #feed: RedisRevocationFeed
+  #feedStarted = false
   #closed = false
 
   constructor(options: RedisSessionStoreOptions) {
@@ -95,45 +129,36 @@ export class RedisSessionStore implements SessionStore {
     this.#cipher = options.encryptionKey === undefined ? undefined : new RecordCipher(options.encryptionKey)
     this.#now = options.now ?? Date.now
     this.#readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_REDIS_READY_TIMEOUT_MS
+    this.#waitForReplicas = options.waitForReplicas
     this.#listeners = new RevocationListeners(this.#now)
-    if (options.redis instanceof Redis) {
-      const given = options.redis.options
-      if (given.enableOfflineQueue !== false || given.autoResendUnfulfilledCommands !== false) {
-        throw new DeribitError(
-          'INVALID_ARGUMENT',
-          'RedisSessionStore needs an ioredis instance made with enableOfflineQueue: false and autoResendUnfulfilledCommands: false (or pass connection options instead)',
-        )
-      }
-      if (given.keyPrefix) {
-        throw new DeribitError('INVALID_ARGUMENT', "Use RedisSessionStore's keyPrefix, not ioredis's")
-      }
-      this.#redis = options.redis
-      this.#ownsConnection = false
-    } else {
-      if (options.redis.keyPrefix) {
-        throw new DeribitError('INVALID_ARGUMENT', "Use RedisSessionStore's keyPrefix, not ioredis's")
-      }
-      this.#redis = new Redis({
-        retryStrategy: (attempt: number) => Math.min(attempt * 100, 1_000),
-        commandTimeout: DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
-        ...options.redis,
-        enableOfflineQueue: false,
-        autoResendUnfulfilledCommands: false,
-        // With no resend, a command caught by a drop must fail at the drop, not wait for a reconnect.
-        maxRetriesPerRequest: 0,
-        lazyConnect: false,
-      })
-      this.#ownsConnection = true
+    const given: unknown = options.redis
+    const isCluster = typeof given === 'object' && given !== null && 'isCluster' in given && given.isCluster === true
+    if (isCluster && hashTagOf(this.#prefix) === undefined) {
+      // Checked before anything connects: keys in many slots would fail with CROSSSLOT later.
+      throw new DeribitError(
+        'INVALID_ARGUMENT',
+        `On a Redis Cluster the keyPrefix needs a hash tag, e.g. '{${this.#prefix.replace(/[{}]|:+$/g, '') || 'deribit-session'}}:'`,
+      )
     }
+    const opened = openRedis(given)
+    this.#redis = opened.redis
+    this.#ownsConnection = opened.owned
+    this.#highlyAvailable = opened.highlyAvailable
+    this.#failoverWaitMs = options.failoverWaitMs ?? (opened.highlyAvailable ? DEFAULT_REDIS_FAILOVER_WAIT_MS : 0)
+    this.#feed = new RedisRevocationFeed({
+      redis: this.#redis,
+      channel: this.#key('revocations'),
+      revokedKeyHead: this.#key('revoked:'),
+      listeners: this.#listeners,
+      now: this.#now,
+    })
     // Connection trouble surfaces as STORE_UNAVAILABLE on calls; an 'error' event must not crash.
     this.#redis.on('error', this.#ignoreError)
     this.#redis.on('ready', this.#onMainReady)
   }
 
   readonly #ignoreError = (): void => undefined
-  readonly #onMainReady = (): void => {
-    if (this.#catchUpOwed) void this.#catchUp()
-  }
+  readonly #onMainReady = (): void => this.#feed.mainReady()
 
   async get(sessionId: string): Promise<StoredSession | undefined> {
     return this.#run(async () => {
@@ -149,7 +174,16 @@ export class RedisSessionStore implements SessionStore {
 
   async getAll(filter?: SessionFilter): Promise<StoredSession[]> {
     return this.#run(async () => {
-      const flat = (await this.#redis.eval(GET_ALL_SCRIPT, 1, this.#key('sessions'), this.#key('session:'))) as string[]
+      const ids = await this.#redis.smembers(this.#key('sessions'))
+      if (ids.length === 0) return []
+      const keys = ids.map((id) => this.#sessionKey(id))
+      const flat = (await this.#redis.eval(
+        GET_MANY_SCRIPT,
+        1 + keys.length,
+        this.#key('sessions'),
+        ...keys,
+        ...ids,
+      )) as string[]
       const out: StoredSession[] = []
       for (let i = 0; i + 3 < flat.length; i += 4) {
         const [id, v, e, r] = flat.slice(i, i + 4) as [string, string, string, string]
@@ -165,18 +199,21 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async upsert(session: StoredSession, expectedLockVersion: number | undefined): Promise<StoredSession> {
+    // Re-derive the metadata from the context so a hand-built entry cannot disagree with it.
+    const checked = toStoredSession(session.context, session.metadata)
+    const name = checked.context.sessionName as string
+    const id = checked.context.id
+    const version = (expectedLockVersion ?? 0) + 1
+    const stored = toStoredSession(withChanges(checked.context, { lockVersion: version }), checked.metadata)
+    const json = JSON.stringify(encodeStoredSession(stored))
+    const record = this.#cipher === undefined ? json : await this.#cipher.seal(json)
+    // Names this call's write, so the script knows it when a failover makes us send it again.
+    const writeId = randomUUID()
     return this.#run(async () => {
-      // Re-derive the metadata from the context so a hand-built entry cannot disagree with it.
-      const checked = toStoredSession(session.context, session.metadata)
-      const name = checked.context.sessionName as string
-      const id = checked.context.id
       // Check what is there decrypts with our key before replacing it: a wrong key must fail
       // loudly, not overwrite the sessions of whoever holds the right one.
       const [v, e, r] = await this.#redis.hmget(this.#sessionKey(id), 'v', 'e', 'r')
       if (typeof v === 'string' && typeof r === 'string' && !this.#expired(e)) await this.#decode(id, v, r)
-      const version = (expectedLockVersion ?? 0) + 1
-      const stored = toStoredSession(withChanges(checked.context, { lockVersion: version }), checked.metadata)
-      const record = JSON.stringify(encodeStoredSession(stored))
       const now = this.#now()
       const refreshExpiresAt = stored.metadata.refreshExpiresAt
       const lifetimeEnd = refreshExpiresAt ?? stored.context.expiresAt
@@ -192,13 +229,17 @@ export class RedisSessionStore implements SessionStore {
           String(now),
           name,
           refreshExpiresAt === undefined ? '' : String(refreshExpiresAt),
-          this.#cipher === undefined ? record : await this.#cipher.seal(record),
+          record,
           // Relative to the caller's clock, like every other expiry judgement of the store.
           String(Math.max(1, Math.ceil(lifetimeEnd - now))),
           id,
+          writeId,
         ),
       )
-      if (outcome === 'OK') return stored
+      if (outcome === 'OK') {
+        await this.#replicated(this.#sessionKey(id))
+        return stored
+      }
       if (outcome === 'REVOKED') throw new RevokedError(`Session ${name} is revoked`)
       const found = outcome.startsWith('CONFLICT:') ? outcome.slice('CONFLICT:'.length) : '?'
       throw new StoreError(
@@ -226,20 +267,29 @@ export class RedisSessionStore implements SessionStore {
     const at = this.#now()
     const ttlMs = Math.max(0, Math.round(ttlSec * 1000))
     const event: RevocationEvent = { sessionName, revokedAt: at, revokedUntil: at + ttlMs }
-    await this.#run(() =>
-      this.#redis.eval(
-        REVOKE_SCRIPT,
-        2,
-        this.#revokedKey(sessionName),
-        this.#key('sessions'),
-        `${event.revokedUntil},${at}`,
-        String(ttlMs),
-        sessionName,
-        this.#key('session:'),
-        this.#key('revocations'),
-        JSON.stringify({ name: sessionName, at, until: event.revokedUntil }),
-      ),
-    )
+    const message = JSON.stringify({ name: sessionName, at, until: event.revokedUntil })
+    await this.#run(async () => {
+      for (let attempt = 1; ; attempt++) {
+        const ids = await this.#redis.smembers(this.#key('sessions'))
+        const removed = await this.#redis.eval(
+          REVOKE_SCRIPT,
+          2 + ids.length,
+          this.#key('sessions'),
+          this.#revokedKey(sessionName),
+          ...ids.map((id) => this.#sessionKey(id)),
+          `${event.revokedUntil},${at}`,
+          String(ttlMs),
+          sessionName,
+          this.#key('revocations'),
+          message,
+          ...ids,
+        )
+        if (Number(removed) >= 0) break
+        // Sessions were added or removed between reading the index and the script: read again.
+        if (attempt >= REVOKE_ATTEMPTS) throw unavailable('the session index kept changing during revoke')
+      }
+      await this.#replicated(this.#revokedKey(sessionName))
+    })
     this.#listeners.deliver(event, true)
   }
 
@@ -254,7 +304,10 @@ export class RedisSessionStore implements SessionStore {
   onRevoked(listener: (sessionName: string) => void): () => void {
     this.#assertOpen()
     const off = this.#listeners.add(listener)
-    this.#ensureSubscriber()
+    if (!this.#feedStarted) {
+      this.#feedStarted = true
+      this.#feed.start()
+    }
     return off
   }
 
@@ -262,8 +315,7 @@ export class RedisSessionStore implements SessionStore {
     if (this.#closed) return
     this.#closed = true
     this.#listeners.clear()
-    this.#subscriber?.disconnect()
-    this.#subscriber = undefined
+    this.#feed.close()
     // A caller's connection outlives the store: leave nothing of ours attached to it.
     this.#redis.off('ready', this.#onMainReady)
     if (!this.#ownsConnection) this.#redis.off('error', this.#ignoreError)
@@ -292,6 +344,14 @@ export class RedisSessionStore implements SessionStore {
   #expired(refreshExpiresAt: string | null | undefined): boolean {
     if (refreshExpiresAt === null || refreshExpiresAt === undefined || refreshExpiresAt === '') return false
     return Number(refreshExpiresAt) <= this.#now()
+  }
+
+  /** With `waitForReplicas`, waits (bounded) until replicas have the write that touched `key`. */
+  async #replicated(key: string): Promise<void> {
+    const wanted = this.#waitForReplicas
+    if (wanted === undefined || wanted.replicas <= 0) return
+    // WAIT has no key; pipelined behind one, a Cluster sends it to the node that took the write.
+    await this.#redis.pipeline().exists(key).wait(wanted.replicas, wanted.timeoutMs).exec()
   }
 
   async #deleteScript(id: string, version: string): Promise<number> {
@@ -332,20 +392,30 @@ export class RedisSessionStore implements SessionStore {
     return session
   }
 
-  /** Runs `fn` once the connection is usable, turning client failures into StoreErrors. */
+  /**
+   * Runs `fn` once the connection is usable, turning client failures into StoreErrors. Within
+   * `failoverWaitMs`, a failure a failover causes is waited out and `fn` runs again.
+   */
   async #run<T>(fn: () => Promise<T>): Promise<T> {
     this.#assertOpen()
-    try {
-      await this.#ready()
-      return await fn()
-    } catch (error) {
-      if (error instanceof DeribitError) throw error
-      // Never chain ioredis's error: it carries the command and its arguments (records, tokens).
-      const message = error instanceof Error ? error.message.slice(0, 200) : 'unknown failure'
-      if (message.startsWith('WRONGTYPE')) {
-        throw new StoreError('STORE_CORRUPT', `A key under ${this.#prefix} is not a deribit-session entry`)
+    const deadline = Date.now() + this.#failoverWaitMs
+    for (;;) {
+      try {
+        await this.#ready(deadline)
+        return await fn()
+      } catch (error) {
+        if (error instanceof DeribitError) throw error
+        // Never chain ioredis's error: it carries the command and its arguments (records, tokens).
+        const message = error instanceof Error ? error.message.slice(0, 200) : 'unknown failure'
+        if (message.startsWith('WRONGTYPE')) {
+          throw new StoreError('STORE_CORRUPT', `A key under ${this.#prefix} is not a deribit-session entry`)
+        }
+        if (PASSING.test(message) && Date.now() + FAILOVER_RETRY_MS < deadline && !this.#closed) {
+          await sleep(FAILOVER_RETRY_MS)
+          continue
+        }
+        throw unavailable(message)
       }
-      throw unavailable(message)
     }
   }
 
@@ -353,96 +423,19 @@ export class RedisSessionStore implements SessionStore {
     if (this.#closed) throw new StoreError('STORE_UNAVAILABLE', 'The session store is closed')
   }
 
-  /** Waits for a connection being established; fails at once while Redis is known to be away. */
-  async #ready(): Promise<void> {
+  /**
+   * Waits for a connection being established. One server: fails at once while it is known to
+   * be away. Sentinel or Cluster: waits for the failover until `deadline`.
+   */
+  async #ready(deadline: number): Promise<void> {
     const redis = this.#redis
     if (redis.status === 'ready') return
-    if (redis.status === 'wait') redis.connect().catch(() => undefined)
-    else if (redis.status !== 'connecting' && redis.status !== 'connect')
-      throw unavailable(`connection ${redis.status}`)
-    await new Promise<void>((resolve, reject) => {
-      const finish = (error?: StoreError) => {
-        clearTimeout(timer)
-        redis.off('ready', onReady)
-        redis.off('close', onClose)
-        redis.off('end', onClose)
-        if (error === undefined) resolve()
-        else reject(error)
-      }
-      const onReady = () => finish()
-      const onClose = () => finish(unavailable('could not connect'))
-      const timer = setTimeout(
-        () => finish(unavailable(`not ready after ${this.#readyTimeoutMs} ms`)),
-        this.#readyTimeoutMs,
-      )
-      redis.on('ready', onReady)
-      redis.on('close', onClose)
-      redis.on('end', onClose)
-    })
-  }
-
-  #ensureSubscriber(): void {
-    if (this.#subscriber !== undefined) return
-    const channel = this.#key('revocations')
-    const subscriber = this.#redis.duplicate({
-      // Subscribing is idempotent, so a queued SUBSCRIBE is safe; we resubscribe ourselves on
-      // every 'ready' so the catch-up scan can run after the subscription is in place.
-      enableOfflineQueue: true,
-      autoResubscribe: false,
-      maxRetriesPerRequest: null,
-      lazyConnect: false,
-    })
-    this.#subscriber = subscriber
-    subscriber.on('error', () => undefined)
-    subscriber.on('message', (from: string, message: string) => {
-      if (from === channel) this.#onMessage(message)
-    })
-    subscriber.on('ready', () => {
-      subscriber.subscribe(channel).then(
-        () => this.#catchUp(),
-        () => undefined,
-      )
-    })
-  }
-
-  #onMessage(message: string): void {
-    try {
-      const value: unknown = JSON.parse(message)
-      if (typeof value !== 'object' || value === null) return
-      const { name, at, until } = value as Record<string, unknown>
-      if (typeof name !== 'string' || typeof at !== 'number' || typeof until !== 'number') return
-      this.#listeners.deliver({ sessionName: name, revokedAt: at, revokedUntil: until }, true)
-    } catch {
-      // Someone else's message on our channel: not a revocation.
-    }
-  }
-
-  /** Delivers revocations already recorded (made while the subscriber was connecting or away). */
-  async #catchUp(): Promise<void> {
-    if (this.#closed) return
-    // The scan runs on the main connection; after a Redis restart it may come back after the
-    // subscriber, so the scan is owed until then.
-    this.#catchUpOwed = true
-    if (this.#redis.status !== 'ready') return
-    this.#catchUpOwed = false
-    try {
-      const head = this.#key('revoked:')
-      let cursor = '0'
-      do {
-        const [next, keys] = await this.#redis.scan(cursor, 'MATCH', `${globEscape(head)}*`, 'COUNT', 200)
-        cursor = next
-        if (keys.length === 0) continue
-        const values = await this.#redis.mget(...keys)
-        const now = this.#now()
-        keys.forEach((key, i) => {
-          const value = values[i]
-          const event = typeof value === 'string' ? parseRevocationValue(key.slice(head.length), value) : undefined
-          if (event !== undefined && event.revokedUntil > now) this.#listeners.deliver(event, false)
-        })
-      } while (cursor !== '0')
-    } catch {
-      // Redis went away again: scan when the main connection is back.
-      this.#catchUpOwed = true
+    const connecting = redis.status === 'wait' || redis.status === 'connecting' || redis.status === 'connect'
+    const failoverLeft = deadline - Date.now()
+    if (!connecting && (!this.#highlyAvailable || failoverLeft <= 0)) throw unavailable(`connection ${redis.status}`)
+    const waitMs = Math.max(connecting ? this.#readyTimeoutMs : 0, failoverLeft)
+    if (!(await whenReady(redis, waitMs, !this.#highlyAvailable))) {
+      throw unavailable(`not ready within ${waitMs} ms (connection ${redis.status})`)
     }
   }
 }

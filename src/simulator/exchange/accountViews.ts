@@ -214,13 +214,14 @@ export function portfolioWire(
 export function accountIdentity(account: Account): Record<string, unknown> {
   return {
     id: account.id,
-    username: account.username,
-    system_name: account.username,
-    email: `${account.username}@simulator.invalid`,
+    username: account.settings.username,
+    system_name: account.settings.username,
+    email: account.settings.email,
     type: account.type,
     creation_timestamp: account.createdMs,
     referrer_id: null,
-    login_enabled: account.type === 'main',
+    login_enabled: account.settings.loginEnabled,
+    receive_notifications: account.settings.receiveNotifications,
     security_keys_enabled: false,
     mmp_enabled: false,
     interuser_transfers_enabled: false,

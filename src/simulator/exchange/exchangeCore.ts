@@ -2,13 +2,16 @@
  * What the method handlers share: the instruments, the market, the engine and the ledgers,
  * plus the lookups every handler repeats (instrument, currency, caller's account, own order).
  */
-import { type CallContext, invalidParams, SimRpcError } from '../contract.js'
+import { type AccountDirectory, type CallContext, invalidParams, SimRpcError } from '../contract.js'
 import { CURRENCIES, type InstrumentSpec } from './instruments.js'
 import type { Account, Ledger } from './ledger.js'
+import type { LinkedOrders } from './linkedOrders.js'
 import type { Market } from './market.js'
 import type { MatchingEngine } from './matchingEngine.js'
+import type { Mmp } from './mmp.js'
 import { MARKET_MAKER_ACCOUNT, type OrderRecord } from './orderRecord.js'
 import { type Params, requiredString } from './params.js'
+import type { Wallet } from './wallet.js'
 
 /** Shared state of one exchange. */
 export interface ExchangeCore {
@@ -16,7 +19,12 @@ export interface ExchangeCore {
   readonly byName: ReadonlyMap<string, InstrumentSpec>
   readonly market: Market
   readonly engine: MatchingEngine
+  readonly linked: LinkedOrders
+  readonly mmp: Mmp
   readonly ledger: Ledger
+  readonly wallet: Wallet
+  /** The server's account registry (subaccounts created or removed here must reach it). */
+  readonly directory: AccountDirectory
   readonly now: () => number
 }
 
@@ -46,6 +54,8 @@ export function callerAccount(core: ExchangeCore, ctx: CallContext): Account {
   // Account 0 is the simulated market maker: no caller may act as it.
   if (ctx.accountId === undefined || ctx.accountId === MARKET_MAKER_ACCOUNT)
     throw new SimRpcError(13009, 'unauthorized')
+  // Waiting transfers and withdrawals complete lazily, before anyone can look at a balance.
+  core.wallet.process()
   return core.ledger.get(ctx.accountId)
 }
 

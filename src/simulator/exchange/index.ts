@@ -3,22 +3,30 @@
  * per-account ledgers, behind the {@link ExchangeSide} seam the server dispatches to.
  */
 import type { Order } from '../../protocol/types.js'
-import type { EventSink, ExchangeSide, InstrumentFacts, MethodHandler } from '../contract.js'
+import type { AccountDirectory, EventSink, ExchangeSide, InstrumentFacts, MethodHandler } from '../contract.js'
+import { marginsOf } from './accountViews.js'
 import { BookFeed } from './bookFeed.js'
 import { type GroupedView, groupedViews, isPublicChannelName, parseBookChannel } from './channels.js'
 import type { ExchangeCore } from './exchangeCore.js'
 import { INSTRUMENTS, type InstrumentSpec } from './instruments.js'
 import { type AccountProfile, DEFAULT_STARTING_BALANCE, Ledger } from './ledger.js'
+import { LinkedOrders } from './linkedOrders.js'
 import { Market } from './market.js'
 import { DEFAULT_MARKET_RATE_HZ, MarketGenerator } from './marketGenerator.js'
 import { MatchingEngine } from './matchingEngine.js'
 import { accountMethods } from './methods/account.js'
 import { marketDataMethods } from './methods/marketData.js'
+import { orderHistoryMethods } from './methods/orderHistory.js'
 import { orderQueryMethods } from './methods/orderQueries.js'
 import { orderMethods } from './methods/orders.js'
+import { quoteMethods } from './methods/quotes.js'
 import { referenceDataMethods } from './methods/referenceData.js'
+import { subaccountMethods } from './methods/subaccounts.js'
+import { walletMethods } from './methods/wallet.js'
+import { Mmp } from './mmp.js'
 import { OrderIds, orderWire } from './orderRecord.js'
 import { Random } from './random.js'
+import { Wallet } from './wallet.js'
 
 export type { AccountProfile } from './ledger.js'
 export { DEFAULT_STARTING_BALANCE } from './ledger.js'
@@ -42,6 +50,11 @@ export interface ExchangeOptions {
    * @default {@link DEFAULT_STARTING_BALANCE} (`{BTC: 10, ETH: 100, USDC: 100000}`)
    */
   startingBalance?: Record<string, number>
+  /**
+   * The server's account registry, told about subaccounts created and removed through the API.
+   * Without one (an exchange on its own, in tests) new subaccount ids count up from 900,001.
+   */
+  directory?: AccountDirectory
 }
 
 /** Controls over the simulated market, for tests and benchmarks. */
@@ -76,6 +89,14 @@ export interface Exchange extends ExchangeSide {
   openOrders(accountId: number): Order[]
   /** How many orders (any state) the account has placed, optionally only those with `label`. */
   orderCount(accountId: number, label?: string): number
+  /** Credits a deposit from outside the simulator (a faucet); it shows in `private/get_deposits`. */
+  deposit(accountId: number, currency: string, amount: number): void
+}
+
+/** A registry for an exchange without a server: ids count up, removals are forgotten. */
+function localDirectory(): AccountDirectory {
+  let next = 900_001
+  return { addSubaccount: () => next++, removeSubaccount: () => {} }
 }
 
 /** Builds an exchange publishing through `sink`; its generator starts at once unless `marketRateHz` is 0. */
@@ -104,13 +125,35 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
     now,
     options.marketRateHz ?? DEFAULT_MARKET_RATE_HZ,
   )
-  const core: ExchangeCore = { instruments: INSTRUMENTS, byName, market, engine, ledger, now }
+  const wallet = new Wallet(ledger, now, (account, currency) => {
+    const m = marginsOf(account, currency, market, engine.liveOrders(account.id))
+    return Math.max(0, Math.min(m.balance, m.availableFunds))
+  })
+  const directory = options.directory ?? localDirectory()
+  const linked = new LinkedOrders(engine)
+  const mmp = new Mmp(engine, sink, now)
+  const core: ExchangeCore = {
+    instruments: INSTRUMENTS,
+    byName,
+    market,
+    engine,
+    linked,
+    mmp,
+    ledger,
+    wallet,
+    directory,
+    now,
+  }
   const methods: Record<string, MethodHandler> = {
     ...referenceDataMethods(core),
     ...marketDataMethods(core),
     ...orderMethods(core),
     ...orderQueryMethods(core),
+    ...orderHistoryMethods(core),
     ...accountMethods(core),
+    ...subaccountMethods(core),
+    ...walletMethods(core),
+    ...quoteMethods(core),
   }
   const known = (name: string): InstrumentSpec => {
     const spec = byName.get(name)
@@ -158,6 +201,9 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
     openOrders: (accountId) => [...engine.liveOrders(accountId)].map(orderWire),
     orderCount: (accountId, label) =>
       engine.ordersOf(accountId).filter((o) => label === undefined || o.label === label).length,
+    deposit: (accountId, currency, amount) => {
+      wallet.deposit(ledger.get(accountId), currency, amount, 'sim-faucet')
+    },
     close: () => generator.close(),
   }
 }

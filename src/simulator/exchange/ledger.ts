@@ -3,9 +3,11 @@
  * by fills (fees, realized P&L, option premiums). Each (sub)account has its own ledger, so
  * nothing one account does shows in another's.
  */
+import { SimRpcError } from '../contract.js'
 import type { InstrumentSpec } from './instruments.js'
 import { CURRENCIES } from './instruments.js'
 import { round8 } from './numbers.js'
+import { TransactionLog } from './transactionLog.js'
 
 /** Balances every new account starts with. */
 export const DEFAULT_STARTING_BALANCE: Readonly<Record<string, number>> = { BTC: 10, ETH: 100, USDC: 100_000 }
@@ -31,16 +33,46 @@ export interface AccountProfile {
   type?: 'main' | 'subaccount'
   /** Username reported by the account summary. @default `sim_user_{accountId}` */
   username?: string
+  /** The main account of a subaccount. @default the account's own id */
+  mainAccountId?: number
+}
+
+/** What a user can change about a (sub)account through account-management methods. */
+export interface AccountSettings {
+  username: string
+  email: string
+  /** An email set by `set_email_for_subaccount`, waiting for a confirmation the simulator never sends. */
+  notConfirmedEmail: string | undefined
+  loginEnabled: boolean
+  receiveNotifications: boolean
+  emailLanguage: string
+}
+
+/**
+ * One settlement, delivery or bankruptcy event of a position (`get_settlement_history_*`),
+ * in Deribit's shape; whoever settles positions appends it with {@link Ledger.recordSettlement}.
+ */
+export interface SettlementEntry {
+  readonly type: 'settlement' | 'delivery' | 'bankruptcy'
+  readonly timestamp: number
+  readonly instrument_name: string
+  readonly [field: string]: unknown
 }
 
 /** One (sub)account's ledger. */
 export interface Account {
   readonly id: number
   readonly type: 'main' | 'subaccount'
-  readonly username: string
+  /** The main account's id (its own id for a main account). */
+  readonly mainAccountId: number
   readonly createdMs: number
+  readonly settings: AccountSettings
   readonly balances: Map<string, CurrencyBalance>
   readonly positions: Map<string, Position>
+  /** The account's cash movements, oldest first (`private/get_transaction_log`). */
+  readonly log: TransactionLog
+  /** Settlements of the account's positions, oldest first. */
+  readonly settlements: SettlementEntry[]
 }
 
 /** The result of booking one fill for one side. */
@@ -69,6 +101,8 @@ export function feeOf(spec: InstrumentSpec, amount: number, price: number, maker
 
 export class Ledger {
   private readonly accounts = new Map<number, Account>()
+  private readonly removed = new Set<number>()
+  private nextLogId = 1
 
   constructor(
     private readonly startingBalance: Readonly<Record<string, number>>,
@@ -83,21 +117,77 @@ export class Ledger {
     for (const currency of CURRENCIES) {
       balances.set(currency, { balance: this.startingBalance[currency] ?? 0, feesPaid: 0, sessionRpl: 0 })
     }
+    const username = profile.username ?? `sim_user_${id}`
     const account: Account = {
       id,
       type: profile.type ?? 'main',
-      username: profile.username ?? `sim_user_${id}`,
+      mainAccountId: profile.mainAccountId ?? id,
       createdMs: this.now(),
+      settings: {
+        username,
+        email: `${username}@simulator.invalid`,
+        notConfirmedEmail: undefined,
+        loginEnabled: (profile.type ?? 'main') === 'main',
+        receiveNotifications: true,
+        emailLanguage: 'en',
+      },
       balances,
       positions: new Map(),
+      log: new TransactionLog(id, this.now, () => this.nextLogId++),
+      settlements: [],
     }
     this.accounts.set(id, account)
     return account
   }
 
-  /** An account's ledger; opened on first use so a call never fails for a missing ledger. */
+  /** The account if it exists (never opens one). */
+  find(id: number): Account | undefined {
+    return this.accounts.get(id)
+  }
+
+  /** A main account's subaccounts, in creation order. */
+  subaccountsOf(mainAccountId: number): Account[] {
+    return [...this.accounts.values()].filter((a) => a.mainAccountId === mainAccountId && a.id !== mainAccountId)
+  }
+
+  /** The account with this username, if any. */
+  byUsername(username: string): Account | undefined {
+    for (const account of this.accounts.values()) if (account.settings.username === username) return account
+    return undefined
+  }
+
+  /** Forgets an account (`private/remove_subaccount`; the caller has checked it is empty). */
+  remove(id: number): void {
+    this.accounts.delete(id)
+    this.removed.add(id)
+  }
+
+  /** Appends a settlement event to an account's history (kept bounded, oldest dropped first). */
+  recordSettlement(account: Account, entry: SettlementEntry): void {
+    account.settlements.push(entry)
+    if (account.settlements.length > 20_000) account.settlements.splice(0, 10_000)
+  }
+
+  /**
+   * Moves cash in or out of an account (transfers, deposits, withdrawals) and logs it;
+   * `change` is signed. The caller has checked that a debit is covered.
+   */
+  moveCash(account: Account, currency: string, change: number, type: string, info: Record<string, unknown>): void {
+    const cash = account.balances.get(currency)
+    if (cash === undefined) return
+    cash.balance = round8(cash.balance + change)
+    account.log.record(currency, type, { change, cashflow: change, balance: cash.balance, commission: 0, info })
+  }
+
+  /**
+   * An account's ledger; opened on first use so a call never fails for a missing ledger.
+   * A removed subaccount stays gone: its surviving tokens no longer reach anything (13009).
+   */
   get(id: number): Account {
-    return this.accounts.get(id) ?? this.open(id)
+    const account = this.accounts.get(id)
+    if (account !== undefined) return account
+    if (this.removed.has(id)) throw new SimRpcError(13009, 'unauthorized')
+    return this.open(id)
   }
 
   /** The position of an account in an instrument (a zero position when it never traded it). */
@@ -142,6 +232,20 @@ export class Ledger {
       cash.balance = round8(cash.balance + profitLoss - fee + premium)
       cash.feesPaid = round8(cash.feesPaid + fee)
       cash.sessionRpl = round8(cash.sessionRpl + profitLoss)
+      const change = round8(profitLoss - fee + premium)
+      account.log.record(spec.settlement_currency, 'trade', {
+        change,
+        cashflow: change,
+        balance: cash.balance,
+        commission: fee,
+        instrument_name: spec.instrument_name,
+        side: direction,
+        amount,
+        price,
+        position: position.size,
+        mark_price: price,
+        info: {},
+      })
     }
     return { fee, profitLoss }
   }

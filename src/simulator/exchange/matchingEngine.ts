@@ -15,6 +15,7 @@ import { clean, floorToStep, round8 } from './numbers.js'
 import { OrderBook } from './orderBook.js'
 import {
   isLive,
+  isMarketType,
   isTriggerType,
   MARKET_MAKER_ACCOUNT,
   type OrderIds,
@@ -27,6 +28,7 @@ import {
   touch,
   type WireOrder,
 } from './orderRecord.js'
+import { fires, trail } from './triggers.js'
 
 /** A validated order request. */
 export interface NewOrder {
@@ -45,6 +47,26 @@ export interface NewOrder {
   reduceOnly: boolean
   trigger: TriggerSource | undefined
   triggerPrice: number | undefined
+  /** What only some orders carry: trailing offset, iceberg display, MMP, quote, a pending link. */
+  extras?: OrderExtras
+}
+
+/** The less common parts of an order request. */
+export interface OrderExtras {
+  triggerOffset?: number
+  displayAmount?: number
+  originalType?: 'market_limit'
+  advanced?: 'usd'
+  mmp?: boolean
+  quote?: { mmpGroup: string; quoteSetId: string; quoteId: string }
+  /** A secondary of an OTO/OTOCO: recorded as untriggered, placed when its primary fills. */
+  pendingSecondary?: boolean
+}
+
+/** Told about fills and closings of users' orders (linked orders, MMP); it acts through {@link MatchingEngine.defer}. */
+export interface OrderObserver {
+  filled(order: OrderRecord, amount: number): void
+  closed(order: OrderRecord): void
 }
 
 /** Requested changes of `private/edit`. */
@@ -86,6 +108,9 @@ export class MatchingEngine {
   private readonly pending = new Map<number, AccountChanges>()
   private readonly publicTrades = new Map<string, Record<string, unknown>[]>()
   private readonly userTrades = new Map<number, Record<string, unknown>[]>()
+  private readonly deferred: Array<() => void> = []
+  private readonly observers: OrderObserver[] = []
+  private tradedInBatch = false
   private depth = 0
 
   constructor(
@@ -136,9 +161,42 @@ export class MatchingEngine {
     try {
       return fn()
     } finally {
+      if (this.depth === 1) this.drain()
       this.depth--
       if (this.depth === 0) this.publish()
     }
+  }
+
+  /** Registers an observer of users' fills and closings. */
+  observe(observer: OrderObserver): void {
+    this.observers.push(observer)
+  }
+
+  /**
+   * Runs `action` once the current operation's matching is done, still inside it (so its events
+   * go out with the operation's). Observers use it: they must not touch a book mid-match.
+   */
+  defer(action: () => void): void {
+    this.deferred.push(action)
+  }
+
+  /** Deferred actions, then last-price triggers if the operation traded. A failing action is dropped. */
+  private drain(): void {
+    for (let guard = 0; guard < 10_000; guard++) {
+      const action = this.deferred.shift()
+      if (action !== undefined) {
+        try {
+          action()
+        } catch {
+          // A linked order the exchange refuses (e.g. funds) is simply not placed.
+        }
+        continue
+      }
+      if (!this.tradedInBatch || this.untriggered.size === 0) break
+      this.tradedInBatch = false
+      this.checkTriggers()
+    }
+    this.tradedInBatch = false
   }
 
   /** Places an order; throws Deribit errors for orders the exchange would refuse. */
@@ -155,17 +213,19 @@ export class MatchingEngine {
       const spec = request.instrument
       const now = this.now()
       const user = request.accountId !== MARKET_MAKER_ACCOUNT
+      const extras = request.extras ?? {}
+      const pending = extras.pendingSecondary === true
       const trigger = isTriggerType(request.type)
       let amount = request.amount
-      let price =
-        request.type === 'market' || request.type === 'stop_market'
-          ? this.marketPrice(spec, request.direction)
-          : (request.price as number)
-      if (request.reduceOnly && user && !trigger)
+      let price = isMarketType(request.type)
+        ? this.marketPrice(spec, request.direction)
+        : this.clampPrice(spec, request.direction, request.price as number)
+      if (request.reduceOnly && user && !trigger && !pending)
         amount = this.reducibleAmount(request.accountId, spec, request.direction, amount)
-      if (request.postOnly && request.type === 'limit')
+      if (request.postOnly && request.type === 'limit' && !pending)
         price = this.postOnlyPrice(spec, request.direction, price, request.rejectPostOnly)
-      if (user && !request.reduceOnly) this.checkFunds(request.accountId, spec, request.direction, amount, price)
+      if (user && !request.reduceOnly && !pending)
+        this.checkFunds(request.accountId, spec, request.direction, amount, price)
       const order: OrderRecord = {
         id: this.ids.order(spec.settlement_currency === 'USDC' ? 'USDC' : spec.base_currency, trigger),
         accountId: request.accountId,
@@ -192,10 +252,21 @@ export class MatchingEngine {
         cancelReason: undefined,
         commission: 0,
         profitLoss: 0,
+        triggerOffset: extras.triggerOffset,
+        trailReference: undefined,
+        displayAmount: extras.displayAmount,
+        originalType: extras.originalType,
+        advanced: extras.advanced,
+        link: undefined,
+        mmp: extras.mmp ?? false,
+        quote: extras.quote,
+        mmpCancelled: false,
       }
+      if (pending) order.state = 'untriggered'
+      if (order.type === 'trailing_stop') trail(order, this.triggerReference(order))
       this.remember(order)
-      const trades = trigger ? [] : this.execute(order)
-      if (trigger) this.untriggered.add(order)
+      const trades = trigger || pending ? [] : this.execute(order)
+      if (trigger && !pending) this.untriggered.add(order)
       this.changed(order)
       return { order, trades }
     })
@@ -248,8 +319,8 @@ export class MatchingEngine {
       if (change.rejectPostOnly !== undefined) order.rejectPostOnly = change.rejectPostOnly
       if (change.reduceOnly !== undefined) order.reduceOnly = change.reduceOnly
       if (change.triggerPrice !== undefined && order.state === 'untriggered') order.triggerPrice = change.triggerPrice
-      let price = change.price ?? order.price
-      if (order.type === 'market' || order.type === 'stop_market') price = order.price
+      let price = change.price === undefined ? order.price : this.clampPrice(spec, order.direction, change.price)
+      if (isMarketType(order.type)) price = order.price
       const book = this.book(spec)
       let trades: Record<string, unknown>[] = []
       if (order.state === 'untriggered') {
@@ -283,23 +354,56 @@ export class MatchingEngine {
     })
   }
 
-  /** Fires trigger orders whose price has been reached. */
+  /** Fires trigger orders whose price has been reached; trailing stops follow the price first. */
   checkTriggers(): void {
     if (this.untriggered.size === 0) return
     this.batch(() => {
-      for (const order of [...this.untriggered]) {
-        const ref = this.triggerReference(order)
-        const price = order.triggerPrice ?? 0
-        if (order.direction === 'buy' ? ref < price : ref > price) continue
+      // Every order sees the prices as they were when the check began; trades it causes are
+      // seen by the next check, which the engine runs after them.
+      const refs = new Map([...this.untriggered].map((o) => [o, this.triggerReference(o)]))
+      for (const [order, ref] of refs) {
+        if (!this.untriggered.has(order)) continue
+        trail(order, ref)
+        if (!fires(order, ref)) continue
         this.untriggered.delete(order)
         order.triggered = true
         order.state = 'open'
-        if (order.type === 'stop_market') order.price = this.marketPrice(order.instrument, order.direction)
+        order.price = isMarketType(order.type)
+          ? this.marketPrice(order.instrument, order.direction)
+          : this.clampPrice(order.instrument, order.direction, order.price)
         touch(order, this.now())
         this.execute(order)
         this.changed(order)
       }
     })
+  }
+
+  /**
+   * Places a pending secondary order of a linked group with `amount`: a plain order goes to the
+   * book (and may trade), a trigger order starts watching its price.
+   */
+  activate(order: OrderRecord, amount: number): void {
+    this.batch(() => {
+      if (order.state !== 'untriggered' || this.untriggered.has(order)) return
+      order.amount = amount
+      touch(order, this.now())
+      if (isTriggerType(order.type)) {
+        if (order.type === 'trailing_stop') {
+          order.trailReference = undefined
+          trail(order, this.triggerReference(order))
+        }
+        this.untriggered.add(order)
+      } else {
+        if (isMarketType(order.type)) order.price = this.marketPrice(order.instrument, order.direction)
+        this.execute(order)
+      }
+      this.changed(order)
+    })
+  }
+
+  /** True while an order waits as a pending secondary (recorded, neither resting nor watching). */
+  isPendingSecondary(order: OrderRecord): boolean {
+    return order.state === 'untriggered' && !this.untriggered.has(order)
   }
 
   /** Matches an order that is `open`, then rests, fills or cancels what is left. Returns the user's trades. */
@@ -308,10 +412,7 @@ export class MatchingEngine {
     const book = this.book(spec)
     const opposite = order.direction === 'buy' ? 'sell' : 'buy'
     const immediate =
-      order.type === 'market' ||
-      order.type === 'stop_market' ||
-      order.timeInForce === 'immediate_or_cancel' ||
-      order.timeInForce === 'fill_or_kill'
+      isMarketType(order.type) || order.timeInForce === 'immediate_or_cancel' || order.timeInForce === 'fill_or_kill'
     const userTrades: Record<string, unknown>[] = []
     if (order.timeInForce === 'fill_or_kill' && book.liquidity(opposite, order.price) < remainingOf(order)) {
       order.state = 'cancelled'
@@ -414,7 +515,9 @@ export class MatchingEngine {
       changes.instruments.add(spec)
       changes.filled = true
       if (!isMaker) takerTrade = userTrade
+      for (const observer of this.observers) observer.filled(order, amount)
     }
+    this.tradedInBatch = true
     return takerTrade
   }
 
@@ -469,7 +572,11 @@ export class MatchingEngine {
   /** An order left the live set (filled or cancelled). */
   private finish(order: OrderRecord): void {
     this.live.get(order.accountId)?.delete(order)
-    if (order.accountId === MARKET_MAKER_ACCOUNT) this.byId.delete(order.id)
+    if (order.accountId === MARKET_MAKER_ACCOUNT) {
+      this.byId.delete(order.id)
+      return
+    }
+    for (const observer of this.observers) observer.closed(order)
   }
 
   /** Publishes book changes, public trades and account events gathered by the operation. */
@@ -516,6 +623,12 @@ export class MatchingEngine {
   private marketPrice(spec: InstrumentSpec, direction: 'buy' | 'sell'): number {
     const band = this.market.band(spec, tickAt(spec, this.market.mark(spec)))
     return direction === 'buy' ? band.max : band.min
+  }
+
+  /** Deribit clamps a buy above the band's max_price to it, and a sell below min_price to that. */
+  private clampPrice(spec: InstrumentSpec, direction: 'buy' | 'sell', price: number): number {
+    const band = this.market.band(spec, tickAt(spec, this.market.mark(spec)))
+    return direction === 'buy' ? Math.min(price, band.max) : Math.max(price, band.min)
   }
 
   /** A post-only price that would cross moves to one tick inside the spread, or is rejected. */

@@ -5,7 +5,7 @@
  */
 import type { BookChange, BookLevelChange } from '../../protocol/types.js'
 import { ceilToStep, floorToStep, round8 } from './numbers.js'
-import { type OrderRecord, remainingOf } from './orderRecord.js'
+import { type OrderRecord, shownOf } from './orderRecord.js'
 
 /** One price level: its resting orders in time priority and their total remaining amount. */
 export interface Level {
@@ -110,7 +110,7 @@ export class OrderBook {
     const side = this.side(order.direction)
     const level = side.level(order.price)
     level.orders.push(order)
-    level.total = round8(level.total + remainingOf(order))
+    level.total = round8(level.total + shownOf(order))
     side.dirty.add(level.price)
   }
 
@@ -122,7 +122,7 @@ export class OrderBook {
     const at = level.orders.indexOf(order)
     if (at < 0) return false
     level.orders.splice(at, 1)
-    level.total = level.orders.length === 0 ? 0 : round8(level.total - remainingOf(order))
+    level.total = level.orders.length === 0 ? 0 : round8(level.total - shownOf(order))
     side.dirty.add(level.price)
     side.dropIfEmpty(level)
     return true
@@ -133,8 +133,9 @@ export class OrderBook {
     const side = this.side(order.direction)
     const level = side.byPrice.get(order.price)
     if (level === undefined) return
-    level.total = round8(level.total + newAmount - order.amount)
+    const before = shownOf(order)
     order.amount = newAmount
+    level.total = round8(level.total + shownOf(order) - before)
     side.dirty.add(level.price)
   }
 
@@ -162,11 +163,13 @@ export class OrderBook {
       if (level === undefined || book.better(limit, level.price)) break
       while (left > 0 && level.orders.length > 0) {
         const maker = level.orders[0] as OrderRecord
-        const qty = Math.min(left, remainingOf(maker))
+        const before = shownOf(maker)
+        // An iceberg trades its hidden part too; the book then shows the next display slice.
+        const qty = Math.min(left, round8(maker.amount - maker.filled))
         onFill(maker, qty, level.price)
         left = round8(left - qty)
-        level.total = round8(level.total - qty)
-        if (remainingOf(maker) <= 0) level.orders.shift()
+        level.total = round8(level.total + shownOf(maker) - before)
+        if (round8(maker.amount - maker.filled) <= 0) level.orders.shift()
       }
       if (level.orders.length === 0) level.total = 0
       book.dirty.add(level.price)

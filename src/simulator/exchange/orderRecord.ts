@@ -5,10 +5,18 @@
  */
 import type { Order, OrderState } from '../../protocol/types.js'
 import type { InstrumentSpec } from './instruments.js'
+import { type LinkRole, linkWire } from './linkRole.js'
 import { round8 } from './numbers.js'
 
-/** Order types the simulator accepts. */
-export type OrderType = 'limit' | 'market' | 'stop_limit' | 'stop_market'
+/** Order types an order record can have (`market_limit` becomes `limit` on entry). */
+export type OrderType =
+  | 'limit'
+  | 'market'
+  | 'stop_limit'
+  | 'stop_market'
+  | 'take_limit'
+  | 'take_market'
+  | 'trailing_stop'
 
 /** Deribit's `time_in_force` values. */
 export type TimeInForce = 'good_til_cancelled' | 'good_til_day' | 'fill_or_kill' | 'immediate_or_cancel'
@@ -49,6 +57,23 @@ export interface OrderRecord {
   /** The user's trading fee on this order so far. */
   commission: number
   profitLoss: number
+  /** Trailing stops: how far the trigger trails the best reference price seen. */
+  triggerOffset: number | undefined
+  /** Trailing stops: the best reference price seen since placement (peak for sells, trough for buys). */
+  trailReference: number | undefined
+  /** Iceberg orders: the most the book shows of the order at a time. */
+  displayAmount: number | undefined
+  /** `market_limit` for an order entered as such (it rests as `limit`). */
+  originalType: 'market_limit' | undefined
+  /** Set for options entered with `advanced: usd` (price given in USD). */
+  advanced: 'usd' | undefined
+  /** The order's part in a linked group (OTO, OCO, OTOCO). */
+  link: LinkRole | undefined
+  /** Market-maker-protection orders (`mmp: true`, and every mass quote). */
+  mmp: boolean
+  /** Mass quotes: their MMP group, quote set and quote id. */
+  quote: { mmpGroup: string; quoteSetId: string; quoteId: string } | undefined
+  mmpCancelled: boolean
 }
 
 /** Amount still to trade. */
@@ -61,9 +86,20 @@ export function isLive(order: OrderRecord): boolean {
   return order.state === 'open' || order.state === 'untriggered'
 }
 
-/** True for stop orders, which rest untriggered until their price is reached. */
+/** True for trigger orders (stop, take-profit, trailing), which wait untriggered until their price is reached. */
 export function isTriggerType(type: OrderType): boolean {
-  return type === 'stop_limit' || type === 'stop_market'
+  return type !== 'limit' && type !== 'market'
+}
+
+/** True for the types that match at the market once live (no limit price of their own). */
+export function isMarketType(type: OrderType): boolean {
+  return type === 'market' || type === 'stop_market' || type === 'take_market' || type === 'trailing_stop'
+}
+
+/** What the book shows of an order: all that remains, or an iceberg's display part of it. */
+export function shownOf(order: OrderRecord): number {
+  const remaining = remainingOf(order)
+  return order.displayAmount === undefined ? remaining : Math.min(order.displayAmount, remaining)
 }
 
 /** Moves `last_update_timestamp` strictly forward so clients can order an order's events. */
@@ -100,13 +136,13 @@ export function orderWire(order: OrderRecord): WireOrder {
     replaced: order.replaced,
     reduce_only: order.reduceOnly,
     risk_reducing: false,
-    price: order.type === 'stop_market' && !order.triggered ? 'market_price' : order.price,
+    price: isMarketType(order.type) && order.type !== 'market' && !order.triggered ? 'market_price' : order.price,
     post_only: order.postOnly,
     reject_post_only: order.rejectPostOnly,
     order_type: order.type,
     order_state: order.state,
     order_id: order.id,
-    max_show: order.amount,
+    max_show: order.displayAmount ?? order.amount,
     last_update_timestamp: order.updatedMs,
     label: order.label,
     is_rebalance: false,
@@ -119,7 +155,7 @@ export function orderWire(order: OrderRecord): WireOrder {
     profit_loss: order.profitLoss,
     average_price: order.filled > 0 ? clampPrice(order.filledNotional / order.filled) : 0,
     api: true,
-    mmp: false,
+    mmp: order.mmp,
     amount: order.amount,
     contracts: round8(order.amount / order.instrument.contract_size),
   }
@@ -128,6 +164,24 @@ export function orderWire(order: OrderRecord): WireOrder {
     wire.trigger_price = order.triggerPrice
     wire.triggered = order.triggered
   }
+  if (order.triggerOffset !== undefined) {
+    wire.trigger_offset = order.triggerOffset
+    wire.trigger_reference_price = order.trailReference
+  }
+  if (order.displayAmount !== undefined) {
+    wire.display_amount = order.displayAmount
+    wire.refresh_amount = shownOf(order)
+  }
+  if (order.originalType !== undefined) wire.original_order_type = order.originalType
+  if (order.advanced !== undefined) wire.advanced = order.advanced
+  if (order.quote !== undefined) {
+    wire.quote = true
+    wire.mmp_group = order.quote.mmpGroup
+    wire.quote_set_id = order.quote.quoteSetId
+    wire.quote_id = order.quote.quoteId
+  }
+  if (order.mmpCancelled) wire.mmp_cancelled = true
+  if (order.link !== undefined) Object.assign(wire, linkWire(order.link))
   if (order.cancelReason !== undefined) wire.cancel_reason = order.cancelReason
   return wire
 }

@@ -159,4 +159,21 @@ describe('FileSessionStore on disk', () => {
     expect(await codeOf(impatient.deleteAll())).toBe('STORE_UNAVAILABLE')
     await fs.rm(`${path}.lock`)
   })
+
+  it('takes over an ownerless lock (as older versions could leave) after a second, not after staleLockMs', async () => {
+    const { path, store } = fresh()
+    await fs.mkdir(join(path, '..'), { recursive: true })
+    await fs.writeFile(`${path}.lock`, '')
+    const past = new Date(Date.now() - 1_500)
+    await fs.utimes(`${path}.lock`, past, past)
+    const started = Date.now()
+    await store.upsert(toStoredSession(sampleContext(), { clientId: 'k' }), undefined)
+    expect(Date.now() - started).toBeLessThan(1_000)
+    // A fresh ownerless lock is respected for its grace (its owner may be writing into it).
+    await fs.writeFile(`${path}.lock`, '')
+    const impatient = new FileSessionStore({ path, lockTimeoutMs: 200 })
+    stores.push(impatient)
+    expect(await codeOf(impatient.deleteAll())).toBe('STORE_UNAVAILABLE')
+    await fs.rm(`${path}.lock`)
+  })
 })

@@ -1,8 +1,14 @@
+import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { promisify } from 'node:util'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { toStoredSession } from '../../../src/session/sessionStore.js'
-import { RedisSessionStore } from '../../../src/session/stores/redisSessionStore.js'
+import {
+  DEFAULT_REDIS_KEY_PREFIX,
+  LEGACY_REDIS_KEY_PREFIX,
+  RedisSessionStore,
+} from '../../../src/session/stores/redisSessionStore.js'
 import {
   REDIS_SERVER_AVAILABLE,
   type RedisServer,
@@ -156,6 +162,55 @@ describe.runIf(REDIS_SERVER_AVAILABLE)('RedisSessionStore', () => {
       expect(strict.listenerCount('ready')).toBe(0)
       strict.disconnect()
       queued.disconnect()
+    })
+
+    it('refuses, with INVALID_ARGUMENT, a redis handle that is neither a Redis, a Cluster nor options', () => {
+      class Redis {
+        readonly host = '127.0.0.1'
+      }
+      const refused: unknown[] = ['redis://127.0.0.1:6379', null, 6379, new Map(), new (class NodeRedisClient {})()]
+      for (const redis of refused) {
+        expect(() => new RedisSessionStore({ redis: redis as never })).toThrow(
+          expect.objectContaining({
+            code: 'INVALID_ARGUMENT',
+            message: expect.stringMatching(/must be an ioredis Redis, an ioredis Cluster or connection options/),
+          }),
+        )
+      }
+      // Same class name, another copy of ioredis: say so rather than take it for options.
+      expect(() => new RedisSessionStore({ redis: new Redis() as never })).toThrow(/another copy of ioredis/)
+    })
+
+    it("moves data of the old layout to the new one with the README's command, and reads the old one when asked", async () => {
+      const old = open(LEGACY_REDIS_KEY_PREFIX, { encryptionKey: KEY })
+      const ctx = sampleContext({ sessionName: 'legacy' })
+      await old.upsert(toStoredSession(ctx, live()), undefined)
+      await old.revoke('gone', 600)
+      // Existing data keeps working as it is when the old prefix is passed...
+      expect((await open(LEGACY_REDIS_KEY_PREFIX, { encryptionKey: KEY }).get(ctx.id))?.context.refreshToken).toBe(
+        ctx.refreshToken,
+      )
+      expect(DEFAULT_REDIS_KEY_PREFIX).toBe('{deribit-session}:')
+      const ttlBefore = await raw.pttl(`${LEGACY_REDIS_KEY_PREFIX}session:${ctx.id}`)
+      // ...and moves, TTLs included, with the migration command of the README.
+      const moved = await promisify(execFile)('redis-cli', [
+        '-p',
+        String(server.port),
+        'EVAL',
+        "local n = 0 for _, k in ipairs(redis.call('KEYS', ARGV[1] .. '*')) do redis.call('RENAME', k, ARGV[2] .. string.sub(k, #ARGV[1] + 1)) n = n + 1 end return n",
+        '0',
+        'deribit-session:',
+        '{deribit-session}:',
+      ])
+      expect(moved.stdout.trim()).toBe('3')
+      const current = open(DEFAULT_REDIS_KEY_PREFIX, { encryptionKey: KEY })
+      expect((await current.get(ctx.id))?.context.refreshToken).toBe(ctx.refreshToken)
+      expect(await current.getAll({ sessionName: 'legacy' })).toHaveLength(1)
+      expect(await current.isRevoked('gone')).toBe(true)
+      const ttlAfter = await raw.pttl(`{deribit-session}:session:${ctx.id}`)
+      expect(ttlAfter).toBeGreaterThan(ttlBefore - 5_000)
+      expect(await raw.exists(`${LEGACY_REDIS_KEY_PREFIX}sessions`)).toBe(0)
+      await current.deleteAll()
     })
 
     it('fails with STORE_UNAVAILABLE when nothing listens, without hanging', async () => {

@@ -9,7 +9,7 @@ export interface PublicEvent {
 
 export interface UserEvent {
   accountId: number
-  family: UserEventFamily | 'portfolio'
+  family: UserEventFamily | 'portfolio' | 'account'
   key: string
   data: unknown
 }
@@ -29,6 +29,10 @@ export class RecordingSink implements EventSink {
 
   publishPortfolio(accountId: number, currency: string, data: unknown): void {
     this.user.push({ accountId, family: 'portfolio', key: currency, data })
+  }
+
+  publishAccount(accountId: number, channel: string, data: unknown): void {
+    this.user.push({ accountId, family: 'account', key: channel, data })
   }
 
   on(channel: string): unknown[] {

@@ -39,13 +39,15 @@ function typeFilter(params: Params): (order: OrderRecord) => boolean {
     case 'limit':
       return (o) => !isTriggerType(o.type)
     case 'trigger_all':
-    case 'stop_all':
       return (o) => isTriggerType(o.type)
-    case 'stop_limit':
-    case 'stop_market':
-      return (o) => o.type === type
+    case 'stop_all':
+      return (o) => o.type === 'stop_limit' || o.type === 'stop_market'
+    case 'take_all':
+      return (o) => o.type === 'take_limit' || o.type === 'take_market'
+    case 'trailing_all':
+      return (o) => o.type === 'trailing_stop'
     default:
-      return () => false
+      return (o) => o.type === type
   }
 }
 

@@ -6,7 +6,7 @@
  * Deribit's codes: 10020 unknown instrument, 10043 price off the tick, -32602 bad params,
  * 10009 funds, 11054 post-only reject, 10004/10029/11044 for an unknown, foreign or finished order.
  */
-import type { CallContext, MethodHandler } from '../../contract.js'
+import type { MethodHandler } from '../../contract.js'
 import { invalidParams, SimRpcError } from '../../contract.js'
 import {
   callerAccount,
@@ -16,108 +16,13 @@ import {
   instrumentParam,
   ownOrder,
 } from '../exchangeCore.js'
-import { type InstrumentSpec, KINDS, tickAt } from '../instruments.js'
-import type { NewOrder } from '../matchingEngine.js'
-import { isMultipleOf, round8 } from '../numbers.js'
-import {
-  isTriggerType,
-  type OrderRecord,
-  type OrderType,
-  orderWire,
-  type TimeInForce,
-  type TriggerSource,
-} from '../orderRecord.js'
-import {
-  optionalBoolean,
-  optionalEnum,
-  optionalNumber,
-  optionalString,
-  type Params,
-  requiredString,
-} from '../params.js'
+import { KINDS } from '../instruments.js'
+import { submitOrder } from '../linkedRequest.js'
+import { isTriggerType, type OrderRecord, orderWire } from '../orderRecord.js'
+import { amountParam, checkValidUntil, priceParam } from '../orderRequest.js'
+import { optionalBoolean, optionalEnum, type Params, requiredString } from '../params.js'
 
-/** Longest `label` Deribit accepts. */
-export const MAX_LABEL_LENGTH = 64
-
-const ORDER_TYPES: readonly OrderType[] = ['limit', 'market', 'stop_limit', 'stop_market']
-const TIME_IN_FORCE: readonly TimeInForce[] = [
-  'good_til_cancelled',
-  'good_til_day',
-  'fill_or_kill',
-  'immediate_or_cancel',
-]
-const TRIGGERS: readonly TriggerSource[] = ['index_price', 'mark_price', 'last_price']
 const CANCEL_TYPES = ['all', 'limit', 'trigger_all', 'stop', 'take', 'trailing_stop'] as const
-
-/** The order amount from `amount` and/or `contracts`; they must agree when both are given. */
-function amountParam(params: Params, spec: InstrumentSpec, required: boolean): number | undefined {
-  const amount = optionalNumber(params, 'amount')
-  const contracts = optionalNumber(params, 'contracts')
-  let value = amount
-  if (contracts !== undefined) {
-    const fromContracts = round8(contracts * spec.contract_size)
-    if (amount !== undefined && Math.abs(amount - fromContracts) > 1e-9)
-      throw invalidParams('contracts', 'contracts and amount do not match')
-    value = fromContracts
-  }
-  if (value === undefined) {
-    if (required) throw invalidParams('amount', 'value required')
-    return undefined
-  }
-  if (value <= 0) throw invalidParams('amount', 'must be positive')
-  if (value < spec.min_trade_amount - 1e-9 || !isMultipleOf(value, spec.min_trade_amount)) {
-    throw invalidParams('amount', `must be a multiple of ${spec.min_trade_amount}`)
-  }
-  return round8(value)
-}
-
-/** A price param on the instrument's tick (10043 otherwise). */
-function priceParam(params: Params, name: string, spec: InstrumentSpec, required: boolean): number | undefined {
-  const price = optionalNumber(params, name)
-  if (price === undefined) {
-    if (required) throw invalidParams(name, 'value required')
-    return undefined
-  }
-  if (price <= 0) throw invalidParams(name, 'must be positive')
-  if (!isMultipleOf(price, tickAt(spec, price)))
-    throw new SimRpcError(10043, 'price_wrong_tick', { param: name, reason: `tick size is ${tickAt(spec, price)}` })
-  return price
-}
-
-function labelParam(params: Params): string {
-  const label = optionalString(params, 'label') ?? ''
-  if (label.length > MAX_LABEL_LENGTH) throw invalidParams('label', `must be at most ${MAX_LABEL_LENGTH} characters`)
-  return label
-}
-
-function orderRequest(core: ExchangeCore, params: Params, ctx: CallContext, direction: 'buy' | 'sell'): NewOrder {
-  const account = callerAccount(core, ctx)
-  const spec = instrumentParam(core, params)
-  const type = optionalEnum(params, 'type', ORDER_TYPES) ?? 'limit'
-  const amount = amountParam(params, spec, true) as number
-  const limit = type === 'limit' || type === 'stop_limit'
-  const price = limit ? priceParam(params, 'price', spec, true) : undefined
-  const trigger = isTriggerType(type)
-  const triggerPrice = trigger ? priceParam(params, 'trigger_price', spec, true) : undefined
-  const triggerSource = trigger ? optionalEnum(params, 'trigger', TRIGGERS) : undefined
-  if (trigger && triggerSource === undefined) throw invalidParams('trigger', 'value required')
-  return {
-    accountId: account.id,
-    connectionId: ctx.connectionId,
-    instrument: spec,
-    direction,
-    type,
-    timeInForce: optionalEnum(params, 'time_in_force', TIME_IN_FORCE) ?? 'good_til_cancelled',
-    price,
-    amount,
-    label: labelParam(params),
-    postOnly: optionalBoolean(params, 'post_only') ?? false,
-    rejectPostOnly: optionalBoolean(params, 'reject_post_only') ?? false,
-    reduceOnly: optionalBoolean(params, 'reduce_only') ?? false,
-    trigger: triggerSource,
-    triggerPrice,
-  }
-}
 
 type CancelType = (typeof CANCEL_TYPES)[number]
 
@@ -151,8 +56,10 @@ function editOrder(core: ExchangeCore, order: OrderRecord, params: Params): unkn
 function cancelTypeMatches(type: CancelType, order: OrderRecord): boolean {
   if (type === 'all') return true
   if (type === 'limit') return !isTriggerType(order.type)
-  if (type === 'trigger_all' || type === 'stop') return isTriggerType(order.type)
-  return false
+  if (type === 'trigger_all') return isTriggerType(order.type)
+  if (type === 'stop') return order.type === 'stop_limit' || order.type === 'stop_market'
+  if (type === 'take') return order.type === 'take_limit' || order.type === 'take_market'
+  return order.type === 'trailing_stop'
 }
 
 /** A cancel result: the count, or with `detailed` the execution reports grouped by currency and type. */
@@ -177,9 +84,18 @@ function cancelResult(params: Params, cancelled: readonly OrderRecord[]): unknow
 export function orderMethods(core: ExchangeCore): Record<string, MethodHandler> {
   const { engine } = core
   return {
-    'private/buy': (params, ctx) => engine.submit(orderRequest(core, params, ctx, 'buy')),
-    'private/sell': (params, ctx) => engine.submit(orderRequest(core, params, ctx, 'sell')),
-    'private/edit': (params, ctx) => editOrder(core, ownOrder(core, params, callerAccount(core, ctx)), params),
+    'private/buy': (params, ctx) => {
+      checkValidUntil(params, core.now())
+      return submitOrder(core, params, ctx, 'buy')
+    },
+    'private/sell': (params, ctx) => {
+      checkValidUntil(params, core.now())
+      return submitOrder(core, params, ctx, 'sell')
+    },
+    'private/edit': (params, ctx) => {
+      checkValidUntil(params, core.now())
+      return editOrder(core, ownOrder(core, params, callerAccount(core, ctx)), params)
+    },
     'private/edit_by_label': (params, ctx) => {
       const account = callerAccount(core, ctx)
       const label = requiredString(params, 'label')
@@ -242,6 +158,23 @@ export function orderMethods(core: ExchangeCore): Record<string, MethodHandler> 
         params,
         engine.cancelWhere(account.id, (o) => o.instrument === spec && cancelTypeMatches(type, o)),
       )
+    },
+    'private/cancel_all_by_currency_pair': (params, ctx) => {
+      const account = callerAccount(core, ctx)
+      const pair = requiredString(params, 'currency_pair')
+      if (!core.instruments.some((s) => s.price_index === pair))
+        throw invalidParams('currency_pair', 'no instrument of the simulator follows this pair')
+      const kind = optionalEnum(params, 'kind', [...KINDS, 'any'])
+      const type = optionalEnum(params, 'type', CANCEL_TYPES) ?? 'all'
+      optionalBoolean(params, 'freeze_quotes')
+      const cancelled = engine.cancelWhere(
+        account.id,
+        (o) =>
+          o.instrument.price_index === pair &&
+          (kind === undefined || kind === 'any' || o.instrument.kind === kind) &&
+          cancelTypeMatches(type, o),
+      )
+      return cancelResult(params, cancelled)
     },
     'private/cancel_all_by_kind_or_type': (params, ctx) => {
       const account = callerAccount(core, ctx)

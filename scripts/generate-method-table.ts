@@ -1,0 +1,166 @@
+/**
+ * Writes `src/protocol/generated/methodTable.ts` and `channelTable.ts` from Deribit's OpenAPI and
+ * AsyncAPI files: names, types, enums, required flags and schema pointers, never prose.
+ * `--check` writes nothing and exits 1 when the committed tables differ from what the specs give.
+ */
+import { execFileSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { ChannelSpec, MethodSpec, ParamSpec, SpecType, SpecTypeName } from '../src/protocol/specTable.js'
+import { REPO_ROOT, readSpec } from './specFiles.js'
+
+type Json = Record<string, unknown>
+
+const OUT_DIR = join(REPO_ROOT, 'src', 'protocol', 'generated')
+const TYPES = new Set<SpecTypeName>(['string', 'number', 'integer', 'boolean', 'array', 'object'])
+
+function record(value: unknown, where: string): Json {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${where}: not an object`)
+  return value as Json
+}
+
+/** Follows `#/a/b` pointers inside one document. */
+function deref(doc: Json, pointer: string): Json {
+  let node: unknown = doc
+  for (const part of pointer.replace(/^#\//, '').split('/')) node = record(node, pointer)[part]
+  return record(node, pointer)
+}
+
+function toType(doc: Json, schema: Json): SpecType {
+  let s = schema
+  let ref: string | undefined
+  while (typeof s.$ref === 'string') {
+    ref = s.$ref.split('/').at(-1)
+    s = deref(doc, s.$ref)
+  }
+  const out: { -readonly [K in keyof SpecType]: SpecType[K] } = { type: 'object' }
+  if (Array.isArray(s.oneOf)) {
+    out.type = 'oneOf'
+    out.oneOf = s.oneOf.map((alt) => toType(doc, record(alt, 'oneOf')))
+  } else if (typeof s.type === 'string') {
+    if (!TYPES.has(s.type as SpecTypeName)) throw new Error(`unknown type ${s.type}`)
+    out.type = s.type as SpecTypeName
+  }
+  if (Array.isArray(s.enum)) out.enum = s.enum as Array<string | number | boolean>
+  if (typeof s.minimum === 'number') out.minimum = s.minimum
+  if (typeof s.maximum === 'number') out.maximum = s.maximum
+  if (s.items !== undefined) out.items = toType(doc, record(s.items, 'items'))
+  if (s.properties !== undefined) {
+    const props = Object.entries(record(s.properties, 'properties'))
+    out.properties = Object.fromEntries(props.map(([k, v]) => [k, toType(doc, record(v, k))]))
+  }
+  if (ref !== undefined) out.ref = ref
+  return out
+}
+
+function methods(doc: Json): MethodSpec[] {
+  const list: MethodSpec[] = []
+  for (const [path, item] of Object.entries(record(doc.paths, 'paths'))) {
+    const op = record(record(item, path).get, path)
+    const name = path.replace(/^\//, '')
+    const tags = (op.tags as string[] | undefined) ?? []
+    const params: ParamSpec[] = ((op.parameters as Json[] | undefined) ?? []).map((p) => ({
+      name: String(p.name),
+      required: p.required === true,
+      ...toType(doc, record(p.schema, `${name} ${String(p.name)}`)),
+    }))
+    const ok = record(record(op.responses, name)['200'], name)
+    let response: string | undefined
+    if (typeof ok.$ref === 'string') {
+      const body = record(record(deref(doc, ok.$ref).content, name)['application/json'], name)
+      response = String(record(body.schema, name).$ref)
+    }
+    list.push({
+      name,
+      access: name.startsWith('private/') ? 'private' : 'public',
+      tags,
+      wsOnly: tags.includes('WebSocket Only'),
+      params,
+      ...(response === undefined ? {} : { response }),
+    })
+  }
+  // Code-unit order, not localeCompare: the output must not depend on the machine's locale.
+  return list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+}
+
+function channels(doc: Json): ChannelSpec[] {
+  return Object.entries(record(doc.channels, 'channels')).map(([family, raw]) => {
+    const ch = record(raw, family)
+    const declared = record(ch.parameters ?? {}, family)
+    const tags = ((ch.tags as Json[] | undefined) ?? []).map((t) => t.name)
+    return {
+      family,
+      private: tags.includes('private') || family.startsWith('user.') || family.startsWith('block_trade_confirmations'),
+      params: [...family.matchAll(/\((\w+)\)/g)].map(([, name = '']) => {
+        const values = record(declared[name] ?? {}, name).enum
+        return Array.isArray(values) ? { name, enum: values.map(String) } : { name }
+      }),
+      payload: `#/channels/${family.replaceAll('~', '~0').replaceAll('/', '~1')}/messages/subscription_message/payload`,
+    }
+  })
+}
+
+/** Formats with the repo's biome settings, so the committed file passes `biome check` as generated. */
+function format(file: string, source: string): string {
+  const biome = join(REPO_ROOT, 'node_modules', '.bin', 'biome')
+  return execFileSync(biome, ['format', `--stdin-file-path=${file}`], {
+    input: source,
+    encoding: 'utf8',
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+}
+
+function emit(file: string, constName: string, typeName: string, entries: Array<[string, unknown]>): string {
+  const header = [
+    `// Generated by scripts/generate-method-table.ts from Deribit's spec files. Do not edit: run npm run gen:methods.`,
+    `import type { ${typeName} } from '../specTable.js'`,
+    '',
+    `/** Every ${typeName === 'MethodSpec' ? 'method of deribit-openapi.json, by name' : 'channel family of deribit-asyncapi.json, by address'}. */`,
+    `export const ${constName} = ${JSON.stringify(Object.fromEntries(entries))} as const satisfies Readonly<Record<string, ${typeName}>>`,
+    '',
+  ].join('\n')
+  return format(join(OUT_DIR, file), header)
+}
+
+function main(): void {
+  const check = process.argv.includes('--check')
+  const outputs: Array<[string, string]> = [
+    [
+      'methodTable.ts',
+      emit(
+        'methodTable.ts',
+        'METHOD_TABLE',
+        'MethodSpec',
+        methods(readSpec('deribit-openapi.json')).map((m) => [m.name, m]),
+      ),
+    ],
+    [
+      'channelTable.ts',
+      emit(
+        'channelTable.ts',
+        'CHANNEL_TABLE',
+        'ChannelSpec',
+        channels(readSpec('deribit-asyncapi.json')).map((c) => [c.family, c]),
+      ),
+    ],
+  ]
+  let stale = false
+  for (const [file, text] of outputs) {
+    const path = join(OUT_DIR, file)
+    let current = ''
+    try {
+      current = readFileSync(path, 'utf8')
+    } catch {}
+    if (current === text) continue
+    if (check) {
+      stale = true
+      console.error(`${path} is stale: run npm run gen:methods and commit the result`)
+    } else {
+      writeFileSync(path, text)
+      console.log(`wrote ${path}`)
+    }
+  }
+  if (stale) process.exitCode = 1
+}
+
+main()

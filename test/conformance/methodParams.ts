@@ -1,0 +1,166 @@
+/**
+ * Valid params for every method of the table: hand-picked recipes where a call needs state (an
+ * order to cancel, a refresh token, a subaccount), generated from the table for the rest. An
+ * engineer who implements a method whose generated params are not enough adds a recipe here.
+ */
+import { METHOD_TABLE } from '../../src/protocol/generated/methodTable.js'
+import type { ParamSpec } from '../../src/protocol/specTable.js'
+import type { WsRpc } from './rpcClients.js'
+
+type Json = Record<string, unknown>
+
+/** What a recipe may use: the account, a setup connection on it, and the caller's own tokens. */
+export interface RecipeContext {
+  /** An authenticated connection on the main account, for preparing state. */
+  setup: WsRpc
+  clientId: string
+  clientSecret: string
+  subaccountId: number
+  /** The tokens the method's caller authenticated with. */
+  refreshToken: string
+  /** Simulator time, ms. */
+  now: number
+  /** A deposit address of another user, for transfers to a user; undefined when none could be made. */
+  otherUserAddress: string | undefined
+}
+
+/** The perpetual every walk trades on. */
+export const INSTRUMENT = 'BTC-PERPETUAL'
+
+let labels = 0
+
+/** Places a post-only buy at the best bid (it rests, never fills) and returns its id and label. */
+export async function restingOrder(setup: WsRpc): Promise<{ order_id: string; label: string; price: number }> {
+  const ticker = (await setup.result('public/ticker', { instrument_name: INSTRUMENT })) as Json
+  const price = Number(ticker.best_bid_price ?? ticker.mark_price)
+  const label = `conformance-${++labels}`
+  const r = (await setup.result('private/buy', {
+    instrument_name: INSTRUMENT,
+    amount: 10,
+    type: 'limit',
+    price,
+    post_only: true,
+    label,
+  })) as { order: Json }
+  return { order_id: String(r.order.order_id), label, price }
+}
+
+type Recipe = (ctx: RecipeContext) => Json | Promise<Json>
+
+let names = 0
+const unique = (prefix: string) => `${prefix}_${++names}`
+
+/** A fill on the main account: the id of a market buy that traded. */
+async function filledOrder(setup: WsRpc): Promise<string> {
+  const r = (await setup.result('private/buy', { instrument_name: INSTRUMENT, amount: 10, type: 'market' })) as {
+    order: Json
+  }
+  return String(r.order.order_id)
+}
+
+async function transferToSubaccount(c: RecipeContext): Promise<Json> {
+  return (await c.setup.result('private/submit_transfer_to_subaccount', {
+    currency: 'BTC',
+    amount: 0.01,
+    destination: c.subaccountId,
+  })) as Json
+}
+
+const market = () => ({ instrument_name: INSTRUMENT, amount: 10, type: 'market' })
+const channels = (list: string[]) => () => ({ channels: list })
+
+/** Hand-picked params, by method. */
+export const RECIPES: Readonly<Record<string, Recipe>> = {
+  'public/auth': (c) => ({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret }),
+  'public/exchange_token': (c) => ({ refresh_token: c.refreshToken, subject_id: c.subaccountId }),
+  'public/fork_token': (c) => ({ refresh_token: c.refreshToken, session_name: 'conformance_fork' }),
+  'public/hello': () => ({ client_name: 'conformance', client_version: '1.0.0' }),
+  'public/set_heartbeat': () => ({ interval: 30 }),
+  'public/subscribe': channels(['deribit_price_index.btc_usd']),
+  'public/unsubscribe': channels(['deribit_price_index.btc_usd']),
+  'private/subscribe': channels(['user.orders.any.any.raw']),
+  'private/unsubscribe': channels(['user.orders.any.any.raw']),
+  'private/buy': market,
+  'private/sell': market,
+  'private/close_position': async (c) => {
+    await c.setup.result('private/buy', market())
+    return { instrument_name: INSTRUMENT, type: 'market' }
+  },
+  'private/cancel': async (c) => ({ order_id: (await restingOrder(c.setup)).order_id }),
+  'private/get_order_state': async (c) => ({ order_id: (await restingOrder(c.setup)).order_id }),
+  'private/edit': async (c) => {
+    const o = await restingOrder(c.setup)
+    return { order_id: o.order_id, amount: 20, price: o.price }
+  },
+  'private/edit_by_label': async (c) => {
+    const o = await restingOrder(c.setup)
+    return { label: o.label, instrument_name: INSTRUMENT, amount: 20, price: o.price }
+  },
+  'private/cancel_by_label': async (c) => ({ label: (await restingOrder(c.setup)).label }),
+  'private/get_order_state_by_label': async (c) => ({ currency: 'BTC', label: (await restingOrder(c.setup)).label }),
+  'private/get_order_margin_by_ids': async (c) => ({ ids: [(await restingOrder(c.setup)).order_id] }),
+  'private/get_user_trades_by_order': async (c) => ({ order_id: await filledOrder(c.setup) }),
+  'private/change_subaccount_name': (c) => ({ sid: c.subaccountId, name: unique('conformance') }),
+  'private/set_email_for_subaccount': (c) => ({ sid: c.subaccountId, email: 'conformance@example.com' }),
+  'private/remove_subaccount': async (c) => {
+    const created = (await c.setup.result('private/create_subaccount')) as Json
+    return { subaccount_id: created.id }
+  },
+  'private/submit_transfer_to_subaccount': (c) => ({ currency: 'BTC', amount: 0.01, destination: c.subaccountId }),
+  'private/submit_transfer_between_subaccounts': (c) => ({
+    currency: 'BTC',
+    amount: 0.01,
+    destination: c.subaccountId,
+  }),
+  'private/submit_transfer_to_user': (c) => ({
+    currency: 'BTC',
+    amount: 0.01,
+    destination: c.otherUserAddress ?? 'no_other_user',
+  }),
+  'private/cancel_transfer_by_id': async (c) => ({ currency: 'BTC', id: (await transferToSubaccount(c)).id }),
+  'private/withdraw': (c) => ({ currency: 'BTC', address: c.otherUserAddress ?? 'no_address', amount: 0.01 }),
+  'private/cancel_withdrawal': async (c) => {
+    const w = (await c.setup.result('private/withdraw', {
+      currency: 'BTC',
+      address: c.otherUserAddress ?? 'no_address',
+      amount: 0.01,
+    })) as Json
+    return { currency: 'BTC', id: w.id }
+  },
+}
+
+const PREFERRED = ['BTC', 'future', 'btc_usd', 'BTC-PERPETUAL', 'all', 'any', 'limit', 'buy']
+const SUBACCOUNT_PARAMS = new Set(['sid', 'subaccount_id', 'subject_id', 'destination', 'user_id', 'target_uid'])
+
+function generated(p: ParamSpec, ctx: RecipeContext): unknown {
+  if (p.enum !== undefined) return PREFERRED.find((v) => p.enum?.includes(v)) ?? p.enum[0]
+  if (p.name === 'instrument_name') return INSTRUMENT
+  if (SUBACCOUNT_PARAMS.has(p.name) && (p.type === 'integer' || p.type === 'number')) return ctx.subaccountId
+  if (p.name === 'start_timestamp') return ctx.now - 3_600_000
+  if (p.name === 'end_timestamp') return ctx.now
+  switch (p.type) {
+    case 'integer':
+    case 'number':
+      return p.minimum !== undefined && p.minimum > 10 ? p.minimum : 10
+    case 'boolean':
+      return false
+    case 'array':
+      return []
+    case 'oneOf':
+      return 'BTC'
+    case 'object':
+      return {}
+    default:
+      return 'conformance'
+  }
+}
+
+/** Valid params for `method`: its recipe, else every required param generated from the table. */
+export async function paramsFor(method: string, ctx: RecipeContext): Promise<Json> {
+  const recipe = RECIPES[method]
+  if (recipe !== undefined) return recipe(ctx)
+  const spec = (METHOD_TABLE as Readonly<Record<string, { params: readonly ParamSpec[] }>>)[method]
+  const out: Json = {}
+  for (const p of spec?.params ?? []) if (p.required) out[p.name] = generated(p, ctx)
+  return out
+}
