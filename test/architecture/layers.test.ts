@@ -1,8 +1,9 @@
 /**
  * Issue 13: a short test that fails on an import going up a layer. The layers of `src/`:
  * transport → rpc → session → subscriptions and orders → client, each depending only on earlier
- * ones; `protocol/` and `errors.ts` are shared by all; the CLI sits on top; the simulator imports
- * only itself and `protocol/`, and nothing but the CLI imports it.
+ * ones; `protocol/` and `errors.ts` are shared by all; the store entry points (`stores/`) sit beside
+ * the client; the CLI sits on top; the simulator imports only itself and `protocol/`, and nothing
+ * but the CLI imports it.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
@@ -19,6 +20,7 @@ const RANK: Record<string, number> = {
   subscriptions: 3,
   orders: 3,
   client: 4,
+  stores: 4,
   cli: 5,
 }
 

@@ -5,7 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { FileSessionStore, type SessionContext } from '../../../src/index.js'
+import type { SessionContext } from '../../../src/index.js'
+import { FileSessionStore } from '../../../src/stores/file.js'
 import { bid, clientConnection, expectTruthfulOrder, settledWithin, startOverlapWorld, track } from './overlapWorld.js'
 
 describe('the session resumed is the one the bot was on (issue 13)', () => {
