@@ -384,7 +384,7 @@ async function verify(p: Program): Promise<void> {
     else if (!outcome.ok)
       expect((outcome.error as DeribitError).code, `${s.name} failed untyped: ${String(outcome.error)}`).toBeDefined()
   }
-  expect(late, 'calls past their deadline').toEqual([])
+  expect(late, `calls past their deadline: ${late.join('; ')}`).toEqual([])
 
   // 2. Orders: on the identity they were issued under, truthfully. Transitions run in call order.
   let subject: Subject = 'main'
