@@ -13,11 +13,11 @@ export type {
   ResubscribedEvent,
   TransitionEvent,
 } from './client/events.js'
-export type { HeldSessionInfo } from './client/heldSessions.js'
 export { ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_URL, type EnvOptions, fromEnv } from './client/fromEnv.js'
+export type { HeldSessionInfo } from './client/heldSessions.js'
 export { type ClientCredentials, DEFAULT_CLIENT_OPTIONS, type DeribitClientOptions } from './client/options.js'
-export { DERIBIT_PRODUCTION_URL, DERIBIT_TESTNET_URL } from './client/presets.js'
 export type { EditParams, OrderParams } from './client/orderEntry.js'
+export { DERIBIT_PRODUCTION_URL, DERIBIT_TESTNET_URL } from './client/presets.js'
 export { type ConnectOptions, DeribitClient, type NotificationHandler } from './client.js'
 export * from './errors.js'
 export { newOrderLabel } from './orders/labels.js'

@@ -30,7 +30,8 @@ Options:
   --verbose        Client diagnostics on stderr
   -h, --help       Show this help
 
-private/ methods need DERIBIT_CLIENT_ID and DERIBIT_CLIENT_SECRET with --url.
+private/ methods need DERIBIT_CLIENT_ID and DERIBIT_CLIENT_SECRET with --url (or DERIBIT_URL); with
+the key set but no URL they are refused rather than run on the embedded simulator.
 
 Examples:
   deribit-session call public/get_time
@@ -67,7 +68,8 @@ export async function runCall(argv: readonly string[]): Promise<number> {
   const params = parseParams(rawParams === '-' ? await text(process.stdin) : rawParams)
   const timeoutMs = numberFlag(values, 'timeout', DEFAULT_CLI_TIMEOUT_MS, { min: 1 })
 
-  await using target = await openTarget(stringFlag(values, 'url'), process.env)
+  const privateWork = method.startsWith('private/') ? method : undefined
+  await using target = await openTarget(stringFlag(values, 'url'), process.env, privateWork)
   const client = await connectClient(target, {
     timeoutMs,
     ...(values.verbose ? { logger: stderrLogger() } : {}),

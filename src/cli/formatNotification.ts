@@ -52,11 +52,18 @@ function trade(t: Fields): string | undefined {
   return `${t.direction} ${String(t.amount)} @ ${t.price}${t.liquidation ? ' liquidation' : ''}`
 }
 
+/**
+ * A market order's `price` is only the exchange's protection band, not what it paid: such an order
+ * shows as `market`, and any fill shows the `average_price` it was filled at.
+ */
 function order(o: Fields): string | undefined {
   if (typeof o.order_id !== 'string') return undefined
-  const filled = typeof o.filled_amount === 'number' && o.filled_amount > 0 ? ` filled ${o.filled_amount}` : ''
+  const filledAmount = typeof o.filled_amount === 'number' && o.filled_amount > 0 ? o.filled_amount : 0
+  const average = typeof o.average_price === 'number' && o.average_price > 0 ? ` @ ${o.average_price}` : ''
+  const filled = filledAmount > 0 ? ` filled ${filledAmount}${average}` : ''
+  const price = o.order_type === 'market' ? 'market' : `@ ${String(o.price)}`
   const label = typeof o.label === 'string' && o.label !== '' ? ` label=${o.label}` : ''
-  return `${o.order_id} ${String(o.order_state)} ${String(o.direction)} ${String(o.amount)} @ ${String(o.price)} ${String(
+  return `${o.order_id} ${String(o.order_state)} ${String(o.direction)} ${String(o.amount)} ${price} ${String(
     o.instrument_name,
   )}${filled}${label}`
 }

@@ -2,6 +2,7 @@
  * The `deribit-session` command. Each subcommand lives in its own module and is loaded only
  * when asked for, so `--help` and `simulator` start fast.
  */
+import { readFile } from 'node:fs/promises'
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, messageOf, UsageError } from './cliErrors.js'
 
 /** `deribit-session --help`. */
@@ -19,7 +20,8 @@ Target (watch, call): an embedded simulator started in this process, unless
   with DERIBIT_CLIENT_ID and DERIBIT_CLIENT_SECRET for private methods and user.* channels.
 
 Exit codes: 0 ok, 1 runtime failure, 2 usage error.
-Run 'deribit-session <command> --help' for a command's options.
+Run 'deribit-session <command> --help' for a command's options,
+'deribit-session --version' for the version.
 `
 
 type Command = (argv: readonly string[]) => Promise<number>
@@ -46,6 +48,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     process.stdout.write(USAGE)
     return EXIT_OK
   }
+  if (command === '--version' || command === '-v' || command === 'version') {
+    process.stdout.write(`${await packageVersion()}\n`)
+    return EXIT_OK
+  }
   if (command === undefined) {
     process.stderr.write(USAGE)
     return EXIT_USAGE
@@ -65,4 +71,12 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     process.stderr.write(`deribit-session ${command}: ${messageOf(error)}\n`)
     return EXIT_FAILURE
   }
+}
+
+/** The installed package's version: package.json sits two levels up from src/cli/ and dist/cli/ alike. */
+async function packageVersion(): Promise<string> {
+  const manifest = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string
+  }
+  return manifest.version
 }

@@ -1,7 +1,7 @@
 import type { SessionStore, StoredSession } from '../session/sessionStore.js'
 import { EXIT_FAILURE, EXIT_OK, UsageError } from './cliErrors.js'
 import { numberFlag, parseFlags, stringFlag } from './flags.js'
-import { ENV_STORE, ENV_STORE_KEY, openStoreSpec } from './storeSpec.js'
+import { ENV_STORE, ENV_STORE_KEY, explainStoreError, openStoreSpec } from './storeSpec.js'
 
 /**
  * How long `sessions revoke` refuses the name by default: long enough that a process still
@@ -67,11 +67,18 @@ export async function runSessions(argv: readonly string[]): Promise<number> {
     )
   }
   const ttlSec = numberFlag(values, 'ttl', DEFAULT_REVOKE_TTL_SEC, { min: 0 })
-  const spec = stringFlag(values, 'store') ?? process.env[ENV_STORE]
+  const flag = stringFlag(values, 'store')
+  const spec = flag ?? process.env[ENV_STORE]
   if (spec === undefined || spec === '')
     throw new UsageError(`sessions needs --store file:PATH or redis://… (or $${ENV_STORE})`)
 
-  const { store, description } = await openStoreSpec(spec, process.env)
+  let opened: Awaited<ReturnType<typeof openStoreSpec>>
+  try {
+    opened = await openStoreSpec(spec, process.env, flag === undefined ? `$${ENV_STORE}` : '--store')
+  } catch (error) {
+    throw explainStoreError(error, process.env)
+  }
+  const { store, description } = opened
   try {
     switch (sub) {
       case 'list':
@@ -81,6 +88,8 @@ export async function runSessions(argv: readonly string[]): Promise<number> {
       case 'revoke':
         return await revoke(store, arg as string, ttlSec, description)
     }
+  } catch (error) {
+    throw explainStoreError(error, process.env)
   } finally {
     await store.close()
   }

@@ -1,5 +1,7 @@
+import { stat } from 'node:fs/promises'
+import { DeribitError } from '../errors.js'
 import type { SessionStore } from '../session/sessionStore.js'
-import { UsageError } from './cliErrors.js'
+import { messageOf, UsageError } from './cliErrors.js'
 
 /** Environment variable holding the default `--store` spec. */
 export const ENV_STORE = 'DERIBIT_SESSION_STORE'
@@ -16,18 +18,21 @@ export interface OpenedStore {
  * Opens the session store a `--store` spec names: `file:PATH` (a {@link FileSessionStore}) or
  * `redis://[user:pass@]host[:port][/db][?prefix=P]` / `rediss://…` (a {@link RedisSessionStore}).
  * The encryption key, when the store is encrypted, comes from `DERIBIT_STORE_KEY`.
- * Throws a {@link UsageError} for any other spec.
+ * Throws a {@link UsageError} for any other spec, and an Error for a file that does not exist
+ * (a typo must not read as an empty store) or a Redis store without ioredis installed. `from`
+ * names where the spec came from, for messages (`--store` or `$DERIBIT_SESSION_STORE`).
  *
  * @example
  * const { store } = await openStoreSpec('file:.deribit-session/sessions.json', process.env)
  * console.log(await store.getAll())
  * await store.close()
  */
-export async function openStoreSpec(spec: string, env: NodeJS.ProcessEnv): Promise<OpenedStore> {
+export async function openStoreSpec(spec: string, env: NodeJS.ProcessEnv, from = '--store'): Promise<OpenedStore> {
   const encryptionKey = env[ENV_STORE_KEY] ? { encryptionKey: env[ENV_STORE_KEY] } : {}
   if (spec.startsWith('file:')) {
     const path = spec.slice('file:'.length)
-    if (path === '') throw new UsageError('--store file:PATH needs a path')
+    if (path === '') throw new UsageError(`${from} file:PATH needs a path`)
+    await mustExist(path, from)
     const { FileSessionStore } = await import('../stores/file.js')
     return { store: new FileSessionStore({ path, ...encryptionKey }), description: `file ${path}` }
   }
@@ -36,13 +41,13 @@ export async function openStoreSpec(spec: string, env: NodeJS.ProcessEnv): Promi
     try {
       url = new URL(spec)
     } catch {
-      throw new UsageError('--store redis URL is malformed; expected redis://host:port[/db]')
+      throw new UsageError(`${from} redis URL is malformed; expected redis://host:port[/db]`)
     }
     const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0
     if (!Number.isInteger(db) || db < 0)
-      throw new UsageError(`--store redis URL: '${url.pathname.slice(1)}' is not a db number`)
+      throw new UsageError(`${from} redis URL: '${url.pathname.slice(1)}' is not a db number`)
     const prefix = url.searchParams.get('prefix')
-    const { RedisSessionStore } = await import('../stores/redis.js')
+    const { RedisSessionStore } = await importRedisStore()
     const store = new RedisSessionStore({
       redis: {
         host: url.hostname.replace(/^\[|\]$/g, ''),
@@ -57,5 +62,47 @@ export async function openStoreSpec(spec: string, env: NodeJS.ProcessEnv): Promi
     })
     return { store, description: `redis ${url.protocol}//${url.host}/${db}` }
   }
-  throw new UsageError(`--store must be file:PATH or redis://HOST:PORT, got '${spec.split(':')[0]}:…'`)
+  throw new UsageError(`${from} must be file:PATH or redis://HOST:PORT, got '${spec.split(':')[0]}:…'`)
+}
+
+async function mustExist(path: string, from: string): Promise<void> {
+  try {
+    await stat(path)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    const why = code === 'ENOENT' ? 'no such file' : (code ?? messageOf(error))
+    throw new Error(`no session store at ${path} (${why}); check ${from}`)
+  }
+}
+
+/** The Redis store entry, or an Error saying to install ioredis (an optional peer dependency). */
+async function importRedisStore(): Promise<typeof import('../stores/redis.js')> {
+  try {
+    return await import('../stores/redis.js')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && messageOf(error).includes("'ioredis'")) {
+      throw new Error('the Redis session store needs the ioredis package: npm install ioredis')
+    }
+    throw error
+  }
+}
+
+/**
+ * A store's error in the CLI's terms: it names the environment variables the user sets
+ * (`DERIBIT_STORE_KEY`) instead of the library's option (`encryptionKey`).
+ *
+ * @example
+ * try { await store.getAll() } catch (error) { throw explainStoreError(error, process.env) }
+ */
+export function explainStoreError(error: unknown, env: NodeJS.ProcessEnv): unknown {
+  if (!(error instanceof DeribitError) || error.code !== 'STORE_KEY') return error
+  if (!env[ENV_STORE_KEY]) {
+    return new Error(`the store is encrypted: set ${ENV_STORE_KEY} to its key (32 bytes, base64)`)
+  }
+  const detail = error.message
+    .replace(/\bthe encryption key\b/g, ENV_STORE_KEY)
+    .replace(/\ban encryptionKey was given\b/g, `${ENV_STORE_KEY} is set`)
+    .replace(/\bencryptionKey\b/g, ENV_STORE_KEY)
+    .replace(/ \(a Uint8Array or a base64 string of \d+ bytes\)/, ' as base64')
+  return new Error(detail.includes(ENV_STORE_KEY) ? detail : `${ENV_STORE_KEY} does not open this store: ${detail}`)
 }

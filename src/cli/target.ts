@@ -29,17 +29,35 @@ export interface Target extends AsyncDisposable {
 
 /**
  * Resolves where to connect: `--url`, else `DERIBIT_URL`, else a simulator started in this
- * process with a fresh account (so every command works offline with no setup). Credentials
- * come from `DERIBIT_CLIENT_ID` + `DERIBIT_CLIENT_SECRET` (both or neither) for a URL.
- * Throws a {@link UsageError} for a URL that is not ws:// or wss://, or half the credentials.
+ * process with a fresh account (so every command works offline with no setup), which it says on
+ * stderr. Credentials come from `DERIBIT_CLIENT_ID` + `DERIBIT_CLIENT_SECRET` (both or neither)
+ * for a URL. Throws a {@link UsageError} for a URL that is not ws:// or wss://, for half the
+ * credentials, and when `privateWork` (e.g. `call private/buy`) would run on the embedded
+ * simulator although an API key is set: the user meant a real account, so the CLI refuses to guess.
  *
  * @example
  * await using target = await openTarget(undefined, process.env)
  * const client = await connectClient(target, { timeoutMs: 5000 })
  */
-export async function openTarget(urlFlag: string | undefined, env: NodeJS.ProcessEnv): Promise<Target> {
+export async function openTarget(
+  urlFlag: string | undefined,
+  env: NodeJS.ProcessEnv,
+  privateWork?: string,
+): Promise<Target> {
   const url = urlFlag ?? nonEmpty(env[ENV_URL])
-  if (url === undefined) return openEmbedded()
+  if (url === undefined) {
+    const keyVariable = [ENV_CLIENT_ID, ENV_CLIENT_SECRET].find((name) => nonEmpty(env[name]) !== undefined)
+    if (privateWork !== undefined && keyVariable !== undefined) {
+      throw new UsageError(
+        `refusing ${privateWork}: ${keyVariable} is set but there is no --url or ${ENV_URL}, so it would run on an embedded simulator, not your account. Set ${ENV_URL} (testnet: ${TESTNET_URL}), or unset ${ENV_CLIENT_ID} and ${ENV_CLIENT_SECRET} to rehearse on the simulator`,
+      )
+    }
+    const target = await openEmbedded()
+    process.stderr.write(
+      `deribit-session: no --url or ${ENV_URL}: running on an ${target.description} with a throwaway account; nothing reaches an exchange\n`,
+    )
+    return target
+  }
   const parsed = parseWsUrl(url)
   const clientId = nonEmpty(env[ENV_CLIENT_ID])
   const clientSecret = nonEmpty(env[ENV_CLIENT_SECRET])

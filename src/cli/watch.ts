@@ -19,7 +19,8 @@ Options:
   --verbose        Client diagnostics on stderr
   -h, --help       Show this help
 
-Private (user.*) channels need DERIBIT_CLIENT_ID and DERIBIT_CLIENT_SECRET with --url.
+Private (user.*) channels need DERIBIT_CLIENT_ID and DERIBIT_CLIENT_SECRET with --url (or
+DERIBIT_URL); with the key set but no URL they are refused rather than watched on the simulator.
 
 Examples:
   deribit-session watch trades.BTC-PERPETUAL.100ms
@@ -56,7 +57,9 @@ export async function runWatch(argv: readonly string[]): Promise<number> {
   const count = numberFlag(values, 'count', 0, { min: 1 })
   const timeoutMs = numberFlag(values, 'timeout', DEFAULT_CLI_TIMEOUT_MS, { min: 1 })
 
-  await using target = await openTarget(stringFlag(values, 'url'), process.env)
+  const privateChannels = channels.filter((channel) => channel.startsWith('user.'))
+  const privateWork = privateChannels.length > 0 ? `watching ${privateChannels.join(' ')}` : undefined
+  await using target = await openTarget(stringFlag(values, 'url'), process.env, privateWork)
   const note = (text: string) => {
     if (!json || values.verbose) process.stderr.write(`# ${text}\n`)
   }

@@ -46,6 +46,28 @@ describe('formatNotification', () => {
     ).toContain('1 open buy 10 @ 9 X label=l')
   })
 
+  it("shows a market order's fill at its average_price, not at the band price in `price`", () => {
+    const market = { order_id: '2', order_state: 'filled', direction: 'buy', amount: 10, instrument_name: 'X' }
+    const line = formatNotification(
+      'user.orders.any.any.raw',
+      { ...market, order_type: 'market', price: 51_500, filled_amount: 10, average_price: 50_012.5 },
+      AT,
+    )
+    expect(line).toContain('2 filled buy 10 market X filled 10 @ 50012.5')
+    expect(line).not.toContain('51500')
+    const limit = {
+      ...market,
+      order_state: 'open',
+      order_type: 'limit',
+      price: 50_100,
+      filled_amount: 4,
+      average_price: 50_050,
+    }
+    expect(formatNotification('user.orders.any.any.raw', limit, AT)).toContain(
+      '2 open buy 10 @ 50100 X filled 4 @ 50050',
+    )
+  })
+
   it('falls back to JSON for unknown channels and odd shapes, never throwing', () => {
     expect(formatNotification('platform_state', { locked: false }, AT)).toBe(
       '03:04:05.678  platform_state  {"locked":false}',

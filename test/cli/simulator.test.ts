@@ -42,6 +42,6 @@ describe('deribit-session simulator', () => {
   it('refuses a bad flag value with exit 2', async () => {
     const run = await finished(spawnCli(['simulator', '--port', '70000']))
     expect(run.code).toBe(2)
-    expect(run.stderr).toContain('--port needs an integer from 0 to 65535')
+    expect(run.stderr).toContain("--port needs a whole number from 0 to 65535, got '70000'")
   })
 })

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DeribitClient } from '../../src/client.js'
+import type { Order } from '../../src/protocol/types.js'
 import { type Simulator, startSimulator } from '../../src/simulator/index.js'
 import { cleanEnv, finished, readLines, runCli, spawnCli } from './cliProcess.js'
 
@@ -15,7 +16,7 @@ describe.concurrent('deribit-session watch', () => {
   it('prints NDJSON with --json on the embedded simulator, and exits 0 on Ctrl-C', async () => {
     const child = spawnCli(['watch', '--json', 'trades.BTC-PERPETUAL.100ms', 'book.BTC-PERPETUAL.100ms'])
     const done = finished(child)
-    const lines = await readLines(child, 3)
+    const lines = await readLines(child, 3, 18_000) // generous: it starts a simulator of its own
     for (const line of lines) {
       const message = JSON.parse(line) as { channel: string; data: unknown }
       expect(['trades.BTC-PERPETUAL.100ms', 'book.BTC-PERPETUAL.100ms']).toContain(message.channel)
@@ -24,8 +25,10 @@ describe.concurrent('deribit-session watch', () => {
     child.kill('SIGINT')
     const run = await done
     expect(run.code).toBe(0)
-    // NDJSON mode keeps stderr quiet so a pipe gets nothing but data.
-    expect(run.stderr).toBe('')
+    // NDJSON mode keeps stderr to the one line saying where the data came from.
+    expect(run.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^deribit-session: .* embedded simulator at ws:/),
+    ])
   })
 
   it('prints one readable line per notification and stops after --count', async () => {
@@ -64,6 +67,38 @@ describe.concurrent('deribit-session watch', () => {
     expect(message.channel).toBe('user.orders.any.any.raw')
     expect(message.data.label).toMatch(/^cli-\d+$/)
     expect(run.stdout + run.stderr).not.toContain(account.clientSecret)
+  })
+
+  it("shows a market order's fill at its average price, not at the band price", async () => {
+    const trading = sim.createAccount()
+    const env = cleanEnv({
+      DERIBIT_URL: sim.url,
+      DERIBIT_CLIENT_ID: trading.clientId,
+      DERIBIT_CLIENT_SECRET: trading.clientSecret,
+    })
+    const child = spawnCli(['watch', '--count', '1', 'user.orders.any.any.raw'], env)
+    const done = finished(child)
+    await using trader = new DeribitClient({ url: sim.url, credentials: trading })
+    await trader.connect()
+    const placed: Order[] = []
+    // The watcher may not be subscribed yet: trade until one fill shows up.
+    const placing = (async () => {
+      for (let i = 0; i < 40 && child.exitCode === null; i++) {
+        placed.push((await trader.buy({ instrument_name: 'BTC-PERPETUAL', amount: 10, type: 'market' })).order)
+        await new Promise((resolve) => setTimeout(resolve, 250))
+      }
+    })()
+    const run = await done
+    await placing
+    expect(run.code).toBe(0)
+    const order = placed.find((o) => run.stdout.includes(o.order_id))
+    expect(order?.average_price).toBeGreaterThan(0)
+    if (!order) return
+    expect(order.price).not.toBe(order.average_price) // the band, which the line must not show
+    expect(run.stdout).toContain(
+      `${order.order_id} filled buy 10 market BTC-PERPETUAL filled 10 @ ${order.average_price}`,
+    )
+    expect(run.stdout).not.toContain(String(order.price))
   })
 
   it('exits 0 when the reader of the pipe goes away', async () => {

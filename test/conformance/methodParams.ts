@@ -66,6 +66,18 @@ async function transferToSubaccount(c: RecipeContext): Promise<Json> {
   })) as Json
 }
 
+/** An MMP configuration for group `conformance` on btc_usd, which mass quotes and resets need. */
+async function mmpConfig(c: RecipeContext): Promise<void> {
+  await c.setup.result('private/set_mmp_config', {
+    index_name: 'btc_usd',
+    mmp_group: 'conformance',
+    interval: 60,
+    frozen_time: 0,
+    quantity_limit: 1000,
+    max_quote_quantity: 1000,
+  })
+}
+
 const market = () => ({ instrument_name: INSTRUMENT, amount: 10, type: 'market' })
 const channels = (list: string[]) => () => ({ channels: list })
 
@@ -117,6 +129,35 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
     amount: 0.01,
     destination: c.otherUserAddress ?? 'no_other_user',
   }),
+  'private/reset_mmp': async (c) => {
+    await mmpConfig(c)
+    return { index_name: 'btc_usd', mmp_group: 'conformance' }
+  },
+  'private/get_positions': async (c) => {
+    await c.setup.result('private/buy', market())
+    return { currency: 'BTC' }
+  },
+  'private/get_position': async (c) => {
+    await c.setup.result('private/buy', market())
+    return { instrument_name: INSTRUMENT }
+  },
+  'private/mass_quote': async (c) => {
+    await mmpConfig(c)
+    const t = (await c.setup.result('public/ticker', { instrument_name: INSTRUMENT })) as Json
+    const side = (price: unknown) => ({ price: Number(price), amount: 10, post_only: true })
+    return {
+      quote_id: unique('quote'),
+      mmp_group: 'conformance',
+      quotes: [
+        {
+          instrument_name: INSTRUMENT,
+          quote_set_id: 'conformance',
+          bid: side(t.best_bid_price),
+          ask: side(t.best_ask_price),
+        },
+      ],
+    }
+  },
   'private/cancel_transfer_by_id': async (c) => ({ currency: 'BTC', id: (await transferToSubaccount(c)).id }),
   'private/withdraw': (c) => ({ currency: 'BTC', address: c.otherUserAddress ?? 'no_address', amount: 0.01 }),
   'private/cancel_withdrawal': async (c) => {
@@ -135,6 +176,7 @@ const SUBACCOUNT_PARAMS = new Set(['sid', 'subaccount_id', 'subject_id', 'destin
 function generated(p: ParamSpec, ctx: RecipeContext): unknown {
   if (p.enum !== undefined) return PREFERRED.find((v) => p.enum?.includes(v)) ?? p.enum[0]
   if (p.name === 'instrument_name') return INSTRUMENT
+  if (p.name === 'index_name') return 'btc_usd'
   if (SUBACCOUNT_PARAMS.has(p.name) && (p.type === 'integer' || p.type === 'number')) return ctx.subaccountId
   if (p.name === 'start_timestamp') return ctx.now - 3_600_000
   if (p.name === 'end_timestamp') return ctx.now
