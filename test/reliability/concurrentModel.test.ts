@@ -314,6 +314,7 @@ class Program {
               .sent(step.method)
               .then(() => sleep(5))
               .then(() => sim.faults.dropConnections({ mode: 'close' }))
+              .catch(() => undefined)
             return
           case 'refused-subscribe':
             sim.faults.failNext('public/subscribe', 1, REFUSED)
@@ -335,24 +336,27 @@ class Program {
   }
 }
 
-/** The public channels the user's calls leave wanted: per channel, the last call wins if it succeeded. */
+/**
+ * The public channels the user's calls leave wanted, in call order: an unsubscribe ends every
+ * subscription of the channel; a subscribe that succeeded makes it wanted; a refused one changes
+ * nothing (all or nothing, and earlier subscriptions of the channel stay).
+ */
 async function wantedPublic(p: Program): Promise<string[]> {
-  const last = new Map<string, Started>()
+  const wanted = new Set<string>()
   for (const s of p.started) {
     const m = /^(subscribe|unsubscribe) (.+)$/.exec(s.name)
-    if (m && PUBLIC.includes(m[2] as string)) last.set(m[2] as string, s)
-  }
-  const wanted: string[] = []
-  for (const [channel, s] of last) {
-    if (s.name.startsWith('subscribe') && (await s.settled).ok) wanted.push(channel)
+    if (!m || !PUBLIC.includes(m[2] as string)) continue
+    const channel = m[2] as string
+    if (m[1] === 'unsubscribe') wanted.delete(channel)
+    else if ((await s.settled).ok) wanted.add(channel)
   }
   let books = 0
   for (const s of p.started) {
     if (s.name === 'orderBook' && (await s.settled).ok) books++
     if (s.name === 'book.close' && (await s.settled).ok) books--
   }
-  if (books > 0) wanted.push(BOOK_CHANNEL)
-  return wanted.sort()
+  if (books > 0) wanted.add(BOOK_CHANNEL)
+  return [...wanted].sort()
 }
 
 /** The promise's value, or undefined once `ms` passed (its timer is cleared either way). */
@@ -380,7 +384,7 @@ async function verify(p: Program): Promise<void> {
     else if (!outcome.ok)
       expect((outcome.error as DeribitError).code, `${s.name} failed untyped: ${String(outcome.error)}`).toBeDefined()
   }
-  expect(late, 'calls past their deadline').toEqual([])
+  expect(late, `calls past their deadline: ${late.join('; ')}`).toEqual([])
 
   // 2. Orders: on the identity they were issued under, truthfully. Transitions run in call order.
   let subject: Subject = 'main'

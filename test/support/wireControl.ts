@@ -34,8 +34,8 @@ export interface WireControl {
   hold(rule: HoldRule): () => void
   /** Terminates the socket (no close frame) right after the next matching request is written. */
   cutAfter(match: RequestMatch): void
-  /** Resolves with the next matching request once it is written. */
-  sent(match: RequestMatch): Promise<SentRequest>
+  /** Resolves with the next matching request once it is written; rejects if none is within `timeoutMs`. */
+  sent(match: RequestMatch, timeoutMs?: number): Promise<SentRequest>
   /** The last {@link MAX_KEPT} requests written. */
   readonly requests: readonly SentRequest[]
   /**
@@ -71,7 +71,7 @@ function parse(text: string): Record<string, unknown> | undefined {
 export function wireControl(): WireControl {
   const rules: Array<HoldRule & { left: number }> = []
   const cuts: RequestMatch[] = []
-  const waiters: Array<{ match: RequestMatch; resolve: (r: SentRequest) => void }> = []
+  const waiters: Array<{ match: RequestMatch; timer: NodeJS.Timeout; resolve: (r: SentRequest) => void }> = []
   const requests: SentRequest[] = []
   const timers = new Set<NodeJS.Timeout>()
   // Per socket: request id -> how its answer is held.
@@ -147,8 +147,22 @@ export function wireControl(): WireControl {
     cutAfter(match) {
       cuts.push(match)
     },
-    sent(match) {
-      return new Promise((resolve) => waiters.push({ match, resolve }))
+    sent(match, timeoutMs = 3000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(waiter), 1)
+          reject(new Error(`no matching request was written within ${timeoutMs} ms`))
+        }, timeoutMs)
+        const waiter = {
+          match,
+          timer,
+          resolve: (request: SentRequest) => {
+            clearTimeout(timer)
+            resolve(request)
+          },
+        }
+        waiters.push(waiter)
+      })
     },
     get requests() {
       return requests
@@ -163,6 +177,8 @@ export function wireControl(): WireControl {
       timers.clear()
       rules.length = 0
       cuts.length = 0
+      // Unanswered waits are left pending (their tests are over), but hold no timer.
+      for (const w of waiters) clearTimeout(w.timer)
       waiters.length = 0
     },
   }

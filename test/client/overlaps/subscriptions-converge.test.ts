@@ -21,7 +21,10 @@ import {
 
 const TICKER = 'ticker.BTC-PERPETUAL.100ms'
 const TRADES = 'trades.BTC-PERPETUAL.100ms'
-const ORDERS = 'user.orders.future.BTC.raw'
+const ORDERS = 'user.orders.any.any.raw'
+const USER_TRADES = 'user.trades.any.any.raw'
+/** A buy that fills at once, so `user.trades` has something to say. */
+const MARKET_BUY = (label: string) => ({ instrument_name: 'BTC-PERPETUAL', amount: 10, type: 'market' as const, label })
 const BOOK = 'book.BTC-PERPETUAL.100ms'
 
 /** A refusal the exchange might answer a subscribe with. */
@@ -67,15 +70,18 @@ describe('subscriptions converge (issue 13)', () => {
     await w.client.connect()
     const mainSession = w.client.session?.id as string
     let events = 0
-    const orders = await w.client.subscribe([ORDERS], () => events++)
+    // A channel the order tracker never needs for itself, so the wire tells the user's story alone.
+    const trades = await w.client.subscribe([USER_TRADES], () => events++)
+    await w.client.buy(MARKET_BUY('c7-live'))
+    await waitFor(() => events > 0, 'user.trades to deliver a fill while subscribed')
     await w.client.exchangeToken(w.subA)
-    await orders.unsubscribe()
+    await trades.unsubscribe()
     await w.client.switchSession(mainSession)
     await clientConnection(w)
     await expectWire(w, [])
-    expect(w.client.channels).not.toContain(ORDERS)
+    expect(w.client.channels).not.toContain(USER_TRADES)
     const before = events
-    await w.client.buy(bid('c7-ended'))
+    await w.client.buy(MARKET_BUY('c7-ended'))
     await sleep(500)
     expect(events - before, 'events delivered to the ended subscription').toBe(0)
   })

@@ -18,6 +18,26 @@ function connId(): number {
   return open[open.length - 1]!.id
 }
 
+/**
+ * Runs a re-auth on a connection holding `user.orders.any.any.raw` and the BTC ticker, and checks
+ * the private subscription ended silently (only the auth answer came) while the public one delivers.
+ */
+async function expectPrivateEndedSilently(
+  c: Awaited<ReturnType<typeof connect>>,
+  accountId: number,
+  reauth: () => Promise<unknown>,
+) {
+  const before = c.frames.length
+  await reauth()
+  expect(c.frames.length).toBe(before + 1) // only the auth response: nothing else was sent
+  expect(sim.subscriptionsOf(connId())).toEqual(['ticker.BTC-PERPETUAL.100ms'])
+  exchange.sink.publishUser(accountId, 'orders', 'BTC-PERPETUAL', { order_id: 'x' })
+  exchange.sink.publish('ticker.BTC-PERPETUAL', { last: 1 })
+  await c.waitFor((f) => f.method === 'subscription')
+  await sleep(20)
+  expect(c.notifications().map((f) => (f.params as Json).channel)).toEqual(['ticker.BTC-PERPETUAL.100ms'])
+}
+
 describe('subscribe / unsubscribe', () => {
   it('lists only channels actually subscribed and delivers notifications', async () => {
     await setup()
@@ -161,15 +181,9 @@ describe('private subscriptions', () => {
     })) as Json
     // exchange_token alone changes nothing (§10.2).
     expect(sim.subscriptionsOf(connId()).sort()).toEqual(['ticker.BTC-PERPETUAL.100ms', 'user.orders.any.any.raw'])
-    const before = c.frames.length
-    await c.result('public/auth', { grant_type: 'refresh_token', refresh_token: x.refresh_token })
-    expect(c.frames.length).toBe(before + 1) // only the auth response: nothing else was sent
-    expect(sim.subscriptionsOf(connId())).toEqual(['ticker.BTC-PERPETUAL.100ms'])
-    exchange.sink.publishUser(acc.mainAccountId, 'orders', 'BTC-PERPETUAL', { order_id: 'x' })
-    exchange.sink.publish('ticker.BTC-PERPETUAL', { last: 1 })
-    await c.waitFor((f) => f.method === 'subscription')
-    await sleep(20)
-    expect(c.notifications().map((f) => (f.params as Json).channel)).toEqual(['ticker.BTC-PERPETUAL.100ms'])
+    await expectPrivateEndedSilently(c, acc.mainAccountId, () =>
+      c.result('public/auth', { grant_type: 'refresh_token', refresh_token: x.refresh_token }),
+    )
   })
 
   it('survive a refresh of the same session', async () => {
@@ -188,15 +202,7 @@ describe('private subscriptions', () => {
     const c = await connect()
     await authCreds(c, acc)
     await c.result('private/subscribe', { channels: ['user.orders.any.any.raw', 'ticker.BTC-PERPETUAL.100ms'] })
-    const before = c.frames.length
-    await authCreds(c, acc)
-    expect(c.frames.length).toBe(before + 1) // only the auth response: the end is silent
-    expect(sim.subscriptionsOf(connId())).toEqual(['ticker.BTC-PERPETUAL.100ms'])
-    exchange.sink.publishUser(acc.mainAccountId, 'orders', 'BTC-PERPETUAL', { order_id: 'x' })
-    exchange.sink.publish('ticker.BTC-PERPETUAL', { last: 1 })
-    await c.waitFor((f) => f.method === 'subscription')
-    await sleep(20)
-    expect(c.notifications().map((f) => (f.params as Json).channel)).toEqual(['ticker.BTC-PERPETUAL.100ms'])
+    await expectPrivateEndedSilently(c, acc.mainAccountId, () => authCreds(c, acc))
   })
 
   it('end on re-auth with a token exchanged to the subject the connection is already on', async () => {
