@@ -1,5 +1,6 @@
 import { inspect } from 'node:util'
 import type { ClientEvents, ClientState } from './client/events.js'
+import { untilDeadline } from './client/identityGate.js'
 import type { DeribitClientOptions } from './client/options.js'
 import type { ClientParts } from './client/parts.js'
 import { assembleClient } from './client/parts.js'
@@ -227,7 +228,9 @@ export class DeribitClient {
     const { subscriptions, transitions, connection, options: resolved } = this.#p
     if (connection.state === 'closed') throw new ClientClosedError()
     const deadline = Date.now() + (options.timeoutMs ?? resolved.requestTimeoutMs)
-    if (list.some((c) => c.startsWith('user.'))) await transitions.idle(deadline, options.signal)
+    // A private channel belongs to the identity the transitions queued before the call end on.
+    const ahead = list.some((c) => c.startsWith('user.')) ? transitions.ahead() : undefined
+    if (ahead) await untilDeadline(ahead, deadline, options.signal)
     const subscription: Subscription = new Subscription({
       channels: list,
       unsubscribe: () => this.#end(subscription, options),
@@ -326,14 +329,30 @@ export class DeribitClient {
 
   /** Switches the connection to another subject (subaccount or main account) with `public/exchange_token`. */
   exchangeToken(subjectId: number, options: { scope?: string } & CallOptions = {}): Promise<SessionContext> {
-    return this.#p.transitions.run('exchange', 'user', (from, caller) =>
-      this.#p.auth.exchange(caller, from, subjectId, options.scope),
+    return this.#p.transitions.run(
+      'exchange',
+      'user',
+      (from, caller) => this.#p.auth.exchange(caller, from, subjectId, options.scope),
+      this.#bounds(options),
     )
   }
 
+  /** A transition's deadline and signal, from the caller's options. */
+  #bounds(options: CallOptions): { deadline?: number; signal?: AbortSignal } {
+    return {
+      ...(options.timeoutMs !== undefined ? { deadline: Date.now() + options.timeoutMs } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    }
+  }
+
   /** Forks the session into a new named session (session-scoped tokens only) and moves the connection to it. */
-  forkToken(sessionName: string): Promise<SessionContext> {
-    return this.#p.transitions.run('fork', 'user', (from, caller) => this.#p.auth.fork(caller, from, sessionName))
+  forkToken(sessionName: string, options: CallOptions = {}): Promise<SessionContext> {
+    return this.#p.transitions.run(
+      'fork',
+      'user',
+      (from, caller) => this.#p.auth.fork(caller, from, sessionName),
+      this.#bounds(options),
+    )
   }
 
   /**
@@ -341,17 +360,22 @@ export class DeribitClient {
    * the active one without a new token operation: the connection authenticates with it, the
    * private channels move to its subject, and its orders are reconciled.
    */
-  async switchSession(sessionId: string): Promise<SessionContext> {
+  async switchSession(sessionId: string, options: CallOptions = {}): Promise<SessionContext> {
     const { held, transitions, auth } = this.#p
     if (this.session?.id === sessionId) return this.session
     if (!held.get(sessionId)) {
       throw new TransitionFailedError('switch', 'No held session with that id (ended, expired, or never held)')
     }
-    return transitions.run('switch', 'user', async (_from, caller) => {
-      const target = await held.take(sessionId)
-      if (!target) throw new TransitionFailedError('switch', 'The held session ended before the switch')
-      return auth.switchTo(caller, target)
-    })
+    return transitions.run(
+      'switch',
+      'user',
+      async (_from, caller) => {
+        const target = await held.take(sessionId)
+        if (!target) throw new TransitionFailedError('switch', 'The held session ended before the switch')
+        return auth.switchTo(caller, target)
+      },
+      this.#bounds(options),
+    )
   }
 
   /** The sessions this client holds, the active one first; `includeEnded` adds ended records. */

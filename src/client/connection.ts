@@ -85,13 +85,19 @@ export class Connection {
   }
 
   /** A caller pinned to the socket of `epoch`: nothing it sends reaches a newer socket. */
-  caller(epoch: number): RpcCaller {
+  caller(epoch: number, bounds: { deadline?: number; signal?: AbortSignal | undefined } = {}): RpcCaller {
     return {
       call: <T>(
         method: string,
         params?: Record<string, unknown>,
         options: { signal?: AbortSignal; timeoutMs?: number } = {},
-      ) => this.#o.rpc.call<T>(method, params, { ...options, epoch }),
+      ) =>
+        this.#o.rpc.call<T>(method, params, {
+          ...(bounds.deadline !== undefined ? { timeoutMs: Math.max(1, bounds.deadline - Date.now()) } : {}),
+          ...(bounds.signal ? { signal: bounds.signal } : {}),
+          ...options,
+          epoch,
+        }),
     }
   }
 

@@ -1,4 +1,4 @@
-import { ConnectionClosedError, DeribitError } from '../errors.js'
+import { AbortError, ConnectionClosedError, DeribitError } from '../errors.js'
 import type { IdentityLease, LeaseCallOptions } from '../orders/orderEntry.js'
 import type { RpcClient } from '../rpc/rpcClient.js'
 import { ReadyGate } from './readyGate.js'
@@ -20,6 +20,8 @@ export interface IdentityGateOptions {
   carrier: () => Carrier
   /** True while the socket is down and being re-established. */
   reconnecting: () => boolean
+  /** Settles when every transition queued so far has ended; undefined when none is queued. */
+  transitionsAhead: () => Promise<unknown> | undefined
 }
 
 /**
@@ -36,7 +38,8 @@ export class IdentityGate {
   readonly carrying = new ReadyGate()
   readonly #options: IdentityGateOptions
   readonly #leases = new Map<Lease, number>()
-  #drained: Array<() => void> = []
+  readonly #drains = new Set<{ before: number; done: () => void }>()
+  #issued = 0
 
   constructor(options: IdentityGateOptions) {
     this.#options = options
@@ -48,49 +51,77 @@ export class IdentityGate {
   }
 
   /**
-   * Waits until a new operation may start (bounded by `deadline` and `signal`), then leases the
-   * identity the connection carries. With `failFast`, a connection that is down fails at once
-   * with `NOT_CONNECTED` instead of waiting for the reconnect.
+   * Leases the identity a new operation belongs to: the one the connection carries once every
+   * transition queued before the call has ended (bounded by `deadline` and `signal`). A
+   * transition queued after the call waits for it. With `failFast`, a connection that is down
+   * (and no transition ahead) fails at once with `NOT_CONNECTED` instead of waiting.
    */
   async acquire(deadline: number, signal: AbortSignal | undefined, failFast = false): Promise<IdentityLease> {
-    if (failFast && !this.ready.isOpen && this.#options.reconnecting()) {
+    const ahead = this.#options.transitionsAhead()
+    if (failFast && ahead === undefined && !this.carrying.isOpen && this.#options.reconnecting()) {
       throw new ConnectionClosedError('Not sent: the connection is down', { notSent: true })
     }
-    await this.ready.wait(Math.max(1, deadline - Date.now()), signal)
-    const { subjectId, identity } = this.#options.carrier()
-    const lease = new Lease(this, subjectId, identity)
+    const lease = new Lease(this, ++this.#issued)
     this.#leases.set(lease, deadline)
-    return lease
+    try {
+      if (ahead !== undefined) await untilDeadline(ahead, deadline, signal)
+      await this.carrying.wait(Math.max(1, deadline - Date.now()), signal)
+      const { subjectId } = this.#options.carrier()
+      lease.bind(subjectId)
+      return lease
+    } catch (error) {
+      lease.release()
+      throw error
+    }
+  }
+
+  /** The number the next operation will be issued with: a transition queued now drains those below it. */
+  get nextIssue(): number {
+    return this.#issued + 1
   }
 
   /**
-   * Resolves once every operation in flight has ended, or when the last of their deadlines has
-   * passed (an operation always ends by its deadline; this is a safety net).
+   * Resolves once every operation issued before `before` (see {@link nextIssue}) has ended, or
+   * when the last of their deadlines has passed (an operation always ends by its deadline; this
+   * is a safety net).
    */
-  drain(): Promise<void> {
-    if (this.#leases.size === 0) return Promise.resolve()
-    const latest = Math.max(...this.#leases.values())
+  drain(before: number): Promise<void> {
+    const latest = this.#latestBefore(before)
+    if (latest === undefined) return Promise.resolve()
     return new Promise<void>((resolve) => {
+      const waiter = { before, done }
       const timer = setTimeout(done, Math.max(0, latest - Date.now()) + 50)
+      const drains = this.#drains
       function done() {
         clearTimeout(timer)
+        drains.delete(waiter)
         resolve()
       }
-      this.#drained.push(done)
+      this.#drains.add(waiter)
     })
+  }
+
+  #latestBefore(before: number): number | undefined {
+    let latest: number | undefined
+    for (const [lease, deadline] of this.#leases) {
+      if (lease.issued < before) latest = Math.max(latest ?? 0, deadline)
+    }
+    return latest
   }
 
   /** Ends every wait (on close). */
   close(error: DeribitError): void {
     this.ready.close(error)
     this.carrying.close(error)
-    for (const done of this.#drained.splice(0)) done()
+    for (const waiter of [...this.#drains]) waiter.done()
   }
 
   /** @internal */
   release(lease: Lease): void {
-    if (!this.#leases.delete(lease) || this.#leases.size > 0) return
-    for (const done of this.#drained.splice(0)) done()
+    if (!this.#leases.delete(lease)) return
+    for (const waiter of [...this.#drains]) {
+      if (this.#latestBefore(waiter.before) === undefined) waiter.done()
+    }
   }
 
   /** @internal A leased call: waits for the carrier, checks the subject, writes on that socket. */
@@ -115,14 +146,24 @@ export class IdentityGate {
 /** One operation's hold on its identity. */
 class Lease implements IdentityLease {
   readonly #gate: IdentityGate
-  readonly subjectId: number | undefined
-  readonly identity: string
+  /** When it was issued, relative to transitions (see {@link IdentityGate.nextIssue}). */
+  readonly issued: number
+  #subjectId: number | undefined
   #released = false
 
-  constructor(gate: IdentityGate, subjectId: number | undefined, identity: string) {
+  constructor(gate: IdentityGate, issued: number) {
     this.#gate = gate
-    this.subjectId = subjectId
-    this.identity = identity
+    this.issued = issued
+  }
+
+  /** The (sub)account the operation acts for, chosen once when it may start. */
+  get subjectId(): number | undefined {
+    return this.#subjectId
+  }
+
+  /** @internal */
+  bind(subjectId: number | undefined): void {
+    this.#subjectId = subjectId
   }
 
   call<T>(method: string, params: Record<string, unknown>, options: LeaseCallOptions): Promise<T> {
@@ -135,4 +176,33 @@ class Lease implements IdentityLease {
     this.#released = true
     this.#gate.release(this)
   }
+}
+
+/** Waits for `promise`, but no longer than `deadline` or `signal` allow. */
+export function untilDeadline(
+  promise: Promise<unknown>,
+  deadline: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const finish = (fn: () => void) => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+      fn()
+    }
+    const onAbort = () => finish(() => reject(new AbortError(undefined, { cause: signal?.reason })))
+    const timer = setTimeout(
+      () =>
+        finish(() =>
+          reject(new ConnectionClosedError('Not sent: a transition ahead outlasted the deadline', { notSent: true })),
+        ),
+      Math.max(0, deadline - Date.now()),
+    )
+    if (signal?.aborted) return onAbort()
+    signal?.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      () => finish(resolve),
+      () => finish(resolve),
+    )
+  })
 }

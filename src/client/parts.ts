@@ -210,6 +210,7 @@ export function assembleClient(options: DeribitClientOptions, hooks: FacadeHooks
     rpc,
     carrier: () => ({ epoch: socket.epoch, subjectId: active.subjectId, identity: active.identityKey() }),
     reconnecting: () => connection?.state === 'reconnecting' || connection?.state === 'connecting',
+    transitionsAhead: () => transitions?.ahead(),
   })
   const orderSync = new OrderSync({
     reconciler,

@@ -1,4 +1,4 @@
-import { type DeribitError, TransitionFailedError } from '../errors.js'
+import { AbortError, type DeribitError, TimeoutError, TransitionFailedError } from '../errors.js'
 import type { ActiveSession } from '../session/activeSession.js'
 import type { TokenResult } from '../session/authenticator.js'
 import type { RpcCaller } from '../session/rpcCaller.js'
@@ -8,7 +8,7 @@ import type { SubscriptionManager } from '../subscriptions/subscriptionManager.j
 import type { Logger } from '../transport/logger.js'
 import type { Connection } from './connection.js'
 import type { ClientEvents, TransitionEvent } from './events.js'
-import type { IdentityGate } from './identityGate.js'
+import { type IdentityGate, untilDeadline } from './identityGate.js'
 import type { Lifetime } from './lifetime.js'
 import type { OrderSync } from './orderSync.js'
 import { ReadyGate } from './readyGate.js'
@@ -56,6 +56,11 @@ export class Transitions {
     this.#idle.open()
   }
 
+  /** Settles when every transition queued so far has ended; undefined when none is queued. */
+  ahead(): Promise<unknown> | undefined {
+    return this.#pending > 0 ? this.#tail : undefined
+  }
+
   /** Resolves when no transition is queued or running (bounded by `deadline` and `signal`). */
   idle(deadline: number, signal?: AbortSignal): Promise<void> {
     return this.#idle.wait(Math.max(1, deadline - Date.now()), signal)
@@ -71,21 +76,32 @@ export class Transitions {
     return this.#pending > 0
   }
 
-  /** Queues a transition; resolves with the context it ends on. */
-  run(kind: TransitionKind, cause: TransitionEvent['cause'], operation: TokenOperation): Promise<SessionContext> {
+  /**
+   * Queues a transition; resolves with the context it ends on. Operations issued before it are
+   * drained first; `deadline` and `signal` bound the whole of it, its turn in the queue included.
+   */
+  run(
+    kind: TransitionKind,
+    cause: TransitionEvent['cause'],
+    operation: TokenOperation,
+    bounds: TransitionBounds = {},
+  ): Promise<SessionContext> {
+    const deadline = bounds.deadline ?? Date.now() + this.#o.waitMs
+    const signal = bounds.signal
+    const issued = this.#o.gate.nextIssue
     this.#pending++
     this.#idle.shut()
     this.#o.gate.ready.shut()
     if (this.#o.connection.established.isOpen) this.#o.connection.setState('transitioning')
     const next = this.#tail
-      .then(() => this.#execute(kind, cause, operation))
+      .then(() => this.#execute(kind, cause, operation, issued, deadline, signal))
       .finally(() => {
         this.#pending--
         if (this.#pending === 0) this.#idle.open()
         this.#o.connection.openForCalls()
       })
     this.#tail = next.catch(() => undefined)
-    return next
+    return withinBounds(next, kind, deadline, signal)
   }
 
   /**
@@ -122,13 +138,20 @@ export class Transitions {
     kind: TransitionKind,
     cause: TransitionEvent['cause'],
     operation: TokenOperation,
+    issued: number,
+    deadline: number,
+    signal: AbortSignal | undefined,
   ): Promise<SessionContext> {
     const { connection, gate, lifetime } = this.#o
     let interrupted: SessionContext | undefined
     for (let attempt = 0; ; attempt++) {
-      await connection.established.wait(this.#o.waitMs, lifetime.signal)
-      // The operations of the identity being left finish under it, on this connection, first.
-      if (kind !== 'refresh') await gate.drain()
+      // Its caller has given up already: nothing of it may run.
+      if (Date.now() >= deadline || signal?.aborted) throw timedOut(kind)
+      const bound = AbortSignal.any([lifetime.signal, ...(signal ? [signal] : [])])
+      await connection.established.wait(Math.max(1, deadline - Date.now()), bound)
+      // The operations issued before it finish under the identity it leaves, on this connection.
+      if (kind !== 'refresh') await untilDeadline(gate.drain(issued), deadline, bound)
+      if (Date.now() >= deadline || signal?.aborted) throw timedOut(kind)
       if (!connection.established.isOpen) continue
       // Read after the drain: an operation may have refreshed the session meanwhile.
       const from = this.#o.active.current
@@ -140,10 +163,12 @@ export class Transitions {
       connection.suspend()
       let result: TokenResult
       try {
-        result = await operation(from, connection.caller(epoch))
+        result = await operation(from, connection.caller(epoch, { deadline, signal }))
       } catch (error) {
         const code = (error as DeribitError | undefined)?.code
-        if ((error as { tainted?: boolean }).tainted === true)
+        // An answer that never came may still have moved the connection: a fresh socket settles it.
+        const uncertain = code === 'TIMEOUT' || code === 'ABORTED'
+        if ((error as { tainted?: boolean }).tainted === true || uncertain)
           connection.drop(`${kind} left the connection's identity uncertain`, epoch)
         else connection.resume(epoch)
         // The socket went away under the token operation: nothing was committed; ask again on the next one.
@@ -192,6 +217,47 @@ export class Transitions {
     this.#o.emit('transition', { kind, cause, from, to, resubscribed: confirmed.length, reconciled, ms })
     return to
   }
+}
+
+/** How long a transition may take, from its call. */
+export interface TransitionBounds {
+  /** @default now + the client's transition wait (three request timeouts) */
+  deadline?: number
+  signal?: AbortSignal | undefined
+}
+
+function timedOut(kind: TransitionKind): TransitionFailedError {
+  return new TransitionFailedError(
+    kind,
+    `${kind} did not complete within its deadline; still on the previous session`,
+    {
+      cause: new TimeoutError(`${kind} deadline passed`),
+    },
+  )
+}
+
+/** The transition's promise, settled at the latest by its deadline or signal. */
+function withinBounds(
+  next: Promise<SessionContext>,
+  kind: TransitionKind,
+  deadline: number,
+  signal: AbortSignal | undefined,
+): Promise<SessionContext> {
+  return new Promise<SessionContext>((resolve, reject) => {
+    const finish = (fn: () => void) => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+      fn()
+    }
+    const onAbort = () => finish(() => reject(new AbortError(`${kind} was aborted`, { cause: signal?.reason })))
+    const timer = setTimeout(() => finish(() => reject(timedOut(kind))), Math.max(0, deadline - Date.now()))
+    if (signal?.aborted) onAbort()
+    else signal?.addEventListener('abort', onAbort, { once: true })
+    next.then(
+      (value) => finish(() => resolve(value)),
+      (error: unknown) => finish(() => reject(error)),
+    )
+  })
 }
 
 function describe(error: unknown): string {
