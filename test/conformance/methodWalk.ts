@@ -3,6 +3,7 @@
  * with valid params, and classifies each answer. Which methods the simulator implements is read
  * from its answers (-32601 means not simulated), so the walk grows with the simulator.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { METHOD_TABLE } from '../../src/protocol/generated/methodTable.js'
 import type { MethodSpec } from '../../src/protocol/specTable.js'
 import type { Simulator } from '../../src/simulator/index.js'
@@ -74,9 +75,9 @@ async function overWs(sim: Simulator, method: string, base: Omit<RecipeContext, 
     const params = await paramsFor(method, { ...base, refreshToken: String(auth.refresh_token) })
     if (TABLE[method]?.response === undefined) {
       // Logout: no answer at all, and the socket closes normally.
-      const frame = await ws.call(method, params, 1000)
+      const frame = await ws.call(method, params)
       if (frame?.error !== undefined) return classify(method, 'ws', frame)
-      const code = await Promise.race([ws.closed, new Promise((r) => setTimeout(() => r('open'), 1000))])
+      const code = await Promise.race([ws.closed, sleep(5000, 'still open')])
       const ok = frame === undefined && code === 1000
       return {
         method,
