@@ -204,6 +204,10 @@ export class SubscriptionHub implements EventSink {
     if (sent > 0) this.onSent(sent)
   }
 
+  wants(channelBase: string): boolean {
+    return this.#publicByBase.has(channelBase)
+  }
+
   publishUser(accountId: number, family: UserEventFamily, instrumentName: string, data: unknown): void {
     const subs = this.#privateByAccount.get(accountId)
     if (subs === undefined) return
