@@ -116,9 +116,15 @@ export interface ExchangeSide {
   /** True when a public channel name (with interval) exists, e.g. `book.BTC-PERPETUAL.100ms`. */
   isPublicChannel(channel: string): boolean
   /**
+   * The error a subscribe request that names `channel` fails with, when its family is one the
+   * simulator deliberately does not simulate; undefined otherwise.
+   */
+  channelRefusal?(channel: string): SimRpcError | undefined
+  /**
    * The first notification a new subscriber gets, if the channel starts with one: the book
    * snapshot for `book.{instrument}.{interval}` (change_id equal to the latest change's),
-   * so later changes chain from it.
+   * so later changes chain from it; the ticker snapshot of `incremental_ticker.*`; the current
+   * state of `platform_state` and `platform_state.public_methods_state`.
    */
   snapshotFor(channel: string): unknown
   /** Cancels the open orders placed over a connection (cancel-on-disconnect); returns how many. */

@@ -6,7 +6,7 @@ import type { Order } from '../../protocol/types.js'
 import type { AccountDirectory, EventSink, ExchangeSide, InstrumentFacts, MethodHandler } from '../contract.js'
 import { marginsOf } from './accountViews.js'
 import { BookFeed } from './bookFeed.js'
-import { type GroupedView, groupedViews, isPublicChannelName, parseBookChannel } from './channels.js'
+import { channelRefusal, type GroupedView, groupedViews, isPublicChannelName, parseBookChannel } from './channels.js'
 import type { ExchangeCore } from './exchangeCore.js'
 import { MarketHistory } from './history.js'
 import type { InstrumentSpec } from './instruments.js'
@@ -255,6 +255,7 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
       }
     },
     isPublicChannel: (channel) => isPublicChannelName(channel, lookup),
+    channelRefusal,
     snapshotFor: (channel) => {
       advance()
       const parsed = parseBookChannel(channel, lookup)

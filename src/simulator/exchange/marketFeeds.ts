@@ -235,7 +235,10 @@ export class MarketFeeds {
     if (channel.startsWith('incremental_ticker.')) {
       const spec = this.listing.byName.get(channel.slice('incremental_ticker.'.length))
       if (spec === undefined) return undefined
-      return { type: 'snapshot', ...tickerWire(this.market, spec, this.engine.book(spec), this.now()) }
+      const ticker = tickerWire(this.market, spec, this.engine.book(spec), this.now())
+      // Later changes are sent relative to what subscribers last saw.
+      this.lastTicker.set(spec.instrument_name, ticker)
+      return { type: 'snapshot', ...ticker }
     }
     return undefined
   }

@@ -42,7 +42,7 @@ interface Ladder {
 
 export class MarketGenerator {
   private readonly ladders = new Map<string, Ladder>()
-  /** Instruments that never expire (perpetuals, spot): they get most of the steps. */
+  /** The perpetuals: they get most of the steps, as most of Deribit's flow is theirs. */
   private readonly majors: readonly InstrumentSpec[]
   private timer: ReturnType<typeof setInterval> | undefined
   private rateHz: number
@@ -63,7 +63,7 @@ export class MarketGenerator {
     private readonly hooks: StepHooks = { before() {}, after() {} },
   ) {
     this.rateHz = rateHz
-    this.majors = instruments.filter((s) => s.expiration_timestamp === PERPETUAL_EXPIRY_MS)
+    this.majors = instruments.filter((s) => s.kind === 'future' && s.expiration_timestamp === PERPETUAL_EXPIRY_MS)
     for (const spec of instruments) this.requote(spec)
     this.schedule()
   }
@@ -146,10 +146,7 @@ export class MarketGenerator {
     this.hooks.after(spec)
   }
 
-  /**
-   * Three steps in four go to the always-listed instruments (perpetuals and spot, listed first),
-   * where most of Deribit's flow is; the rest spread over the dated futures and options.
-   */
+  /** Three steps in four go to a perpetual; the rest spread over every listed instrument. */
   private pickInstrument(): InstrumentSpec {
     const majors = this.majors
     return this.random.chance(0.75) && majors.length > 0 ? this.random.pick(majors) : this.random.pick(this.instruments)
@@ -204,6 +201,8 @@ export class MarketGenerator {
         this.engine.book(spec).resize(victim, round8(victim.filled + lots * spec.min_trade_amount))
       }
     })
+    // A resize alone does not touch the engine's batch: publish it now, or it waits for the next order.
+    this.feed.flush(this.engine.book(spec))
   }
 
   private prune(quotes: Map<number, OrderRecord>, want: ReadonlySet<number>): void {
