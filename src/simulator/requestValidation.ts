@@ -34,6 +34,8 @@ function oneOf(values: readonly unknown[]): string {
 function conform(type: SpecType, value: unknown): unknown {
   switch (type.type) {
     case 'string':
+      // A string enum that lists numbers (`resolution: [1, 3, …, '1D']`) takes them as numbers too.
+      if (typeof value === 'number' && type.enum?.includes(value) === true) value = String(value)
       if (typeof value !== 'string') return new Mismatch('must be a string')
       break
     case 'number':
@@ -81,7 +83,7 @@ function conform(type: SpecType, value: unknown): unknown {
       return new Mismatch('wrong format')
     }
   }
-  // Some string enums list numbers (`resolution: [1, 3, …, '1D']`): the wire carries them as text.
+  // Numeric entries of a string enum match their text: the wire carries them as strings.
   if (
     type.enum !== undefined &&
     !type.enum.some((e) => e === value || (typeof e === 'number' && String(e) === value))

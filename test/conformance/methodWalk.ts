@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { METHOD_TABLE } from '../../src/protocol/generated/methodTable.js'
 import type { MethodSpec } from '../../src/protocol/specTable.js'
+import { NOT_SIMULATED_CODE } from '../../src/simulator/contract.js'
 import type { Simulator } from '../../src/simulator/index.js'
 import { SPEC_TEXT_DEFECTS } from './knownGaps.js'
 import { paramsFor, type RecipeContext } from './methodParams.js'
@@ -38,8 +39,10 @@ const DEFECTS = exampleDefects('methods')
 
 function classify(method: string, transport: 'ws' | 'http', frame: Json | undefined): MethodCheck {
   const base = { method, transport, mismatches: [], tolerated: [] }
-  const error = frame?.error as { code?: number } | undefined
-  if (error?.code === -32601) return { ...base, status: 'not-simulated' }
+  const error = frame?.error as { code?: number; message?: string } | undefined
+  // -32601: not implemented; NOT_SIMULATED_CODE `not_simulated`: deliberately left out (README).
+  if (error?.code === -32601 || (error?.code === NOT_SIMULATED_CODE && error.message === 'not_simulated'))
+    return { ...base, status: 'not-simulated' }
   const spec = TABLE[method]
   if (transport === 'http' && spec?.wsOnly) {
     return error?.code === 10030 ? { ...base, status: 'ws-only' } : { ...base, status: 'error', detail: frame }
