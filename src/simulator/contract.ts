@@ -103,6 +103,11 @@ export interface EventSink {
    * `incremental_ticker`, `perpetual`, `chart.trades`, the index families beyond the price index).
    */
   wants?(channelBase: string): boolean
+  /**
+   * A number that changes whenever a public channel base gains its first or loses its last
+   * subscriber, so the exchange can cache what `wants` said on hot paths.
+   */
+  publicVersion?(): number
 }
 
 /** What the server asks of the exchange side. */

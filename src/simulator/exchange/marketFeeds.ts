@@ -34,6 +34,11 @@ export interface Announcement {
 
 export class MarketFeeds {
   private readonly lastTicker = new Map<string, Record<string, unknown>>()
+  /** Per instrument, the `chart.trades` channels someone watches, as of a `publicVersion`. */
+  private readonly chartChannels = new Map<
+    string,
+    { version: number; wanted: readonly (readonly [ChartResolution, string])[] }
+  >()
   private readonly dayRanges = new Map<Coin, { minute: number; first: number; high: number; low: number }>()
   readonly announcements: Announcement[] = []
 
@@ -178,11 +183,20 @@ export class MarketFeeds {
 
   /** `chart.trades.{instrument}.{resolution}`: the bar a trade just moved, for each subscribed resolution. */
   private chart(name: string, trade: TapeTrade): void {
-    for (const resolution of CHART_RESOLUTIONS) {
-      const channel = `chart.trades.${name}.${resolution}`
-      if (!this.wants(channel)) continue
-      this.sink.publish(channel, this.bar(name, resolution, trade.timestamp))
+    if (this.sink.wants === undefined) return
+    // Trades are the hot path: which resolutions anyone watches is looked up again only when
+    // the set of subscribed channels changed.
+    const version = this.sink.publicVersion?.() ?? Number.NaN
+    let cached = this.chartChannels.get(name)
+    if (cached === undefined || cached.version !== version) {
+      const wanted = CHART_RESOLUTIONS.map((r) => [r, `chart.trades.${name}.${r}`] as const).filter(([, channel]) =>
+        this.wants(channel),
+      )
+      cached = { version, wanted }
+      this.chartChannels.set(name, cached)
     }
+    for (const [resolution, channel] of cached.wanted)
+      this.sink.publish(channel, this.bar(name, resolution, trade.timestamp))
   }
 
   /** The bar of `resolution` containing `t`, folded from the tape's one-minute candles. */

@@ -39,6 +39,9 @@ export interface Candle {
 }
 
 interface InstrumentTape {
+  readonly spec: InstrumentSpec | undefined
+  /** Inverse futures count volume in coin (amount / price) and cost in USD (the amount). */
+  readonly inverse: boolean
   trades: TapeTrade[]
   candles: Candle[]
 }
@@ -81,10 +84,16 @@ export class Tape implements EventSink {
     return this.downstream.wants?.(channelBase) ?? false
   }
 
+  publicVersion(): number {
+    return this.downstream.publicVersion?.() ?? 0
+  }
+
   private tapeOf(name: string): InstrumentTape {
     let tape = this.tapes.get(name)
     if (tape === undefined) {
-      tape = { trades: [], candles: [] }
+      const spec = this.spec(name)
+      const inverse = spec?.kind === 'future' && spec.instrument_type === 'reversed'
+      tape = { spec, inverse, trades: [], candles: [] }
       this.tapes.set(name, tape)
     }
     return tape
@@ -112,8 +121,7 @@ export class Tape implements EventSink {
     candle.high = Math.max(candle.high, trade.price)
     candle.low = Math.min(candle.low, trade.price)
     candle.close = trade.price
-    const spec = this.spec(name)
-    const inverse = spec?.kind === 'future' && spec.instrument_type === 'reversed'
+    const { spec, inverse } = tape
     // Deribit's chart volume is in the base coin; cost is in the amount's unit (USD for inverse futures).
     candle.volume = round8(candle.volume + (inverse ? trade.amount / trade.price : trade.amount))
     candle.cost = round8(candle.cost + (inverse ? trade.amount : trade.amount * trade.price))
