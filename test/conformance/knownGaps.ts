@@ -99,9 +99,6 @@ export const NOT_YET_CONFORMING: Readonly<Record<string, string>> = {
   'private/get_trigger_order_history': 'continuation is not a string',
   'public/get_currencies': 'coin_type is outside the spec enum',
   'public/get_instruments': 'quote_currency is outside the spec enum',
-  'private/enable_cancel_on_disconnect': 'refused over HTTP (10030); the spec does not make it WebSocket-only',
-  'private/disable_cancel_on_disconnect': 'refused over HTTP (10030); the spec does not make it WebSocket-only',
-  'private/get_cancel_on_disconnect': 'refused over HTTP (10030); the spec does not make it WebSocket-only',
   'private/remove_subaccount': 'a new subaccount starts with funds, so it cannot be removed',
   'private/cancel_transfer_by_id': 'transfers settle at once, so none is ever pending to cancel',
 }
