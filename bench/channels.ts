@@ -1,9 +1,12 @@
 /**
  * Distinct, valid channel names for the transition and memory measures, drawn from the
- * simulator's catalogue. The public catalogue holds 295 distinct names (five instruments), so a
- * set of N channels takes min(N/2, 295) public ones and fills the rest with private ones.
+ * simulator's catalogue. The public catalogue holds 301 distinct names (five undated instruments), so a
+ * set of N channels takes min(N/2, 301) public ones and fills the rest with private ones.
  */
-import { INSTRUMENTS } from '../src/simulator/exchange/instruments.js'
+import { UNDATED } from '../src/simulator/exchange/listing.js'
+
+/** Five instruments every simulator lists whatever its clock (dated ones depend on the date). */
+const INSTRUMENTS = UNDATED.slice(0, 5)
 
 const INTERVALS = ['raw', '100ms', 'agg2'] as const
 const KINDS = ['future', 'option', 'spot', 'future_combo', 'option_combo']

@@ -25,8 +25,6 @@ type Pro = InstanceType<typeof ccxt.pro.deribit>
 
 async function exchange({ sim }: ClientContext): Promise<Pro> {
   const ex = new ccxt.pro.deribit({ apiKey: sim.clientId, secret: sim.clientSecret })
-  // The simulator's get_instruments needs a currency: take ccxt's per-currency path.
-  ex.options.fetchMarkets = { ...(ex.options.fetchMarkets ?? {}), fetchAllMarkets: false }
   ex.urls.api = { ...ex.urls.api, ws: sim.url, rest: sim.httpUrl }
   // ccxt refuses plain ws:// until its http agent is loaded.
   await ex.loadHttpProxyAgent()

@@ -28,6 +28,7 @@ export async function runDemoCommand(argv: readonly string[]): Promise<number> {
     return EXIT_OK
   }
   if (positionals.length > 0) throw new UsageError(`demo takes no arguments (got '${positionals[0]}')`)
+  process.stderr.write('deribit-session demo: running on an embedded simulator; nothing reaches an exchange\n')
   const { runDemo } = await import('./demo.js')
   return runDemo(values.json ? ['--json'] : [])
 }

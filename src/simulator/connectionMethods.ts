@@ -1,21 +1,32 @@
 import { invalidParams, SimRpcError } from './contract.js'
 import { optionalBoolean, optionalEnum, optionalString, requireNumber } from './params.js'
-import { NO_RESPONSE, type ServerDeps, type ServerMethod, wsConnection } from './serverMethod.js'
+import { NO_RESPONSE, type ServerCall, type ServerDeps, type ServerMethod, wsConnection } from './serverMethod.js'
 
 /** The version `public/test` and `public/hello` report. */
 export const SIMULATOR_API_VERSION = '1.2.26'
 
 const COD_SCOPES = ['connection', 'account'] as const
 
+/** Deribit: scope `connection` only over WebSocket; over HTTP only the account scope means anything. */
+function codScope(call: ServerCall): 'connection' | 'account' {
+  const scope = optionalEnum(call.params, 'scope', COD_SCOPES, 'connection')
+  if (scope === 'connection' && call.conn === undefined) {
+    throw new SimRpcError(10030, 'must_be_websocket_request', {
+      param: 'scope',
+      reason: 'connection scope needs WebSocket',
+    })
+  }
+  return scope
+}
+
 function setCod(deps: ServerDeps, enabled: boolean): ServerMethod {
   return {
     access: 'private',
-    wsOnly: true,
+    wsOnly: false,
     run(call) {
-      const scope = optionalEnum(call.params, 'scope', COD_SCOPES, 'connection')
-      const conn = wsConnection(call)
+      const scope = codScope(call)
       if (scope === 'account' && call.auth !== undefined) deps.codByAccount.set(call.auth.accountId, enabled)
-      conn.cod = enabled
+      if (call.conn !== undefined) call.conn.cod = enabled
       return 'ok'
     },
   }
@@ -73,9 +84,9 @@ export function connectionMethods(deps: ServerDeps, startHeartbeat: (connId: num
     'private/disable_cancel_on_disconnect': setCod(deps, false),
     'private/get_cancel_on_disconnect': {
       access: 'private',
-      wsOnly: true,
+      wsOnly: false,
       run(call) {
-        const scope = optionalEnum(call.params, 'scope', COD_SCOPES, 'connection')
+        const scope = codScope(call)
         const enabled =
           scope === 'account' ? (deps.codByAccount.get(call.auth?.accountId ?? -1) ?? false) : wsConnection(call).cod
         return { scope, enabled }

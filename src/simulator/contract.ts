@@ -25,6 +25,21 @@ export function invalidParams(param: string, reason: string): SimRpcError {
   return new SimRpcError(-32602, 'Invalid params', { reason, param })
 }
 
+/**
+ * The code of {@link notSimulated}: Deribit's 13025 (`method_switched_off_by_admin`), the answer
+ * a client already treats as "this exists but is not available here, do not retry".
+ */
+export const NOT_SIMULATED_CODE = 13025
+
+/**
+ * The documented refusal of a part of Deribit's API the simulator does not simulate (block
+ * trades, block RFQs, combo books): error {@link NOT_SIMULATED_CODE} with message `not_simulated`
+ * and `data: {name, reason}` naming it.
+ */
+export function notSimulated(name: string, reason: string): SimRpcError {
+  return new SimRpcError(NOT_SIMULATED_CODE, 'not_simulated', { name, reason })
+}
+
 /** Who is calling, as the server established it before dispatching. */
 export interface CallContext {
   /** The (sub)account the caller is authenticated as; undefined for unauthenticated public calls. */
@@ -82,6 +97,17 @@ export interface EventSink {
    * `user.access_log`, `user.lock`. Delivered to that account's subscriptions of exactly `channel`.
    */
   publishAccount(accountId: number, channel: string, data: unknown): void
+  /**
+   * Whether anyone listens on a public channel base, so the exchange can skip building a payload
+   * nobody receives. Absent: nobody listens to the families built on demand (`quote`,
+   * `incremental_ticker`, `perpetual`, `chart.trades`, the index families beyond the price index).
+   */
+  wants?(channelBase: string): boolean
+  /**
+   * A number that changes whenever a public channel base gains its first or loses its last
+   * subscriber, so the exchange can cache what `wants` said on hot paths.
+   */
+  publicVersion?(): number
 }
 
 /** What the server asks of the exchange side. */
@@ -95,9 +121,15 @@ export interface ExchangeSide {
   /** True when a public channel name (with interval) exists, e.g. `book.BTC-PERPETUAL.100ms`. */
   isPublicChannel(channel: string): boolean
   /**
+   * The error a subscribe request that names `channel` fails with, when its family is one the
+   * simulator deliberately does not simulate; undefined otherwise.
+   */
+  channelRefusal?(channel: string): SimRpcError | undefined
+  /**
    * The first notification a new subscriber gets, if the channel starts with one: the book
    * snapshot for `book.{instrument}.{interval}` (change_id equal to the latest change's),
-   * so later changes chain from it.
+   * so later changes chain from it; the ticker snapshot of `incremental_ticker.*`; the current
+   * state of `platform_state` and `platform_state.public_methods_state`.
    */
   snapshotFor(channel: string): unknown
   /** Cancels the open orders placed over a connection (cancel-on-disconnect); returns how many. */

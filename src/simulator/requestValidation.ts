@@ -6,10 +6,13 @@ const TABLE: Readonly<Record<string, MethodSpec>> = METHOD_TABLE
 
 /**
  * Params the spec marks required that Deribit requires only in some forms of the call: each
- * `grant_type` of `public/auth` needs its own subset, which the auth handler checks.
+ * `grant_type` of `public/auth` needs its own subset, which the auth handler checks; and
+ * `public/get_instruments` without `currency` answers every instrument on the live exchange
+ * (ccxt's `loadMarkets` calls it so), which the handler does.
  */
 const CONDITIONALLY_REQUIRED: Readonly<Record<string, ReadonlySet<string>>> = {
   'public/auth': new Set(['client_id', 'client_secret', 'refresh_token', 'timestamp', 'signature']),
+  'public/get_instruments': new Set(['currency']),
 }
 
 const NUMERIC = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/
@@ -31,6 +34,8 @@ function oneOf(values: readonly unknown[]): string {
 function conform(type: SpecType, value: unknown): unknown {
   switch (type.type) {
     case 'string':
+      // A string enum that lists numbers (`resolution: [1, 3, …, '1D']`) takes them as numbers too.
+      if (typeof value === 'number' && type.enum?.includes(value) === true) value = String(value)
       if (typeof value !== 'string') return new Mismatch('must be a string')
       break
     case 'number':
@@ -78,7 +83,11 @@ function conform(type: SpecType, value: unknown): unknown {
       return new Mismatch('wrong format')
     }
   }
-  if (type.enum !== undefined && !type.enum.includes(value as string | number | boolean)) {
+  // Numeric entries of a string enum match their text: the wire carries them as strings.
+  if (
+    type.enum !== undefined &&
+    !type.enum.some((e) => e === value || (typeof e === 'number' && String(e) === value))
+  ) {
     return new Mismatch(oneOf(type.enum))
   }
   return value

@@ -58,6 +58,8 @@ export class SubscriptionHub implements EventSink {
   readonly #publicByBase = new Map<string, Set<PublicEntry>>()
   /** How many `trades.{kind}.{currency}.*` entries exist, so `trades.{instrument}` skips that lookup when none. */
   #kindTradeEntries = 0
+  /** Bumped when a public channel base gains its first or loses its last subscriber. */
+  #publicVersion = 0
   readonly #privateByAccount = new Map<number, Set<PrivateSub>>()
   readonly #byConn = new Map<Subscriber, Map<string, ConnSub>>()
 
@@ -85,6 +87,7 @@ export class SubscriptionHub implements EventSink {
         this.#publicByBase.set(base, set)
       }
       set.add(entry)
+      this.#publicVersion++
       if (isKindTrades(channel)) this.#kindTradeEntries++
     }
     entry.subscribers.add(subscriber)
@@ -127,6 +130,7 @@ export class SubscriptionHub implements EventSink {
         const set = this.#publicByBase.get(base)
         set?.delete(entry)
         if (set?.size === 0) this.#publicByBase.delete(base)
+        this.#publicVersion++
         if (isKindTrades(channel)) this.#kindTradeEntries--
       }
     } else {
@@ -202,6 +206,14 @@ export class SubscriptionHub implements EventSink {
       }
     }
     if (sent > 0) this.onSent(sent)
+  }
+
+  wants(channelBase: string): boolean {
+    return this.#publicByBase.has(channelBase)
+  }
+
+  publicVersion(): number {
+    return this.#publicVersion
   }
 
   publishUser(accountId: number, family: UserEventFamily, instrumentName: string, data: unknown): void {

@@ -1,4 +1,4 @@
-import { channelInterval, isIncrementalBookChannel, isPrivateChannel } from '../protocol/channels.js'
+import { channelInterval, isPrivateChannel } from '../protocol/channels.js'
 import { identityOf } from './connection.js'
 import { SimRpcError } from './contract.js'
 import { optionalString, requireStringList } from './params.js'
@@ -30,6 +30,10 @@ function subscribe(deps: ServerDeps, access: 'public' | 'private'): ServerMethod
       ) {
         throw rawNeedsAuth()
       }
+      for (const channel of channels) {
+        const refusal = deps.exchange.channelRefusal?.(channel)
+        if (refusal !== undefined) throw refusal
+      }
       const done: string[] = []
       for (const channel of channels) {
         if (isPrivateChannel(channel)) {
@@ -49,7 +53,8 @@ function subscribe(deps: ServerDeps, access: 'public' | 'private'): ServerMethod
         if (!deps.exchange.isPublicChannel(channel)) continue
         const added = deps.hub.subscribePublic(conn, channel)
         done.push(channel)
-        if (added && isIncrementalBookChannel(channel)) {
+        // Families that start with a snapshot (books, incremental tickers, platform state) send it after the answer.
+        if (added) {
           call.after.push(() => {
             if (!deps.hub.has(conn, channel)) return
             const snapshot = deps.exchange.snapshotFor(channel)

@@ -5,7 +5,7 @@ import { cleanEnv, runCli } from './cliProcess.js'
 
 const KEY = { DERIBIT_CLIENT_ID: 'my-real-key', DERIBIT_CLIENT_SECRET: 'my-real-secret' }
 
-describe.concurrent('deribit-session refuses to guess', () => {
+describe('deribit-session refuses to guess', () => {
   it('prints its version with --version', async () => {
     const { version } = (await import('../../package.json', { with: { type: 'json' } })).default
     for (const flag of ['--version', '-v']) {

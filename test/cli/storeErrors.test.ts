@@ -8,7 +8,7 @@ import { cleanEnv, runCli } from './cliProcess.js'
 const KEY = Buffer.alloc(32, 7).toString('base64')
 const WRONG_KEY = Buffer.alloc(32, 8).toString('base64')
 
-describe.concurrent('deribit-session sessions: store errors in terms of the environment', () => {
+describe('deribit-session sessions: store errors in terms of the environment', () => {
   let dir: string
   let encrypted: string
   beforeAll(async () => {

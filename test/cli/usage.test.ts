@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { cleanEnv, closedPort, runCli } from './cliProcess.js'
 
-describe.concurrent('deribit-session usage and errors', () => {
+// One at a time: a dozen concurrent node + tsx spawns overran their 15 s on a loaded 2-core machine.
+describe('deribit-session usage and errors', () => {
   it('prints the overview for --help and lists every command', async () => {
     const run = await runCli(['--help'])
     expect(run.code).toBe(0)

@@ -92,6 +92,12 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
   'public/unsubscribe': channels(['deribit_price_index.btc_usd']),
   'private/subscribe': channels(['user.orders.any.any.raw']),
   'private/unsubscribe': channels(['user.orders.any.any.raw']),
+  // BTC-PERPETUAL's id (generated ids name no instrument).
+  'public/get_order_book_by_instrument_id': () => ({ instrument_id: 124972 }),
+  // Over HTTP only the account scope exists; one recipe for both transports.
+  'private/enable_cancel_on_disconnect': () => ({ scope: 'account' }),
+  'private/disable_cancel_on_disconnect': () => ({ scope: 'account' }),
+  'private/get_cancel_on_disconnect': () => ({ scope: 'account' }),
   'private/buy': market,
   'private/sell': market,
   'private/close_position': async (c) => {

@@ -3,8 +3,10 @@
  * with valid params, and classifies each answer. Which methods the simulator implements is read
  * from its answers (-32601 means not simulated), so the walk grows with the simulator.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { METHOD_TABLE } from '../../src/protocol/generated/methodTable.js'
 import type { MethodSpec } from '../../src/protocol/specTable.js'
+import { NOT_SIMULATED_CODE } from '../../src/simulator/contract.js'
 import type { Simulator } from '../../src/simulator/index.js'
 import { SPEC_TEXT_DEFECTS } from './knownGaps.js'
 import { paramsFor, type RecipeContext } from './methodParams.js'
@@ -37,8 +39,10 @@ const DEFECTS = exampleDefects('methods')
 
 function classify(method: string, transport: 'ws' | 'http', frame: Json | undefined): MethodCheck {
   const base = { method, transport, mismatches: [], tolerated: [] }
-  const error = frame?.error as { code?: number } | undefined
-  if (error?.code === -32601) return { ...base, status: 'not-simulated' }
+  const error = frame?.error as { code?: number; message?: string } | undefined
+  // -32601: not implemented; NOT_SIMULATED_CODE `not_simulated`: deliberately left out (README).
+  if (error?.code === -32601 || (error?.code === NOT_SIMULATED_CODE && error.message === 'not_simulated'))
+    return { ...base, status: 'not-simulated' }
   const spec = TABLE[method]
   if (transport === 'http' && spec?.wsOnly) {
     return error?.code === 10030 ? { ...base, status: 'ws-only' } : { ...base, status: 'error', detail: frame }
@@ -74,9 +78,9 @@ async function overWs(sim: Simulator, method: string, base: Omit<RecipeContext, 
     const params = await paramsFor(method, { ...base, refreshToken: String(auth.refresh_token) })
     if (TABLE[method]?.response === undefined) {
       // Logout: no answer at all, and the socket closes normally.
-      const frame = await ws.call(method, params, 1000)
+      const frame = await ws.call(method, params)
       if (frame?.error !== undefined) return classify(method, 'ws', frame)
-      const code = await Promise.race([ws.closed, new Promise((r) => setTimeout(() => r('open'), 1000))])
+      const code = await Promise.race([ws.closed, sleep(5000, 'still open')])
       const ok = frame === undefined && code === 1000
       return {
         method,

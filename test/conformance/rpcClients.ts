@@ -3,18 +3,25 @@ import WebSocket from 'ws'
 
 type Json = Record<string, unknown>
 
-const TIMEOUT_MS = 5000
+// Generous: the walks run beside the whole suite on two shared cores.
+const TIMEOUT_MS = 15_000
 
 /** One WebSocket connection: requests by id, notifications collected in order. */
 export class WsRpc {
   readonly notifications: Json[] = []
   readonly closed: Promise<number>
   #nextId = 1
-  #pending = new Map<number, (frame: Json) => void>()
+  #pending = new Map<number, (frame: Json | undefined) => void>()
   #listeners: Array<() => void> = []
 
   private constructor(private readonly ws: WebSocket) {
-    this.closed = new Promise((resolve) => ws.on('close', (code) => resolve(code)))
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code) => {
+        // A request the socket closed under gets no answer: settle it now rather than at its timeout.
+        for (const settle of [...this.#pending.values()]) settle(undefined)
+        resolve(code)
+      }),
+    )
     ws.on('error', () => {})
     ws.on('message', (data) => {
       const frame = JSON.parse(data.toString()) as Json
@@ -35,7 +42,7 @@ export class WsRpc {
     return new WsRpc(ws)
   }
 
-  /** The whole response frame; undefined when none came within the timeout (logout answers none). */
+  /** The whole response frame; undefined when none came before the timeout or the close (logout answers none). */
   call(method: string, params: Json = {}, timeoutMs = TIMEOUT_MS): Promise<Json | undefined> {
     const id = this.#nextId++
     return new Promise((resolve) => {

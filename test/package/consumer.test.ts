@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ROOT } from '../cli/cliProcess.js'
+import { cleanEnv, ROOT } from '../cli/cliProcess.js'
 
 const run = promisify(execFile)
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc')
@@ -110,6 +110,18 @@ describe('the packed tarball', () => {
     await compiledNodenext()
     expect(JSON.parse(await node(['out/stores.js']))).toEqual({ sessions: 0 })
     expect(await readdir(join(consumer, 'node_modules'))).not.toContain('ioredis')
+  })
+
+  it("runs the package's CLI: --version from the installed manifest, and a call on the embedded simulator", {
+    timeout: 120_000,
+  }, async () => {
+    const manifest = JSON.parse(await readFile(join(installed, 'package.json'), 'utf8')) as {
+      version: string
+      bin: Record<string, string>
+    }
+    const bin = join(installed, manifest.bin['deribit-session'] ?? 'missing')
+    expect((await node([bin, '--version'])).trim()).toBe(manifest.version)
+    expect(typeof JSON.parse(await node([bin, 'call', 'public/get_time'], cleanEnv()))).toBe('number')
   })
 
   it('needs ioredis only for the Redis store, which then compiles (moduleResolution bundler) and loads', async () => {

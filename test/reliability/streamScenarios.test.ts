@@ -12,10 +12,11 @@ import { RESTING_PRICE, startRig } from './rig.js'
 const PUBLIC = ['ticker.BTC-PERPETUAL.100ms', 'book.BTC-PERPETUAL.100ms']
 const PRIVATE = ['user.orders.any.any.raw']
 
-/** 200 distinct public channels the simulator serves (5 instruments, every interval and grouping). */
+/** 200 distinct public channels the simulator serves (5 undated instruments, every interval and grouping). */
 function twoHundredChannels(): string[] {
-  const btc = ['BTC-PERPETUAL', 'BTC-27DEC26', 'BTC-27DEC26-100000-C', 'BTC_USDC-PERPETUAL']
-  const all = [...btc, 'ETH-PERPETUAL']
+  const btc = ['BTC-PERPETUAL', 'BTC_USDC-PERPETUAL', 'BTC_USDC']
+  const eth = ['ETH-PERPETUAL', 'ETH_USDC-PERPETUAL']
+  const all = [...btc, ...eth]
   const channels: string[] = []
   for (const instrument of all)
     for (const interval of ['100ms', 'raw', 'agg2'])
@@ -30,7 +31,7 @@ function twoHundredChannels(): string[] {
         for (const interval of ['100ms', 'agg2']) channels.push(`book.${instrument}.${group}.${depth}.${interval}`)
   }
   for (const instrument of btc) grouped(instrument, ['none', '1', '2', '5', '10'])
-  grouped('ETH-PERPETUAL', ['none', '5', '10', '25', '100', '250'])
+  for (const instrument of eth) grouped(instrument, ['none', '5', '10', '25', '100', '250'])
   return channels.slice(0, 200)
 }
 

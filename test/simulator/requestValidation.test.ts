@@ -62,6 +62,11 @@ describe('request validation against the generated method table', () => {
     )
   })
 
+  it('refuses over HTTP a method the spec tags WebSocket-only, with 10030', async () => {
+    expect(await httpGet('public/hello?client_name=x&client_version=1')).toMatchObject({ error: { code: 10030 } })
+    expect(await ws.call('public/hello', { client_name: 'x', client_version: '1' })).toHaveProperty('result')
+  })
+
   it('keeps unknown methods at -32601', async () => {
     expect(await ws.call('public/no_such_method', { x: 1 })).toMatchObject({ error: { code: -32601 } })
   })

@@ -15,6 +15,8 @@ export const DEFAULT_STALE_LOCK_MS = 10_000
  * this age such a lock is an abandoned one.
  */
 const OWNERLESS_GRACE_MS = 1_000
+/** Suffix of the guard file held while a stale lock is removed. */
+export const TAKEOVER_SUFFIX = '.takeover'
 
 /** Options of {@link withFileLock}. */
 export interface FileLockOptions {
@@ -87,12 +89,50 @@ async function tryLock(lockPath: string): Promise<number | undefined> {
   }
 }
 
+/** Removes `path` if it is still the very file `seen` described (same inode and mtime). */
+async function removeIfSame(path: string, seen: { ino?: number; mtimeMs?: number }): Promise<void> {
+  const again = await fs.stat(path).catch(() => undefined)
+  if (again !== undefined && again.ino === seen.ino && again.mtimeMs === seen.mtimeMs)
+    await fs.rm(path, { force: true })
+}
+
+/**
+ * Removes the stale lock at `lockPath`, one process at a time. Without the guard, two writers
+ * that both judged the same dead lock stale could interleave so that the slower one deletes
+ * the lock the faster one just took (there is no compare-and-unlink): two writers inside, one
+ * update lost. Under the guard the lock is judged again, and nothing but this process can
+ * remove it meanwhile. The guard is itself a linked owner file, so a process killed while
+ * holding it leaves a dead owner that the next one clears.
+ */
+async function takeOver(lockPath: string, staleMs: number): Promise<void> {
+  const guardPath = `${lockPath}${TAKEOVER_SUFFIX}`
+  const guard = await tryLock(guardPath)
+  if (guard === undefined) {
+    const verdict = await isStale(guardPath, staleMs)
+    if (verdict.stale) await removeIfSame(guardPath, verdict)
+    return
+  }
+  try {
+    const verdict = await isStale(lockPath, staleMs)
+    if (verdict.stale) await removeIfSame(lockPath, verdict)
+  } finally {
+    await releaseIfMine(guardPath, guard)
+  }
+}
+
+/**
+ * Removes our own lock only: if we were so slow that another process judged it stale and took
+ * over, the lock file there now is theirs.
+ */
+async function releaseIfMine(path: string, ino: number): Promise<void> {
+  const current = await fs.stat(path).catch(() => undefined)
+  if (current !== undefined && current.ino === ino) await fs.rm(path, { force: true })
+}
+
 /**
  * Runs `fn` holding an exclusive lock file (see {@link tryLock}) that every process using the
  * same path respects. A lock left by a crashed process (dead pid on this host) or older than
- * `staleMs` is removed and retaken. Between judging a lock stale and removing it, the file's
- * identity is checked again, so a fresh lock that replaced it is left alone (a residual window
- * of microseconds remains; POSIX has no compare-and-unlink).
+ * `staleMs` is removed (see {@link takeOver}) and retaken.
  */
 export async function withFileLock<T>(lockPath: string, options: FileLockOptions, fn: () => Promise<T>): Promise<T> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS
@@ -105,12 +145,8 @@ export async function withFileLock<T>(lockPath: string, options: FileLockOptions
       ino = taken
       break
     }
-    const verdict = await isStale(lockPath, staleMs)
-    if (verdict.stale) {
-      const again = await fs.stat(lockPath).catch(() => undefined)
-      if (again !== undefined && again.ino === verdict.ino && again.mtimeMs === verdict.mtimeMs) {
-        await fs.rm(lockPath, { force: true })
-      }
+    if ((await isStale(lockPath, staleMs)).stale) {
+      await takeOver(lockPath, staleMs)
       continue
     }
     if (Date.now() >= deadline) {
@@ -121,9 +157,6 @@ export async function withFileLock<T>(lockPath: string, options: FileLockOptions
   try {
     return await fn()
   } finally {
-    // Remove only our own lock: if we were so slow that another process judged it stale and took
-    // over, the lock file there now is theirs.
-    const current = await fs.stat(lockPath).catch(() => undefined)
-    if (current !== undefined && current.ino === ino) await fs.rm(lockPath, { force: true })
+    await releaseIfMine(lockPath, ino)
   }
 }

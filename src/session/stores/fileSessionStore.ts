@@ -11,7 +11,7 @@ import {
   type StoredSession,
 } from '../sessionStore.js'
 import { removeOrphanTempFiles, writeFileAtomic } from './atomicFile.js'
-import { DEFAULT_STALE_LOCK_MS, withFileLock } from './fileLock.js'
+import { DEFAULT_STALE_LOCK_MS, TAKEOVER_SUFFIX, withFileLock } from './fileLock.js'
 import { errnoCode, fileStoreError } from './fsErrors.js'
 import { type EncryptionKey, RecordCipher } from './recordCipher.js'
 import { RevocationListeners } from './revocationListeners.js'
@@ -235,6 +235,7 @@ export class FileSessionStore implements SessionStore {
             const minAgeMs = this.#lockOptions.staleMs ?? DEFAULT_STALE_LOCK_MS
             await removeOrphanTempFiles(this.#path, minAgeMs)
             await removeOrphanTempFiles(this.#lockPath, minAgeMs)
+            await removeOrphanTempFiles(`${this.#lockPath}${TAKEOVER_SUFFIX}`, minAgeMs)
           }
           const contents = await this.#read()
           const { result, changed } = change(contents)

@@ -1,7 +1,10 @@
 /**
- * The public channel catalogue as the simulator serves it: which names
- * exist, and how a `book.*` channel name breaks into instrument, grouping and depth.
+ * The public channel catalogue as the simulator serves it (Deribit's AsyncAPI channel families):
+ * which names exist, how a `book.*` channel name breaks into instrument, grouping and depth, and
+ * which families are refused as not simulated.
  */
+import { notSimulated, type SimRpcError } from '../contract.js'
+import { isChartResolution } from './chartResolution.js'
 import { CATALOGUE_CURRENCIES, type InstrumentSpec, KINDS } from './instruments.js'
 import { INDEX_NAMES } from './market.js'
 
@@ -11,6 +14,12 @@ const DEPTHS: ReadonlySet<string> = new Set(['1', '10', '20'])
 const BTC_GROUPS: ReadonlySet<string> = new Set(['none', '1', '2', '5', '10'])
 const ETH_GROUPS: ReadonlySet<string> = new Set(['none', '5', '10', '25', '100', '250'])
 const INDEXES: ReadonlySet<string> = new Set(INDEX_NAMES)
+/** Indices with options and a volatility index (the USDC pairs price only linear instruments). */
+const OPTION_INDEXES: ReadonlySet<string> = new Set(['btc_usd', 'eth_usd'])
+/** Kinds of `trades.{kind}.{currency}` and `instrument.state.{kind}.{currency}`: the catalogue's, `combo` and `any`. */
+const CHANNEL_KINDS: ReadonlySet<string> = new Set([...KINDS, 'combo', 'any'])
+/** Channels without parameters. */
+const FIXED: ReadonlySet<string> = new Set(['platform_state', 'platform_state.public_methods_state', 'announcements'])
 
 /** A grouped book view: its channel base (`book.{instrument}.{group}.{depth}`), bucket (0 = none) and depth. */
 export interface GroupedView {
@@ -64,23 +73,51 @@ export function parseBookChannel(
 
 /** True when `channel` (with its interval) is a public channel this simulator publishes. */
 export function isPublicChannelName(channel: string, lookup: (name: string) => InstrumentSpec | undefined): boolean {
+  if (FIXED.has(channel)) return true
   const parts = channel.split('.')
-  switch (parts[0]) {
+  const [family = '', a = '', b = '', c = ''] = parts
+  const instrument = (): InstrumentSpec | undefined => lookup(a)
+  switch (family) {
     case 'book':
       return parseBookChannel(channel, lookup) !== undefined
     case 'ticker':
-      return parts.length === 3 && lookup(parts[1] ?? '') !== undefined && INTERVALS.has(parts[2] as string)
+      return parts.length === 3 && instrument() !== undefined && INTERVALS.has(b)
     case 'trades':
-      if (parts.length === 3) return lookup(parts[1] ?? '') !== undefined && INTERVALS.has(parts[2] as string)
-      return (
-        parts.length === 4 &&
-        KINDS.has(parts[1] as string) &&
-        CATALOGUE_CURRENCIES.has(parts[2] as string) &&
-        INTERVALS.has(parts[3] as string)
-      )
+      if (parts.length === 3) return instrument() !== undefined && INTERVALS.has(b)
+      return parts.length === 4 && CHANNEL_KINDS.has(a) && CATALOGUE_CURRENCIES.has(b) && INTERVALS.has(c)
+    case 'incremental_ticker':
+    case 'quote':
+      return parts.length === 2 && instrument() !== undefined
+    case 'perpetual': {
+      const spec = instrument()
+      return parts.length === 3 && spec?.settlement_period === 'perpetual' && spec.kind === 'future' && INTERVALS.has(b)
+    }
+    case 'chart':
+      // `chart.trades.{instrument}.{resolution}`
+      return parts.length === 4 && a === 'trades' && lookup(b) !== undefined && isChartResolution(c)
     case 'deribit_price_index':
-      return parts.length === 2 && INDEXES.has(parts[1] as string)
+    case 'deribit_price_ranking':
+    case 'deribit_price_statistics':
+      return parts.length === 2 && INDEXES.has(a)
+    case 'deribit_volatility_index':
+    case 'estimated_expiration_price':
+      return parts.length === 2 && OPTION_INDEXES.has(a)
+    case 'markprice':
+      return parts.length === 3 && a === 'options' && OPTION_INDEXES.has(b)
+    case 'instrument':
+      return parts.length === 4 && a === 'state' && CHANNEL_KINDS.has(b) && CATALOGUE_CURRENCIES.has(c)
     default:
       return false
   }
+}
+
+/**
+ * The refusal of a channel of a family the simulator does not simulate (block trade
+ * confirmations, block RFQ), or undefined for any other channel.
+ */
+export function channelRefusal(channel: string): SimRpcError | undefined {
+  if (channel === 'block_trade_confirmations' || channel.startsWith('block_trade_confirmations.'))
+    return notSimulated(channel, 'block trades are not simulated')
+  if (channel.startsWith('block_rfq.')) return notSimulated(channel, 'block RFQs are not simulated')
+  return undefined
 }

@@ -3,20 +3,34 @@
  * plus the lookups every handler repeats (instrument, currency, caller's account, own order).
  */
 import { type AccountDirectory, type CallContext, invalidParams, SimRpcError } from '../contract.js'
+import type { MarketHistory } from './history.js'
 import { CURRENCIES, type InstrumentSpec } from './instruments.js'
 import type { Account, Ledger } from './ledger.js'
 import type { LinkedOrders } from './linkedOrders.js'
+import type { Listing } from './listing.js'
 import type { Market } from './market.js'
+import type { MarketFeeds } from './marketFeeds.js'
 import type { MatchingEngine } from './matchingEngine.js'
 import type { Mmp } from './mmp.js'
 import { MARKET_MAKER_ACCOUNT, type OrderRecord } from './orderRecord.js'
 import { type Params, requiredString } from './params.js'
+import type { Tape } from './tape.js'
 import type { Wallet } from './wallet.js'
 
 /** Shared state of one exchange. */
 export interface ExchangeCore {
+  /** Listed (live) instruments; the array changes in place as expiries roll. */
   readonly instruments: readonly InstrumentSpec[]
+  /** Listed instruments by name. */
   readonly byName: ReadonlyMap<string, InstrumentSpec>
+  /** Listed and expired instruments over time. */
+  readonly listing: Listing
+  /** Minute-by-minute index, volatility, premium and funding. */
+  readonly history: MarketHistory
+  /** Public trades and candles. */
+  readonly tape: Tape
+  /** Publishers of the public channel families beyond books, trades and tickers. */
+  readonly feeds: MarketFeeds
   readonly market: Market
   readonly engine: MatchingEngine
   readonly linked: LinkedOrders
@@ -32,6 +46,15 @@ export interface ExchangeCore {
 export function instrumentParam(core: ExchangeCore, params: Params, name = 'instrument_name'): InstrumentSpec {
   const value = requiredString(params, name)
   const spec = core.byName.get(value)
+  if (spec === undefined)
+    throw new SimRpcError(10020, 'invalid_or_unsupported_instrument', { param: name, reason: 'instrument not found' })
+  return spec
+}
+
+/** The instrument named by `params[name]`, listed or expired; 10020 when the exchange never listed it. */
+export function anyInstrumentParam(core: ExchangeCore, params: Params, name = 'instrument_name'): InstrumentSpec {
+  const value = requiredString(params, name)
+  const spec = core.byName.get(value) ?? core.listing.expired.get(value)
   if (spec === undefined)
     throw new SimRpcError(10020, 'invalid_or_unsupported_instrument', { param: name, reason: 'instrument not found' })
   return spec

@@ -6,15 +6,19 @@ import type { Order } from '../../protocol/types.js'
 import type { AccountDirectory, EventSink, ExchangeSide, InstrumentFacts, MethodHandler } from '../contract.js'
 import { marginsOf } from './accountViews.js'
 import { BookFeed } from './bookFeed.js'
-import { type GroupedView, groupedViews, isPublicChannelName, parseBookChannel } from './channels.js'
+import { channelRefusal, type GroupedView, groupedViews, isPublicChannelName, parseBookChannel } from './channels.js'
 import type { ExchangeCore } from './exchangeCore.js'
-import { INSTRUMENTS, type InstrumentSpec } from './instruments.js'
+import { MarketHistory } from './history.js'
+import type { InstrumentSpec } from './instruments.js'
 import { type AccountProfile, DEFAULT_STARTING_BALANCE, Ledger } from './ledger.js'
 import { LinkedOrders } from './linkedOrders.js'
-import { Market } from './market.js'
+import { Listing, type Roll } from './listing.js'
+import { coinOf, Market } from './market.js'
+import { MarketFeeds } from './marketFeeds.js'
 import { DEFAULT_MARKET_RATE_HZ, MarketGenerator } from './marketGenerator.js'
 import { MatchingEngine } from './matchingEngine.js'
 import { accountMethods } from './methods/account.js'
+import { historyMethods } from './methods/history.js'
 import { marketDataMethods } from './methods/marketData.js'
 import { orderHistoryMethods } from './methods/orderHistory.js'
 import { orderQueryMethods } from './methods/orderQueries.js'
@@ -22,10 +26,14 @@ import { orderMethods } from './methods/orders.js'
 import { quoteMethods } from './methods/quotes.js'
 import { referenceDataMethods } from './methods/referenceData.js'
 import { subaccountMethods } from './methods/subaccounts.js'
+import { supportingMethods } from './methods/supporting.js'
+import { tradeTapeMethods } from './methods/tradeTape.js'
 import { walletMethods } from './methods/wallet.js'
 import { Mmp } from './mmp.js'
 import { OrderIds, orderWire } from './orderRecord.js'
 import { Random } from './random.js'
+import { deliveryPrice, settlePositions } from './settlement.js'
+import { Tape } from './tape.js'
 import { Wallet } from './wallet.js'
 
 export type { AccountProfile } from './ledger.js'
@@ -104,26 +112,72 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
   const now = options.now
   const random = new Random(options.seed)
   const feedRandom = new Random((options.seed ^ 0x9e3779b9) >>> 0)
-  const byName = new Map<string, InstrumentSpec>(INSTRUMENTS.map((s) => [s.instrument_name, s]))
-  const lookup = (name: string): InstrumentSpec | undefined => byName.get(name)
-  const market = new Market(60_000 + random.next() * 2_000, 3_000 + random.next() * 100)
+  const market = new Market(60_000 + random.next() * 2_000, 3_000 + random.next() * 100, now)
+  const history = new MarketHistory(market, new Random((options.seed ^ 0x51ed270b) >>> 0), now())
+  const listing = new Listing(now(), (coin, t) => history.at(coin, t).index)
+  const anyInstrument = (name: string): InstrumentSpec | undefined =>
+    listing.byName.get(name) ?? listing.expired.get(name)
+  const lookup = (name: string): InstrumentSpec | undefined => listing.byName.get(name)
+  for (const spec of listing.active) market.seedStats(spec, market.mark(spec))
+  const tape = new Tape(sink, anyInstrument, market)
   const ledger = new Ledger(options.startingBalance ?? DEFAULT_STARTING_BALANCE, now)
   const ids = new OrderIds()
-  const views = new Map<string, GroupedView[]>(INSTRUMENTS.map((s) => [s.instrument_name, groupedViews(s)]))
-  const feed = new BookFeed(sink, feedRandom, now, (name) => views.get(name) ?? [])
-  const engine = new MatchingEngine(INSTRUMENTS, market, ledger, ids, feed, sink, now, () =>
+  const views = new Map<string, GroupedView[]>()
+  const viewsOf = (name: string): GroupedView[] => {
+    let list = views.get(name)
+    if (list === undefined) {
+      const spec = lookup(name)
+      list = spec === undefined ? [] : groupedViews(spec)
+      views.set(name, list)
+    }
+    return list
+  }
+  const feed = new BookFeed(tape, feedRandom, now, viewsOf)
+  const engine = new MatchingEngine(listing.active, market, ledger, ids, feed, tape, now, () =>
     feedRandom.int(1_000_000, 9_000_000),
   )
-  const generator = new MarketGenerator(
-    INSTRUMENTS,
+  let feeds: MarketFeeds | undefined
+  let generator: MarketGenerator | undefined
+  /** Brings clock-driven state up to now: history minutes, expiries and listings. */
+  const advance = (): void => {
+    const t = now()
+    history.catchUp(t)
+    const roll = listing.roll(t)
+    if (roll.expired.length > 0 || roll.listed.length > 0) applyRoll(roll)
+  }
+  const applyRoll = (roll: Roll): void => {
+    for (const spec of roll.expired) {
+      const price = deliveryPrice(history, spec)
+      engine.cancelInstrument(spec, 'settlement')
+      settlePositions(ledger, spec, price)
+      generator?.delist(spec)
+      views.delete(spec.instrument_name)
+      feeds?.instrumentState(spec, 'settled')
+      feeds?.instrumentState(spec, 'closed')
+    }
+    if (roll.expired.length > 0) {
+      const names = roll.expired.map((s) => s.instrument_name).join(', ')
+      const coins = [...new Set(roll.expired.map(coinOf))].join(', ')
+      feeds?.announce(`${coins} expiry`, `Delivered at the 08:00 UTC index: ${names}.`)
+    }
+    for (const spec of roll.listed) {
+      market.seedStats(spec, market.mark(spec))
+      generator?.list(spec)
+      feeds?.instrumentState(spec, 'created')
+      feeds?.instrumentState(spec, 'started')
+    }
+  }
+  generator = new MarketGenerator(
+    listing.active,
     market,
     engine,
     feed,
     ids,
-    sink,
+    tape,
     random,
     now,
     options.marketRateHz ?? DEFAULT_MARKET_RATE_HZ,
+    { before: advance, after: (spec) => feeds?.afterStep(spec) },
   )
   const wallet = new Wallet(ledger, now, (account, currency) => {
     const m = marginsOf(account, currency, market, engine.liveOrders(account.id))
@@ -131,10 +185,15 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
   })
   const directory = options.directory ?? localDirectory()
   const linked = new LinkedOrders(engine)
-  const mmp = new Mmp(engine, sink, now)
+  const mmp = new Mmp(engine, tape, now)
+  feeds = new MarketFeeds(tape, market, history, listing, engine, tape, now)
   const core: ExchangeCore = {
-    instruments: INSTRUMENTS,
-    byName,
+    instruments: listing.active,
+    byName: listing.byName,
+    listing,
+    history,
+    tape,
+    feeds,
     market,
     engine,
     linked,
@@ -144,9 +203,12 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
     directory,
     now,
   }
-  const methods: Record<string, MethodHandler> = {
+  const handlers: Record<string, MethodHandler> = {
     ...referenceDataMethods(core),
     ...marketDataMethods(core),
+    ...historyMethods(core),
+    ...tradeTapeMethods(core),
+    ...supportingMethods(core),
     ...orderMethods(core),
     ...orderQueryMethods(core),
     ...orderHistoryMethods(core),
@@ -155,8 +217,15 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
     ...walletMethods(core),
     ...quoteMethods(core),
   }
+  const methods: Record<string, MethodHandler> = {}
+  for (const [name, handler] of Object.entries(handlers))
+    methods[name] = (params, ctx) => {
+      advance()
+      return handler(params, ctx)
+    }
+  const gen = generator
   const known = (name: string): InstrumentSpec => {
-    const spec = byName.get(name)
+    const spec = listing.byName.get(name)
     if (spec === undefined) throw new RangeError(`unknown instrument ${name}`)
     return spec
   }
@@ -164,19 +233,19 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
   return {
     methods,
     market: {
-      pause: () => generator.pause(),
-      resume: () => generator.resume(),
-      setRate: (eventsPerSec) => generator.setRate(eventsPerSec),
-      burstTrades: (instrument, count) => generator.burstTrades(known(instrument), count),
-      burstBookChanges: (instrument, count) => generator.burstBookChanges(known(instrument), count),
+      pause: () => gen.pause(),
+      resume: () => gen.resume(),
+      setRate: (eventsPerSec) => gen.setRate(eventsPerSec),
+      burstTrades: (instrument, count) => gen.burstTrades(known(instrument), count),
+      burstBookChanges: (instrument, count) => gen.burstBookChanges(known(instrument), count),
       skipChangeId: (instrument) => feed.skip(engine.book(known(instrument))),
-      tick: (n) => generator.tick(n),
+      tick: (n) => gen.tick(n),
     },
     openAccount: (accountId, profile) => {
       ledger.open(accountId, profile)
     },
     instrument: (name): InstrumentFacts | undefined => {
-      const spec = byName.get(name)
+      const spec = anyInstrument(name)
       if (spec === undefined) return undefined
       return {
         instrument_name: spec.instrument_name,
@@ -186,9 +255,11 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
       }
     },
     isPublicChannel: (channel) => isPublicChannelName(channel, lookup),
+    channelRefusal,
     snapshotFor: (channel) => {
+      advance()
       const parsed = parseBookChannel(channel, lookup)
-      if (parsed === undefined) return undefined
+      if (parsed === undefined) return core.feeds.snapshot(channel)
       const book = engine.book(parsed.instrument)
       if (parsed.kind === 'incremental') return book.snapshot(now())
       return feed.groupedSnapshot(book, {
@@ -204,6 +275,6 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
     deposit: (accountId, currency, amount) => {
       wallet.deposit(ledger.get(accountId), currency, amount, 'sim-faucet')
     },
-    close: () => generator.close(),
+    close: () => gen.close(),
   }
 }

@@ -7,9 +7,7 @@ import type { InstrumentFacts } from '../contract.js'
 import { clean } from './numbers.js'
 
 /** Deribit's "perpetual" expiry: 3000-01-01. */
-const PERPETUAL_EXPIRY_MS = 32503708800000
-const LISTED_MS = 1534242287000
-const DEC26_EXPIRY_MS = Date.UTC(2026, 11, 27, 8)
+export const PERPETUAL_EXPIRY_MS = 32503708800000
 
 /** A price band above which a coarser tick applies (options). */
 export interface TickStep {
@@ -24,7 +22,7 @@ export interface InstrumentSpec extends InstrumentFacts {
   instrument_type: 'reversed' | 'linear'
   quote_currency: string
   counter_currency: string
-  settlement_period: 'perpetual' | 'month'
+  settlement_period: 'perpetual' | 'week' | 'month'
   tick_size: number
   tick_size_steps: readonly TickStep[]
   contract_size: number
@@ -32,92 +30,14 @@ export interface InstrumentSpec extends InstrumentFacts {
   maker_commission: number
   taker_commission: number
   max_leverage: number | undefined
-  /** Index it follows: `btc_usd`, `eth_usd`, `btc_usdc`. */
+  /** Index it follows: `btc_usd`, `eth_usd`, `btc_usdc`, `eth_usdc`. */
   price_index: string
   expiration_timestamp: number
+  /** When the instrument was listed, ms. */
+  creation_timestamp: number
   option_type?: 'call' | 'put'
   strike?: number
 }
-
-const BTC_PERPETUAL: InstrumentSpec = {
-  instrument_name: 'BTC-PERPETUAL',
-  instrument_id: 124972,
-  kind: 'future',
-  base_currency: 'BTC',
-  settlement_currency: 'BTC',
-  quote_currency: 'USD',
-  counter_currency: 'USD',
-  instrument_type: 'reversed',
-  settlement_period: 'perpetual',
-  tick_size: 0.5,
-  tick_size_steps: [],
-  contract_size: 10,
-  min_trade_amount: 10,
-  maker_commission: 0,
-  taker_commission: 0.0005,
-  max_leverage: 50,
-  price_index: 'btc_usd',
-  expiration_timestamp: PERPETUAL_EXPIRY_MS,
-}
-
-/** The instruments the simulator lists, in listing order. */
-export const INSTRUMENTS: readonly InstrumentSpec[] = [
-  BTC_PERPETUAL,
-  {
-    ...BTC_PERPETUAL,
-    instrument_name: 'BTC-27DEC26',
-    instrument_id: 210838,
-    settlement_period: 'month',
-    tick_size: 2.5,
-    expiration_timestamp: DEC26_EXPIRY_MS,
-  },
-  {
-    ...BTC_PERPETUAL,
-    instrument_name: 'ETH-PERPETUAL',
-    instrument_id: 124973,
-    base_currency: 'ETH',
-    settlement_currency: 'ETH',
-    tick_size: 0.05,
-    contract_size: 1,
-    min_trade_amount: 1,
-    price_index: 'eth_usd',
-  },
-  {
-    ...BTC_PERPETUAL,
-    instrument_name: 'BTC_USDC-PERPETUAL',
-    instrument_id: 210760,
-    settlement_currency: 'USDC',
-    quote_currency: 'USDC',
-    counter_currency: 'USDC',
-    instrument_type: 'linear',
-    tick_size: 1,
-    contract_size: 0.001,
-    min_trade_amount: 0.001,
-    price_index: 'btc_usdc',
-  },
-  {
-    instrument_name: 'BTC-27DEC26-100000-C',
-    instrument_id: 211001,
-    kind: 'option',
-    base_currency: 'BTC',
-    settlement_currency: 'BTC',
-    quote_currency: 'BTC',
-    counter_currency: 'USD',
-    instrument_type: 'reversed',
-    settlement_period: 'month',
-    tick_size: 0.0001,
-    tick_size_steps: [{ above_price: 0.005, tick_size: 0.0005 }],
-    contract_size: 1,
-    min_trade_amount: 0.1,
-    maker_commission: 0.0003,
-    taker_commission: 0.0003,
-    max_leverage: undefined,
-    price_index: 'btc_usd',
-    expiration_timestamp: DEC26_EXPIRY_MS,
-    option_type: 'call',
-    strike: 100000,
-  },
-]
 
 /** Currencies the simulator knows; their ledgers exist for every account. */
 export const CURRENCIES = ['BTC', 'ETH', 'USDC'] as const
@@ -136,7 +56,7 @@ export function tickAt(spec: InstrumentSpec, price: number): number {
 }
 
 /** The `public/get_instruments` object of an instrument. */
-export function instrumentWire(spec: InstrumentSpec): Record<string, unknown> {
+export function instrumentWire(spec: InstrumentSpec, active = true): Record<string, unknown> {
   const wire: Record<string, unknown> = {
     tick_size: spec.tick_size,
     tick_size_steps: spec.tick_size_steps.map((s) => ({ ...s })),
@@ -150,12 +70,12 @@ export function instrumentWire(spec: InstrumentSpec): Record<string, unknown> {
     max_liquidation_commission: 0.0075,
     maker_commission: spec.maker_commission,
     kind: spec.kind,
-    is_active: true,
+    is_active: active,
     instrument_name: spec.instrument_name,
     instrument_id: spec.instrument_id,
     instrument_type: spec.instrument_type,
     expiration_timestamp: spec.expiration_timestamp,
-    creation_timestamp: LISTED_MS,
+    creation_timestamp: spec.creation_timestamp,
     counter_currency: spec.counter_currency,
     contract_size: spec.contract_size,
     block_trade_tick_size: spec.kind === 'option' ? 0.0001 : 0.01,
@@ -164,6 +84,7 @@ export function instrumentWire(spec: InstrumentSpec): Record<string, unknown> {
     base_currency: spec.base_currency,
   }
   if (spec.max_leverage !== undefined) wire.max_leverage = spec.max_leverage
+  wire.state = active ? 'open' : 'delivered'
   if (spec.kind === 'future') wire.future_type = spec.instrument_type
   if (spec.option_type !== undefined) wire.option_type = spec.option_type
   if (spec.strike !== undefined) wire.strike = spec.strike

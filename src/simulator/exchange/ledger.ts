@@ -190,6 +190,11 @@ export class Ledger {
     return this.open(id)
   }
 
+  /** Every account's ledger (settlement walks them at an expiry). */
+  all(): Iterable<Account> {
+    return this.accounts.values()
+  }
+
   /** The position of an account in an instrument (a zero position when it never traded it). */
   position(account: Account, spec: InstrumentSpec): Position {
     let position = account.positions.get(spec.instrument_name)

@@ -1,13 +1,63 @@
 /**
  * Market-wide state shared by the generator, the matching engine and the views: index prices,
- * mark prices derived from them, and per-instrument trade statistics (last price, tick
- * direction, trade sequence, 24h-style stats).
+ * volatility indices, perpetual premiums and funding, mark prices derived from them (Black-76
+ * for options, a term basis for dated futures), and per-instrument trade statistics (last
+ * price, tick direction, trade sequence, 24h-style stats).
  */
 import type { InstrumentSpec } from './instruments.js'
+import type { Coin } from './listing.js'
 import { clean, round8, roundToStep } from './numbers.js'
+import { forwardPrice, funding8h, type OptionValue, optionValue, smileVol, YEAR_MS } from './pricing.js'
 
 /** Index names the simulator publishes on `deribit_price_index.*`. */
 export const INDEX_NAMES = ['btc_usd', 'eth_usd', 'btc_usdc', 'eth_usdc'] as const
+
+/** The market-wide state one coin's marks derive from. */
+export interface CoinState {
+  /** `{coin}_usd` index. */
+  index: number
+  /** At-the-money implied volatility, a fraction (0.55 = DVOL 55). */
+  vol: number
+  /** Relative premium of the coin's perpetuals over the index. */
+  premium: number
+  /** Cumulative funding of the coin's perpetuals (Deribit's `interest_value`). */
+  interest: number
+}
+
+/** The coin an instrument's marks follow. */
+export function coinOf(spec: InstrumentSpec): Coin {
+  return spec.base_currency === 'ETH' ? 'ETH' : 'BTC'
+}
+
+/** An instrument's mark given its coin's state at `now`. */
+export function markFrom(spec: InstrumentSpec, state: CoinState, now: number): number {
+  const index = state.index
+  if (spec.kind === 'spot') return index
+  if (spec.kind === 'option') return round8(optionOf(spec, state, now).price)
+  if (spec.settlement_period === 'perpetual') return clean(roundToStep(index * (1 + state.premium), 0.01))
+  return clean(roundToStep(forwardPrice(index, yearsTo(spec, now)), 0.01))
+}
+
+function yearsTo(spec: InstrumentSpec, now: number): number {
+  return Math.max(0, (spec.expiration_timestamp - now) / YEAR_MS)
+}
+
+/** The option's implied volatility (fraction) at `now`. */
+export function optionVol(spec: InstrumentSpec, state: CoinState, now: number): number {
+  const forward = forwardPrice(state.index, yearsTo(spec, now))
+  return smileVol(state.vol, forward, spec.strike ?? forward)
+}
+
+/** An option's Black-76 value and greeks at `now`. */
+export function optionOf(spec: InstrumentSpec, state: CoinState, now: number): OptionValue {
+  return optionValue(
+    spec.option_type ?? 'call',
+    state.index,
+    spec.strike ?? state.index,
+    yearsTo(spec, now),
+    optionVol(spec, state, now),
+  )
+}
 
 /** Per-instrument trading statistics. */
 export interface TradeStats {
@@ -23,16 +73,20 @@ export interface TradeStats {
   openInterest: number
 }
 
-/** A future's basis over its index, so the dated future trades apart from the perpetual. */
-const FUTURE_BASIS = 0.01
-/** Time value of the simulated option, in BTC. */
-const OPTION_TIME_VALUE = 0.02
-
 export class Market {
   private readonly indices = new Map<string, number>()
   private readonly stats = new Map<string, TradeStats>()
+  private readonly coins: Record<Coin, CoinState>
 
-  constructor(btcUsd: number, ethUsd: number) {
+  constructor(
+    btcUsd: number,
+    ethUsd: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.coins = {
+      BTC: { index: 0, vol: 0.55, premium: 0.0008, interest: 0.05 },
+      ETH: { index: 0, vol: 0.7, premium: 0.0009, interest: 0.06 },
+    }
     this.setIndex('btc', btcUsd)
     this.setIndex('eth', ethUsd)
   }
@@ -42,6 +96,12 @@ export class Market {
     const p = Math.round(price * 100) / 100
     this.indices.set(`${coin}_usd`, p)
     this.indices.set(`${coin}_usdc`, p)
+    this.coins[coin === 'btc' ? 'BTC' : 'ETH'].index = p
+  }
+
+  /** The live state of a coin (index, volatility, premium, cumulative funding); mutable by the history. */
+  coin(coin: Coin): CoinState {
+    return this.coins[coin]
   }
 
   /** An index price by name, or undefined for an unknown index. */
@@ -54,16 +114,14 @@ export class Market {
     return this.indices.get(spec.price_index) ?? 0
   }
 
-  /** The mark price: index (perpetuals), index plus basis (dated futures), a simple model (options). */
+  /** The mark price: index (spot), index plus premium (perpetuals), plus term basis (dated futures), Black-76 (options). */
   mark(spec: InstrumentSpec): number {
-    const index = this.indexOf(spec)
-    if (spec.kind === 'option') {
-      const strike = spec.strike ?? index
-      const intrinsic = spec.option_type === 'put' ? Math.max(0, strike - index) : Math.max(0, index - strike)
-      return round8(intrinsic / index + OPTION_TIME_VALUE)
-    }
-    if (spec.settlement_period !== 'perpetual') return clean(index * (1 + FUTURE_BASIS))
-    return index
+    return markFrom(spec, this.coins[coinOf(spec)], this.now())
+  }
+
+  /** The perpetual's 8-hour funding rate now. */
+  funding8h(spec: InstrumentSpec): number {
+    return funding8h(this.coins[coinOf(spec)].premium)
   }
 
   /** Statistics of an instrument (created on first use). */
@@ -84,6 +142,18 @@ export class Market {
       this.stats.set(name, s)
     }
     return s
+  }
+
+  /**
+   * Starts an instrument's statistics at `price` (its mark at listing), so the ticker's last,
+   * high and low are numbers before the first trade, as the spec types them.
+   */
+  seedStats(spec: InstrumentSpec, price: number): void {
+    const s = this.statsOf(spec.instrument_name)
+    s.lastPrice ??= price
+    s.openPrice ??= price
+    s.high ??= price
+    s.low ??= price
   }
 
   /** Records a trade; returns its `trade_seq` and sets the tick direction. */

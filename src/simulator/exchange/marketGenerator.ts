@@ -7,7 +7,7 @@
  */
 import type { EventSink } from '../contract.js'
 import type { BookFeed } from './bookFeed.js'
-import { type InstrumentSpec, tickAt } from './instruments.js'
+import { type InstrumentSpec, PERPETUAL_EXPIRY_MS, tickAt } from './instruments.js'
 import type { Market } from './market.js'
 import { INDEX_NAMES } from './market.js'
 import { tickerWire } from './marketViews.js'
@@ -27,6 +27,14 @@ const MIN_PERIOD_MS = 10
 /** Relative index move per step (one standard-ish step of a random walk). */
 const INDEX_STEP = 0.00002
 
+/** What the exchange does around each generator step: advance its clock-driven state, publish its feeds. */
+export interface StepHooks {
+  /** Before the step: history catches up, expiries roll. */
+  before(): void
+  /** After the step moved the index and requoted or traded `spec`. */
+  after(spec: InstrumentSpec): void
+}
+
 interface Ladder {
   readonly bids: Map<number, OrderRecord>
   readonly asks: Map<number, OrderRecord>
@@ -34,6 +42,8 @@ interface Ladder {
 
 export class MarketGenerator {
   private readonly ladders = new Map<string, Ladder>()
+  /** The perpetuals: they get most of the steps, as most of Deribit's flow is theirs. */
+  private readonly majors: readonly InstrumentSpec[]
   private timer: ReturnType<typeof setInterval> | undefined
   private rateHz: number
   private paused = false
@@ -50,8 +60,10 @@ export class MarketGenerator {
     private readonly random: Random,
     private readonly now: () => number,
     rateHz: number,
+    private readonly hooks: StepHooks = { before() {}, after() {} },
   ) {
     this.rateHz = rateHz
+    this.majors = instruments.filter((s) => s.kind === 'future' && s.expiration_timestamp === PERPETUAL_EXPIRY_MS)
     for (const spec of instruments) this.requote(spec)
     this.schedule()
   }
@@ -109,10 +121,21 @@ export class MarketGenerator {
     this.timer.unref?.()
   }
 
+  /** Quotes a newly listed instrument at once, so its book is never empty. */
+  list(spec: InstrumentSpec): void {
+    this.requote(spec)
+  }
+
+  /** Forgets the ladder of an expired instrument (its orders were cancelled at expiry). */
+  delist(spec: InstrumentSpec): void {
+    this.ladders.delete(spec.instrument_name)
+  }
+
   /** One market event: the index moves, one instrument is requoted or traded, triggers fire. */
   private step(): void {
+    this.hooks.before()
     this.moveIndex()
-    const spec = this.random.pick(this.instruments)
+    const spec = this.pickInstrument()
     this.engine.batch(() => {
       if (this.random.chance(0.6)) this.requote(spec)
       else this.takerFlow(spec)
@@ -120,6 +143,13 @@ export class MarketGenerator {
     })
     const now = this.now()
     this.sink.publish(`ticker.${spec.instrument_name}`, tickerWire(this.market, spec, this.engine.book(spec), now))
+    this.hooks.after(spec)
+  }
+
+  /** Three steps in four go to a perpetual; the rest spread over every listed instrument. */
+  private pickInstrument(): InstrumentSpec {
+    const majors = this.majors
+    return this.random.chance(0.75) && majors.length > 0 ? this.random.pick(majors) : this.random.pick(this.instruments)
   }
 
   private moveIndex(): void {
@@ -171,6 +201,8 @@ export class MarketGenerator {
         this.engine.book(spec).resize(victim, round8(victim.filled + lots * spec.min_trade_amount))
       }
     })
+    // A resize alone does not touch the engine's batch: publish it now, or it waits for the next order.
+    this.feed.flush(this.engine.book(spec))
   }
 
   private prune(quotes: Map<number, OrderRecord>, want: ReadonlySet<number>): void {

@@ -3,7 +3,8 @@
  * (`public/ticker` and `ticker.*`), the `public/get_order_book` result and book summaries.
  */
 import { type InstrumentSpec, tickAt } from './instruments.js'
-import type { Market } from './market.js'
+import { coinOf, type Market, optionOf, optionVol } from './market.js'
+import { round8 } from './numbers.js'
 import type { OrderBook } from './orderBook.js'
 
 function statsWire(market: Market, spec: InstrumentSpec): Record<string, unknown> {
@@ -12,7 +13,8 @@ function statsWire(market: Market, spec: InstrumentSpec): Record<string, unknown
     s.openPrice !== undefined && s.lastPrice !== undefined
       ? Math.round(((s.lastPrice - s.openPrice) / s.openPrice) * 1e6) / 1e4
       : 0
-  return { high: s.high ?? null, low: s.low ?? null, price_change: change, volume: s.volume, volume_usd: s.volumeUsd }
+  const mark = market.mark(spec)
+  return { high: s.high ?? mark, low: s.low ?? mark, price_change: change, volume: s.volume, volume_usd: s.volumeUsd }
 }
 
 /** Fields common to the ticker and the order book result. */
@@ -36,7 +38,7 @@ function quoteFields(
     best_bid_amount: bid?.total ?? 0,
     best_ask_price: ask?.price ?? null,
     best_ask_amount: ask?.total ?? 0,
-    last_price: s.lastPrice ?? null,
+    last_price: s.lastPrice ?? mark,
     mark_price: mark,
     index_price: index,
     settlement_price: mark,
@@ -46,22 +48,46 @@ function quoteFields(
     open_interest: s.openInterest,
     stats: statsWire(market, spec),
   }
-  if (spec.settlement_period === 'perpetual') {
-    fields.current_funding = 0
-    fields.funding_8h = 0
-    fields.interest_value = 0
+  if (spec.settlement_period === 'perpetual' && spec.kind === 'future') {
+    const rate = round8(market.funding8h(spec))
+    fields.current_funding = rate
+    fields.funding_8h = rate
+    fields.interest_value = round8(market.coin(coinOf(spec)).interest)
   }
-  if (spec.kind === 'option') {
-    const iv = 60
-    fields.underlying_price = index
-    fields.underlying_index = spec.price_index === 'btc_usd' ? 'BTC-27DEC26' : 'index_price'
-    fields.interest_rate = 0
-    fields.mark_iv = iv
-    fields.bid_iv = bid === undefined ? 0 : iv - 1
-    fields.ask_iv = ask === undefined ? 0 : iv + 1
-    fields.greeks = { delta: 0.5, gamma: 0.00001, vega: 100, theta: -10, rho: 50 }
-  }
+  if (spec.kind === 'option') Object.assign(fields, optionFields(market, spec, timestamp, bid?.price, ask?.price))
   return fields
+}
+
+/** The ticker's option fields: implied volatilities (in %), greeks, the underlying. */
+function optionFields(
+  market: Market,
+  spec: InstrumentSpec,
+  now: number,
+  bid: number | undefined,
+  ask: number | undefined,
+): Record<string, unknown> {
+  const state = market.coin(coinOf(spec))
+  const value = optionOf(spec, state, now)
+  const iv = round8(optionVol(spec, state, now) * 100)
+  // A quote away from the mark implies a volatility away from it, by the option's vega in coin.
+  const vegaCoin = value.vega / state.index
+  const implied = (price: number | undefined): number =>
+    price === undefined || vegaCoin <= 0 ? 0 : Math.max(0, round8(iv + (price - value.price) / vegaCoin))
+  return {
+    underlying_price: market.indexOf(spec),
+    underlying_index: 'index_price',
+    interest_rate: 0,
+    mark_iv: iv,
+    bid_iv: implied(bid),
+    ask_iv: implied(ask),
+    greeks: {
+      delta: round8(value.delta),
+      gamma: round8(value.gamma),
+      vega: round8(value.vega),
+      theta: round8(value.theta),
+      rho: round8(value.rho),
+    },
+  }
 }
 
 /** The ticker object. */
@@ -108,9 +134,9 @@ export function bookSummaryWire(
     ask_price: ask,
     mid_price: bid !== null && ask !== null ? (bid + ask) / 2 : null,
     mark_price: market.mark(spec),
-    last: s.lastPrice ?? null,
-    high: s.high ?? null,
-    low: s.low ?? null,
+    last: s.lastPrice ?? market.mark(spec),
+    high: s.high ?? market.mark(spec),
+    low: s.low ?? market.mark(spec),
     price_change: statsWire(market, spec).price_change,
     volume: s.volume,
     volume_usd: s.volumeUsd,
@@ -118,14 +144,16 @@ export function bookSummaryWire(
     estimated_delivery_price: market.indexOf(spec),
     creation_timestamp: timestamp,
   }
-  if (spec.settlement_period === 'perpetual') {
-    summary.current_funding = 0
-    summary.funding_8h = 0
+  if (spec.settlement_period === 'perpetual' && spec.kind === 'future') {
+    const rate = round8(market.funding8h(spec))
+    summary.current_funding = rate
+    summary.funding_8h = rate
   }
   if (spec.kind === 'option') {
     summary.underlying_price = market.indexOf(spec)
     summary.underlying_index = 'index_price'
     summary.interest_rate = 0
+    summary.mark_iv = round8(optionVol(spec, market.coin(coinOf(spec)), timestamp) * 100)
   }
   return summary
 }

@@ -121,15 +121,26 @@ export class MatchingEngine {
     private readonly feed: BookFeed,
     private readonly sink: EventSink,
     private readonly now: () => number,
-    firstChangeId: (name: string) => number,
+    private readonly firstChangeId: (name: string) => number,
   ) {
-    for (const spec of instruments)
-      this.books.set(spec.instrument_name, new OrderBook(spec.instrument_name, firstChangeId(spec.instrument_name)))
+    for (const spec of instruments) this.book(spec)
   }
 
-  /** The book of an instrument (every listed instrument has one). */
+  /** The book of an instrument, created empty for one listed since the engine started. */
   book(spec: InstrumentSpec): OrderBook {
-    return this.books.get(spec.instrument_name) as OrderBook
+    let book = this.books.get(spec.instrument_name)
+    if (book === undefined) {
+      book = new OrderBook(spec.instrument_name, this.firstChangeId(spec.instrument_name))
+      this.books.set(spec.instrument_name, book)
+    }
+    return book
+  }
+
+  /** Cancels every live order on an instrument, of every account (the instrument expired). */
+  cancelInstrument(spec: InstrumentSpec, reason: string): void {
+    this.batch(() => {
+      for (const accountId of [...this.live.keys()]) this.cancelWhere(accountId, (o) => o.instrument === spec, reason)
+    })
   }
 
   /** Any order by id (users' orders of any state, market-maker orders while they rest). */

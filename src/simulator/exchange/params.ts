@@ -48,3 +48,34 @@ export function optionalEnum<T extends string>(params: Params, name: string, all
   if (!(allowed as readonly string[]).includes(value)) throw invalidParams(name, `must be one of ${allowed.join(', ')}`)
   return value as T
 }
+
+/** A required finite number. */
+export function requiredNumber(params: Params, name: string): number {
+  const value = optionalNumber(params, name)
+  if (value === undefined) throw invalidParams(name, 'value required')
+  return value
+}
+
+/** An optional integer in `[min, max]`. */
+export function optionalInteger(params: Params, name: string, min: number, max: number): number | undefined {
+  const value = optionalNumber(params, name)
+  if (value === undefined) return undefined
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw invalidParams(name, `must be an integer between ${min} and ${max}`)
+  return value
+}
+
+/** A required string from a fixed set. */
+export function requiredEnum<T extends string>(params: Params, name: string, allowed: readonly T[]): T {
+  const value = optionalEnum(params, name, allowed)
+  if (value === undefined) throw invalidParams(name, 'value required')
+  return value
+}
+
+/** Required `start_timestamp` and `end_timestamp` (ms), start not after end. */
+export function timeRange(params: Params): { start: number; end: number } {
+  const start = requiredNumber(params, 'start_timestamp')
+  const end = requiredNumber(params, 'end_timestamp')
+  if (start > end) throw invalidParams('end_timestamp', 'must not be before start_timestamp')
+  return { start, end }
+}

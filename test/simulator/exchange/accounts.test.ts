@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { closeAll, harness } from './harness.js'
+import { closeAll, type Harness, harness } from './harness.js'
 
 afterEach(closeAll)
 
@@ -107,7 +107,7 @@ describe('accounts', () => {
 
   it('trades options in coin premiums on their stepped tick', () => {
     const h = harness()
-    const name = 'BTC-27DEC26-100000-C'
+    const name = firstOption(h)
     expect(h.fail('private/buy', { instrument_name: name, amount: 1, price: 0.0123 }, 1)).toMatchObject({ code: 10043 })
     expect(h.fail('private/buy', { instrument_name: name, amount: 0.15, price: 0.01 }, 1)).toMatchObject({
       code: -32602,
@@ -135,6 +135,12 @@ describe('accounts', () => {
   })
 })
 
+/** The first BTC option the exchange lists (names follow the simulated calendar). */
+function firstOption(h: Harness): string {
+  const options = h.call<{ instrument_name: string }[]>('public/get_instruments', { currency: 'BTC', kind: 'option' })
+  return options[0]?.instrument_name as string
+}
+
 describe('reference and market data', () => {
   it('lists currencies and instruments with Deribit fields', () => {
     const h = harness()
@@ -146,7 +152,9 @@ describe('reference and market data', () => {
       withdrawal_priorities: expect.any(Array),
     })
     const btc = h.call<Record<string, unknown>[]>('public/get_instruments', { currency: 'BTC' })
-    expect(btc.map((i) => i.instrument_name)).toEqual(['BTC-PERPETUAL', 'BTC-27DEC26', 'BTC-27DEC26-100000-C'])
+    expect(btc[0]?.instrument_name).toBe('BTC-PERPETUAL')
+    expect(new Set(btc.map((i) => i.kind))).toEqual(new Set(['future', 'option']))
+    expect(btc.every((i) => i.settlement_currency === 'BTC' && i.is_active === true)).toBe(true)
     expect(btc[0]).toMatchObject({
       tick_size: 0.5,
       contract_size: 10,
@@ -154,8 +162,12 @@ describe('reference and market data', () => {
       kind: 'future',
       settlement_period: 'perpetual',
     })
-    expect(h.call<unknown[]>('public/get_instruments', { currency: 'BTC', kind: 'option' })).toHaveLength(1)
-    expect(h.call<unknown[]>('public/get_instruments', { currency: 'BTC', expired: true })).toEqual([])
+    const options = h.call<Record<string, unknown>[]>('public/get_instruments', { currency: 'BTC', kind: 'option' })
+    expect(options.length).toBe(btc.filter((i) => i.kind === 'option').length)
+    expect(new Set(options.map((o) => o.option_type))).toEqual(new Set(['call', 'put']))
+    const expired = h.call<Record<string, unknown>[]>('public/get_instruments', { currency: 'BTC', expired: true })
+    expect(expired.length).toBeGreaterThan(0)
+    expect(expired.every((i) => i.is_active === false && (i.expiration_timestamp as number) <= h.clock.now)).toBe(true)
     const usdc = h.call<Record<string, unknown>[]>('public/get_instruments', { currency: 'USDC' })
     expect(usdc[0]).toMatchObject({
       instrument_name: 'BTC_USDC-PERPETUAL',
@@ -192,8 +204,10 @@ describe('reference and market data', () => {
     ).toBeGreaterThan(1000)
     expect(h.fail('public/get_index_price', { index_name: 'nope' })).toMatchObject({ code: -32602 })
     expect(h.fail('public/ticker', { instrument_name: 'NOPE' })).toMatchObject({ code: 10020 })
-    expect(h.call<unknown[]>('public/get_book_summary_by_currency', { currency: 'BTC' })).toHaveLength(3)
-    const option = h.call<Record<string, unknown>>('public/ticker', { instrument_name: 'BTC-27DEC26-100000-C' })
+    expect(h.call<unknown[]>('public/get_book_summary_by_currency', { currency: 'BTC' })).toHaveLength(
+      h.call<unknown[]>('public/get_instruments', { currency: 'BTC' }).length,
+    )
+    const option = h.call<Record<string, unknown>>('public/ticker', { instrument_name: firstOption(h) })
     expect(option).toMatchObject({ greeks: expect.any(Object), mark_iv: expect.any(Number) })
   })
 })

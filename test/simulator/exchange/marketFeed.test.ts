@@ -195,6 +195,21 @@ describe('market generator', () => {
       'trades.option.any.agg2',
       'ticker.BTC_USDC-PERPETUAL.raw',
       'deribit_price_index.btc_usd',
+      'ticker.ETH_USDC.100ms',
+      'chart.trades.BTC-PERPETUAL.1',
+      'chart.trades.ETH-PERPETUAL.1D',
+      'quote.BTC_USDC',
+      'incremental_ticker.ETH-PERPETUAL',
+      'perpetual.BTC_USDC-PERPETUAL.agg2',
+      'deribit_price_ranking.eth_usdc',
+      'deribit_price_statistics.btc_usd',
+      'deribit_volatility_index.eth_usd',
+      'markprice.options.btc_usd',
+      'estimated_expiration_price.eth_usd',
+      'instrument.state.option.any',
+      'platform_state',
+      'platform_state.public_methods_state',
+      'announcements',
     ]) {
       expect(exchange.isPublicChannel(ok), ok).toBe(true)
     }
@@ -208,7 +223,14 @@ describe('market generator', () => {
       'deribit_price_index.xrp_usd',
       'user.orders.BTC-PERPETUAL.raw',
       'user.portfolio.btc',
-      'chart.trades.BTC-PERPETUAL.1',
+      'chart.trades.BTC-PERPETUAL.7',
+      'chart.BTC-PERPETUAL.1',
+      'perpetual.BTC_USDC.100ms',
+      'quote.BTC-PERPETUAL.100ms',
+      'markprice.options.btc_usdc',
+      'deribit_volatility_index.xrp_usd',
+      'instrument.state.perp.BTC',
+      'platform_state.other',
     ]) {
       expect(exchange.isPublicChannel(bad), bad).toBe(false)
     }

@@ -1,5 +1,6 @@
 import { afterEach } from 'vitest'
 import { WebSocket } from 'ws'
+import { isIncrementalBookChannel } from '../../../src/protocol/channels.js'
 import type { EventSink, InstrumentFacts, MethodHandler } from '../../../src/simulator/contract.js'
 import type { ExchangeWithMarket } from '../../../src/simulator/market.js'
 import type { SimulatorOptions } from '../../../src/simulator/options.js'
@@ -74,7 +75,10 @@ export function fakeExchange(sink: EventSink): FakeExchange {
       return parts.length === 4 && parts[0] === 'trades'
     },
     snapshotFor(channel) {
-      return { type: 'snapshot', channel, change_id: 7, bids: [], asks: [] }
+      // Like the real exchange, only the channels that start with a snapshot have one.
+      return isIncrementalBookChannel(channel)
+        ? { type: 'snapshot', channel, change_id: 7, bids: [], asks: [] }
+        : undefined
     },
     cancelOrdersOfConnection(connectionId) {
       let n = 0

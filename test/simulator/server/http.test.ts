@@ -111,6 +111,24 @@ describe('HTTP /api/v2', () => {
     expect(logout.body.error).toMatchObject({ code: 10030 })
   })
 
+  it('cancel-on-disconnect over HTTP works on the account scope only', async () => {
+    await setup()
+    const basic = { authorization: `Basic ${Buffer.from(`${acc.clientId}:${acc.clientSecret}`).toString('base64')}` }
+    expect((await get('/api/v2/private/enable_cancel_on_disconnect', basic)).body.error).toMatchObject({ code: 10030 })
+    expect((await get('/api/v2/private/enable_cancel_on_disconnect?scope=account', basic)).body.result).toBe('ok')
+    const read = await get('/api/v2/private/get_cancel_on_disconnect?scope=account', basic)
+    expect(read.body.result).toEqual({ scope: 'account', enabled: true })
+    // A new connection of the account starts with it on.
+    const ws = await BareClient.connect(sim.url)
+    await ws.result('public/auth', {
+      grant_type: 'client_credentials',
+      client_id: acc.clientId,
+      client_secret: acc.clientSecret,
+    })
+    expect(await ws.result('private/get_cancel_on_disconnect')).toEqual({ scope: 'connection', enabled: true })
+    await ws.close()
+  })
+
   it('a body over 32 kB answers -32600', async () => {
     await setup()
     const r = await post('/api/v2/public/test', JSON.stringify({ pad: 'x'.repeat(40_000) }))

@@ -4,7 +4,7 @@
  */
 import type { MethodHandler } from '../../contract.js'
 import { invalidParams } from '../../contract.js'
-import { currencyParam, type ExchangeCore, inCurrency, instrumentParam } from '../exchangeCore.js'
+import { anyInstrumentParam, currencyParam, type ExchangeCore, inCurrency } from '../exchangeCore.js'
 import { CURRENCIES, currencyWire, instrumentWire, KINDS } from '../instruments.js'
 import { optionalBoolean, optionalEnum, requiredString } from '../params.js'
 
@@ -13,15 +13,20 @@ export function referenceDataMethods(core: ExchangeCore): Record<string, MethodH
   return {
     'public/get_currencies': () => CURRENCIES.map(currencyWire),
     'public/get_instruments': (params) => {
-      const currency = currencyParam(params, true)
+      // The spec marks `currency` required, but the live exchange answers every instrument
+      // without it, and clients (ccxt's loadMarkets) rely on that.
+      const currency = params.currency === undefined ? 'any' : currencyParam(params, true)
       const kind = optionalEnum(params, 'kind', [...KINDS])
-      // Nothing the simulator lists has expired.
-      if (optionalBoolean(params, 'expired') === true) return []
-      return core.instruments
+      const expired = optionalBoolean(params, 'expired') === true
+      const specs = expired ? [...core.listing.expired.values()] : core.instruments
+      return specs
         .filter((s) => inCurrency(s, currency) && (kind === undefined || s.kind === kind))
-        .map(instrumentWire)
+        .map((s) => instrumentWire(s, !expired))
     },
-    'public/get_instrument': (params) => instrumentWire(instrumentParam(core, params)),
+    'public/get_instrument': (params) => {
+      const spec = anyInstrumentParam(core, params)
+      return instrumentWire(spec, core.byName.has(spec.instrument_name))
+    },
     'public/get_index_price': (params) => {
       const name = requiredString(params, 'index_name')
       const price = core.market.index(name)
