@@ -66,8 +66,10 @@ export class DeribitClient {
     this.#p = assembleClient(options, {
       onEstablished: () => this.#connectWaiter?.resolve(),
       onGap: (event) => {
-        this.#books.get(event.channel)?.book.reset()
+        // Listeners see the book as it was at the gap; then it waits, stale, for its new snapshot.
+        const entry = this.#books.get(event.channel)
         this.#p.events.emit('gap', event)
+        entry?.book.reset()
       },
       onRevoked: (error) => this.#revoke(error),
       onRevokedInStore: (name) => void this.#revokedByOperator(name),
