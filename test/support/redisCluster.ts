@@ -8,7 +8,8 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Cluster, Redis } from 'ioredis'
+import { Cluster } from 'ioredis'
+import { until, withConnection } from './redisProbe.js'
 import { type RedisServer, startRedisServer } from './redisServer.js'
 
 /** A running cluster. */
@@ -25,33 +26,6 @@ export interface RedisClusterGroup {
   client(): Cluster
   /** Stops every node and removes the temp dir. */
   stop(): Promise<void>
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe().catch(() => undefined)
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
-
-async function withConnection<T>(port: number, fn: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis({
-    host: '127.0.0.1',
-    port,
-    lazyConnect: true,
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
-  })
-  redis.on('error', () => undefined)
-  try {
-    await redis.connect()
-    return await fn(redis)
-  } finally {
-    redis.disconnect()
-  }
 }
 
 function run(command: string, args: string[]): Promise<string> {

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Redis } from 'ioredis'
+import { until, withConnection } from './redisProbe.js'
 import { freePort, type RedisServer, startRedisServer } from './redisServer.js'
 
 /** The master name the sentinels watch. */
@@ -25,33 +25,6 @@ export interface RedisSentinelGroup {
   waitForNewMaster(oldPort: number, timeoutMs?: number): Promise<number>
   /** Stops every process and removes the temp dir. */
   stop(): Promise<void>
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe().catch(() => undefined)
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
-
-async function withConnection<T>(port: number, fn: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis({
-    host: '127.0.0.1',
-    port,
-    lazyConnect: true,
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
-  })
-  redis.on('error', () => undefined)
-  try {
-    await redis.connect()
-    return await fn(redis)
-  } finally {
-    redis.disconnect()
-  }
 }
 
 /** Starts the deployment and resolves once the sentinels know the replica and each other. */

@@ -6,6 +6,7 @@ import type { Order } from '../../protocol/types.js'
 import type { AccountDirectory, EventSink, ExchangeSide, InstrumentFacts, MethodHandler } from '../contract.js'
 import { marginsOf } from './accountViews.js'
 import { BookFeed } from './bookFeed.js'
+import { DAY_MS, nextDailySettlement } from './calendar.js'
 import { channelRefusal, type GroupedView, groupedViews, isPublicChannelName, parseBookChannel } from './channels.js'
 import type { ExchangeCore } from './exchangeCore.js'
 import { MarketHistory } from './history.js'
@@ -32,7 +33,7 @@ import { walletMethods } from './methods/wallet.js'
 import { Mmp } from './mmp.js'
 import { OrderIds, orderWire } from './orderRecord.js'
 import { Random } from './random.js'
-import { deliveryPrice, settlePositions } from './settlement.js'
+import { deliveryPrice, settleFunding, settlePositions } from './settlement.js'
 import { Tape } from './tape.js'
 import { Wallet } from './wallet.js'
 
@@ -139,9 +140,11 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
   let feeds: MarketFeeds | undefined
   let generator: MarketGenerator | undefined
   /** Brings clock-driven state up to now: history minutes, expiries and listings. */
+  let nextDaily = nextDailySettlement(now())
   const advance = (): void => {
     const t = now()
     history.catchUp(t)
+    for (; nextDaily <= t; nextDaily += DAY_MS) settleFunding(ledger, history, nextDaily)
     const roll = listing.roll(t)
     if (roll.expired.length > 0 || roll.listed.length > 0) applyRoll(roll)
   }

@@ -156,6 +156,48 @@ describe('expiry', () => {
     ).toMatchObject({ code: 10020 })
     const news = h.call<{ body: string }[]>('public/get_announcements')
     expect(news[0]?.body).toContain(weekly.instrument_name)
+    const mine = h.call<{ settlements: Json[] }>(
+      'private/get_settlement_history_by_instrument',
+      { instrument_name: 'BTC-PERPETUAL' },
+      1,
+    )
+    expect(mine.settlements).toEqual([])
+    const deliveries = h.call<{ settlements: Json[] }>(
+      'private/get_settlement_history_by_currency',
+      { currency: 'BTC', type: 'delivery' },
+      1,
+    )
+    expect(deliveries.settlements.find((e) => e.instrument_name === weekly.instrument_name)).toMatchObject({
+      type: 'delivery',
+      position: 100,
+      index_price: price,
+    })
+  })
+
+  it('makes perpetual positions pay the funding of the session at the 08:00 settlement', () => {
+    const h = harness()
+    h.call('private/buy', { instrument_name: 'BTC-PERPETUAL', amount: 1000, type: 'market' }, 1)
+    h.call('private/sell', { instrument_name: 'BTC-PERPETUAL', amount: 1000, type: 'market' }, 2)
+    const balance = (account: number) =>
+      h.call<{ balance: number }>('private/get_account_summary', { currency: 'BTC' }, account).balance
+    const [long, short] = [balance(1), balance(2)]
+    const eight = Math.ceil((h.clock.now - 8 * HOUR) / (24 * HOUR)) * 24 * HOUR + 8 * HOUR
+    h.clock.now = eight + 60_000
+    const entry = h.call<{ settlements: Json[] }>(
+      'private/get_settlement_history_by_instrument',
+      { instrument_name: 'BTC-PERPETUAL' },
+      1,
+    ).settlements[0] as Json
+    expect(entry).toMatchObject({ type: 'settlement', timestamp: eight, position: 1000 })
+    const accrued = h.call<number>('public/get_funding_rate_value', {
+      instrument_name: 'BTC-PERPETUAL',
+      start_timestamp: eight - 24 * HOUR,
+      end_timestamp: eight,
+    })
+    expect(entry.funding as number).toBeCloseTo((-1000 / (entry.index_price as number)) * accrued, 7)
+    expect(balance(1) - long).toBeCloseTo(entry.funding as number, 8)
+    // The short receives what the long pays.
+    expect(balance(2) - short).toBeCloseTo(-(entry.funding as number), 8)
   })
 
   it('settles futures daily at 08:00 with the perpetual funding of the session', () => {

@@ -10,7 +10,14 @@ import type { MethodHandler } from '../../contract.js'
 import { invalidParams, SimRpcError } from '../../contract.js'
 import { readAccount } from '../accountTree.js'
 import { marginFor, orderMargin } from '../accountViews.js'
-import { callerAccount, currencyParam, type ExchangeCore, inCurrency, instrumentParam } from '../exchangeCore.js'
+import {
+  anyInstrumentParam,
+  callerAccount,
+  currencyParam,
+  type ExchangeCore,
+  inCurrency,
+  instrumentParam,
+} from '../exchangeCore.js'
 import { type InstrumentSpec, KINDS, tickAt } from '../instruments.js'
 import type { SettlementEntry } from '../ledger.js'
 import { isLive, isTriggerType, MARKET_MAKER_ACCOUNT, type OrderRecord, orderWire } from '../orderRecord.js'
@@ -72,8 +79,9 @@ function timedTrades(params: Params, trades: readonly Trade[]): unknown {
 }
 
 function namesIn(core: ExchangeCore, currency: string, kind: string | undefined): Set<string> {
+  // History reaches instruments that have since expired.
   return new Set(
-    core.instruments
+    [...core.instruments, ...core.listing.expired.values()]
       .filter((s) => inCurrency(s, currency) && (kind === undefined || kind === 'any' || s.kind === kind))
       .map((s) => s.instrument_name),
   )
@@ -230,7 +238,7 @@ export function orderHistoryMethods(core: ExchangeCore): Record<string, MethodHa
     },
     'private/get_settlement_history_by_instrument': (params, ctx) => {
       const account = callerAccount(core, ctx)
-      const spec = instrumentParam(core, params)
+      const spec = anyInstrumentParam(core, params)
       return settlementsPage(
         params,
         account.settlements.filter((e) => e.instrument_name === spec.instrument_name),
