@@ -6,11 +6,10 @@
  * Where the spec contradicts the wire, `specCorrections.ts` patches the schemas first.
  * `--check` writes nothing and exits 1 when the committed files differ from what the spec gives.
  */
-import { execFileSync } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript'
 import { METHOD_TABLE } from '../src/protocol/generated/methodTable.js'
+import { formatSource, writeOrCheck } from './generatedFiles.js'
 import { correctedSchemas } from './specCorrections.js'
 import { REPO_ROOT, readSpec } from './specFiles.js'
 
@@ -131,17 +130,6 @@ function methodResponses(spec: Json): string {
   ].join('\n')
 }
 
-/** Formats with the repo's biome settings, so the committed file passes `biome check` as generated. */
-function format(file: string, source: string): string {
-  const biome = join(REPO_ROOT, 'node_modules', '.bin', 'biome')
-  return execFileSync(biome, ['format', `--stdin-file-path=${file}`], {
-    input: source,
-    encoding: 'utf8',
-    stdio: ['pipe', 'pipe', 'pipe'],
-    maxBuffer: 64 * 1024 * 1024,
-  })
-}
-
 async function main(): Promise<void> {
   const check = process.argv.includes('--check')
   const spec = readSpec('deribit-openapi.json')
@@ -149,24 +137,14 @@ async function main(): Promise<void> {
     ['openapiSchemas.ts', await schemaTypes(spec)],
     ['methodResponses.ts', methodResponses(spec)],
   ]
-  let stale = false
-  for (const [file, source] of outputs) {
-    const path = join(OUT_DIR, file)
-    const text = format(path, source)
-    let current = ''
-    try {
-      current = readFileSync(path, 'utf8')
-    } catch {}
-    if (current === text) continue
-    if (check) {
-      stale = true
-      console.error(`${path} is stale: run npm run gen:types and commit the result`)
-    } else {
-      writeFileSync(path, text)
-      console.log(`wrote ${path}`)
-    }
-  }
-  if (stale) process.exitCode = 1
+  writeOrCheck(
+    outputs.map(([file, source]) => {
+      const path = join(OUT_DIR, file)
+      return [path, formatSource(path, source)] as const
+    }),
+    check,
+    'npm run gen:types',
+  )
 }
 
 await main()
