@@ -1,5 +1,5 @@
 /**
- * Deribit's endpoints (protocol reference §1), to pass as `url`. There is deliberately no default,
+ * Deribit's endpoints, to pass as `url`. There is deliberately no default,
  * so no bot reaches production by leaving out an option.
  */
 

@@ -14,8 +14,8 @@ export interface ChunkOptions {
 }
 
 /**
- * Splits channels into subscribe requests that stay under Deribit's 32 kB frame limit
- * (protocol reference §5). Order is kept. Size counts each name as JSON (quotes, escapes,
+ * Splits channels into subscribe requests that stay under Deribit's 32 kB frame limit.
+ * Order is kept. Size counts each name as JSON (quotes, escapes,
  * UTF-8) plus its comma, and the brackets. A single name too long for any batch throws
  * INVALID_ARGUMENT: the exchange would refuse its frame anyway.
  */

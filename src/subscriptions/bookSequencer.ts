@@ -6,7 +6,7 @@ export type BookCheck = 'snapshot' | 'ok' | 'gap'
 /**
  * Detects missed messages on `book.{instrument}.{interval}` channels. A change follows the
  * previous message exactly when its `prev_change_id` equals the last `change_id`
- * (equality: ids need not go up by one; protocol reference §5). After a gap every change is
+ * (equality: ids need not go up by one). After a gap every change is
  * a gap until the next snapshot, which the owner gets by resubscribing.
  */
 export class BookSequencer {

@@ -18,7 +18,7 @@ const NO_HANDLERS: ReadonlySet<NotificationHandler> = new Set()
 /**
  * The DESIRED subscriptions, keyed by what the user asked for. Public channels are shared
  * by every identity; private (`user.*`) channels are kept per identity key, because they
- * deliver one account's events (protocol reference §10.3). `dispatch` routes notifications
+ * deliver one account's events, and a new exchange session ends them. `dispatch` routes notifications
  * to the public set or to the active identity's private set.
  */
 export class SubscriptionRegistry {
