@@ -30,6 +30,13 @@ export interface ConnectOptions {
   signal?: AbortSignal
   /** @default 30_000 */
   timeoutMs?: number
+  /**
+   * Keep trying (with the reconnect backoff) when the exchange cannot be reached, until
+   * `timeoutMs`. By default the first failed attempt (a refused connection, an unknown host, an
+   * HTTP status, a TLS error) rejects at once with `NOT_CONNECTED` saying why, and the client closes.
+   * @default false
+   */
+  keepRetrying?: boolean
 }
 
 /** A local order book handed out by {@link DeribitClient.orderBook}; release it with `close()`. */
@@ -161,6 +168,21 @@ export class DeribitClient {
       })
       connection.start()
     }
+    // Fail fast: the first attempt's own error, not a silent wait for the timeout.
+    const offError =
+      starting && options.keepRetrying !== true
+        ? this.#p.onSocketError((error) => {
+            if (this.#connectWaiter === undefined || connection.established.isOpen) return
+            const cause = error.cause instanceof Error ? error.cause : error
+            this.#connectWaiter.reject(
+              new ConnectionClosedError(`Could not connect to ${this.#p.options.url}: ${cause.message}`, {
+                notSent: true,
+                cause,
+              }),
+            )
+            void this.close()
+          })
+        : undefined
     const timeoutMs = options.timeoutMs ?? 30_000
     const signals = [lifetime.signal, AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])]
     const signal = AbortSignal.any(signals)
@@ -174,6 +196,7 @@ export class DeribitClient {
     try {
       await ready
     } finally {
+      offError?.()
       signal.removeEventListener('abort', onAbort)
       this.#connectWaiter = undefined
     }
@@ -397,26 +420,22 @@ export class DeribitClient {
 
   /** Places a buy order under a label (given or generated). A lost answer is settled by label, never re-sent. */
   buy(params: OrderParams, options: CallOptions = {}): Promise<OrderResult> {
-    this.#usable()
-    return this.#p.orderEntry.place('buy', params, options)
+    return this.#whenUsable(() => this.#p.orderEntry.place('buy', params, options))
   }
 
   /** Places a sell order; see {@link DeribitClient.buy}. */
   sell(params: OrderParams, options: CallOptions = {}): Promise<OrderResult> {
-    this.#usable()
-    return this.#p.orderEntry.place('sell', params, options)
+    return this.#whenUsable(() => this.#p.orderEntry.place('sell', params, options))
   }
 
   /** Edits an open order. A lost answer is settled by reading the order's state. */
   edit(params: EditParams, options: CallOptions = {}): Promise<OrderResult> {
-    this.#usable()
-    return this.#p.orderEntry.edit(params, options)
+    return this.#whenUsable(() => this.#p.orderEntry.edit(params, options))
   }
 
   /** Cancels an order; resolves with its final state. */
   cancel(orderId: string, options: CallOptions = {}): Promise<Order> {
-    this.#usable()
-    return this.#p.orderEntry.cancel(orderId, options)
+    return this.#whenUsable(() => this.#p.orderEntry.cancel(orderId, options))
   }
 
   /** Cancels every open order (or those matching Deribit's `cancel_all_by_*` params); returns the count. */
@@ -424,14 +443,12 @@ export class DeribitClient {
     params: { currency?: string; instrument_name?: string; kind?: string; type?: string } = {},
     options: CallOptions = {},
   ): Promise<number> {
-    this.#usable()
-    return this.#p.orderEntry.cancelAll(params, options)
+    return this.#whenUsable(() => this.#p.orderEntry.cancelAll(params, options))
   }
 
   /** Cancels every open order carrying a label; returns the count. */
   cancelByLabel(label: string, options: CallOptions & { currency?: string } = {}): Promise<number> {
-    this.#usable()
-    return this.#p.orderEntry.cancelByLabel(label, options)
+    return this.#whenUsable(() => this.#p.orderEntry.cancelByLabel(label, options))
   }
 
   /**
@@ -470,6 +487,16 @@ export class DeribitClient {
   /** Only non-secret facts, so a client can be logged as JSON. */
   toJSON(): Record<string, unknown> {
     return { state: this.state, url: this.#p.options.url, session: this.session?.id, subjectId: this.subjectId }
+  }
+
+  /** Runs an operation, or rejects at once when the client cannot take it. */
+  #whenUsable<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      this.#usable()
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return run()
   }
 
   /** Calls need a client that was connected and not closed: anything else fails at once. */

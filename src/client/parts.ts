@@ -80,6 +80,8 @@ export interface ClientParts {
   refreshOnExpiry(): Promise<SessionContext>
   /** Resumes the stored session of the client's name, if any. */
   resume(): Promise<void>
+  /** Listens to socket trouble (a refused connect, a DNS failure, an HTTP status, TLS); returns the remove. */
+  onSocketError(listener: (error: DeribitError) => void): () => void
   /** Ends a held (not active) session at the exchange. */
   endHeld(sessionId: string): Promise<void>
   /** Logs the active session out; resolves when the exchange closed the socket. */
@@ -315,6 +317,7 @@ export function assembleClient(options: DeribitClientOptions, hooks: FacadeHooks
     orderEntry,
     refresh,
     refreshOnExpiry: () => queue.refreshNow((from, caller) => auth.refresh(caller, from)),
+    onSocketError: (listener) => socket.on('error', listener),
     async resume() {
       const name = options.sessionName
       if (!name || !persistence.enabled) return
