@@ -15,6 +15,14 @@ function isAuthenticated(deps: ServerDeps, call: ServerCall): boolean {
   return a !== undefined && !a.session.revoked && deps.sessions.isLive(a.accessToken)
 }
 
+/**
+ * The name the exchange subscribes and echoes: `user.portfolio.{currency}` in lower case, as
+ * Deribit answers (`user.portfolio.BTC` comes back as `user.portfolio.btc`); others as asked.
+ */
+function echoedChannel(channel: string): string {
+  return channel.startsWith('user.portfolio.') ? channel.toLowerCase() : channel
+}
+
 function subscribe(deps: ServerDeps, access: 'public' | 'private'): ServerMethod {
   return {
     access,
@@ -35,7 +43,8 @@ function subscribe(deps: ServerDeps, access: 'public' | 'private'): ServerMethod
         if (refusal !== undefined) throw refusal
       }
       const done: string[] = []
-      for (const channel of channels) {
+      for (const asked of channels) {
+        const channel = echoedChannel(asked)
         if (isPrivateChannel(channel)) {
           // public/subscribe cannot take private channels; they are left out of the result.
           if (call.auth === undefined) continue
@@ -74,7 +83,9 @@ function unsubscribe(deps: ServerDeps, access: 'public' | 'private'): ServerMeth
     run(call) {
       const channels = requireStringList(call.params, 'channels')
       const conn = wsConnection(call)
-      return channels.filter((c) => (access === 'private' || !isPrivateChannel(c)) && deps.hub.unsubscribe(conn, c))
+      return channels
+        .map(echoedChannel)
+        .filter((c) => (access === 'private' || !isPrivateChannel(c)) && deps.hub.unsubscribe(conn, c))
     },
   }
 }

@@ -162,12 +162,16 @@ describe('private subscriptions', () => {
     const acc = await setup()
     const c = await connect()
     await authCreds(c, acc)
-    await c.result('private/subscribe', { channels: ['user.portfolio.BTC', 'user.trades.any.any.raw'] })
+    // Deribit echoes user.portfolio.* in lower case, in the answer and in notifications.
+    expect(
+      await c.result('private/subscribe', { channels: ['user.portfolio.BTC', 'user.trades.any.any.raw'] }),
+    ).toEqual(['user.portfolio.btc', 'user.trades.any.any.raw'])
     exchange.sink.publishUser(acc.subaccountIds[0]!, 'trades', 'BTC-PERPETUAL', [{ t: 'other' }])
     exchange.sink.publishPortfolio(acc.mainAccountId, 'btc', { equity: 1 })
     await c.waitFor((f) => f.method === 'subscription')
     await sleep(20)
-    expect(c.notifications().map((f) => f.params)).toEqual([{ channel: 'user.portfolio.BTC', data: { equity: 1 } }])
+    expect(c.notifications().map((f) => f.params)).toEqual([{ channel: 'user.portfolio.btc', data: { equity: 1 } }])
+    expect(await c.result('private/unsubscribe', { channels: ['user.portfolio.BTC'] })).toEqual(['user.portfolio.btc'])
   })
 
   it('end silently when the connection re-authenticates as another identity; public ones continue', async () => {
