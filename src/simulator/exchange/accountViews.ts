@@ -225,8 +225,8 @@ export function accountIdentity(account: Account): Record<string, unknown> {
     security_keys_enabled: false,
     mmp_enabled: false,
     interuser_transfers_enabled: false,
-    self_trading_reject_mode: 'cancel_maker',
-    self_trading_extended_to_subaccounts: false,
+    self_trading_reject_mode: account.restrictions.selfTrading.mode,
+    self_trading_extended_to_subaccounts: account.restrictions.selfTrading.extendedToSubaccounts,
   }
 }
 

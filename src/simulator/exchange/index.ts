@@ -19,8 +19,10 @@ import { MarketFeeds } from './marketFeeds.js'
 import { DEFAULT_MARKET_RATE_HZ, MarketGenerator } from './marketGenerator.js'
 import { MatchingEngine } from './matchingEngine.js'
 import { accountMethods } from './methods/account.js'
+import { accountSettingsMethods } from './methods/accountSettings.js'
 import { historyMethods } from './methods/history.js'
 import { marketDataMethods } from './methods/marketData.js'
+import { notSimulatedMethods } from './methods/notSimulated.js'
 import { orderHistoryMethods } from './methods/orderHistory.js'
 import { orderQueryMethods } from './methods/orderQueries.js'
 import { orderMethods } from './methods/orders.js'
@@ -100,6 +102,13 @@ export interface Exchange extends ExchangeSide {
   orderCount(accountId: number, label?: string): number
   /** Credits a deposit from outside the simulator (a faucet); it shows in `private/get_deposits`. */
   deposit(accountId: number, currency: string, amount: number): void
+  /**
+   * Locks (or unlocks) an account's currency, as Deribit's risk desk would: new orders settling
+   * in it are refused (13021), `get_user_locks` reports it and `user.lock` announces it.
+   */
+  lockAccount(accountId: number, currency: string, locked: boolean): void
+  /** Publishes an announcement (`public/get_announcements`, the `announcements` channel). */
+  announce(title: string, body: string, important?: boolean): void
 }
 
 /** A registry for an exchange without a server: ids count up, removals are forgotten. */
@@ -207,6 +216,7 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
     now,
   }
   const handlers: Record<string, MethodHandler> = {
+    ...notSimulatedMethods(),
     ...referenceDataMethods(core),
     ...marketDataMethods(core),
     ...historyMethods(core),
@@ -219,6 +229,7 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
     ...subaccountMethods(core),
     ...walletMethods(core),
     ...quoteMethods(core),
+    ...accountSettingsMethods(core),
   }
   const methods: Record<string, MethodHandler> = {}
   for (const [name, handler] of Object.entries(handlers))
@@ -275,6 +286,15 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
     openOrders: (accountId) => [...engine.liveOrders(accountId)].map(orderWire),
     orderCount: (accountId, label) =>
       engine.ordersOf(accountId).filter((o) => label === undefined || o.label === label).length,
+    lockAccount: (accountId, currency, locked) => {
+      const account = ledger.get(accountId)
+      if (locked) account.restrictions.locked.add(currency)
+      else account.restrictions.locked.delete(currency)
+      sink.publishAccount(accountId, 'user.lock', { locked, currency })
+    },
+    announce: (title, body, important = false) => {
+      feeds?.announce(title, body, important)
+    },
     deposit: (accountId, currency, amount) => {
       wallet.deposit(ledger.get(accountId), currency, amount, 'sim-faucet')
     },
