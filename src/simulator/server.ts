@@ -65,6 +65,8 @@ export interface SimulatorHandle<M extends MarketControls = MarketControls> exte
    * `private/get_user_locks` reports it and `user.lock` announces it.
    */
   lockAccount(accountId: number, currency: string, locked: boolean): void
+  /** Publishes an announcement: `public/get_announcements`, `private/get_new_announcements` and the `announcements` channel. */
+  announce(title: string, body: string, important?: boolean): void
   /** Closes every socket, the server and the exchange's timers. Safe to call twice. */
   close(): Promise<void>
 }
@@ -191,6 +193,10 @@ export async function startSimulatorServer<E extends ExchangeWithMarket>(
     lockAccount(accountId, currency, locked) {
       if (exchange.lockAccount === undefined) throw new Error('this exchange has no account locks')
       exchange.lockAccount(accountId, currency, locked)
+    },
+    announce(title, body, important = false) {
+      if (exchange.announce === undefined) throw new Error('this exchange has no announcements')
+      exchange.announce(title, body, important)
     },
     orderCount(accountId, label) {
       return exchange.orderCount?.(accountId, label) ?? 0

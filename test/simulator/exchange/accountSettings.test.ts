@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { NOT_SIMULATED_CODE } from '../../../src/simulator/contract.js'
 import { closeAll, type Harness, harness } from './harness.js'
 
 afterEach(closeAll)
@@ -65,7 +66,9 @@ describe('account settings', () => {
     expect(
       h.call<OrderResult>('private/buy', { instrument_name: BTC, amount: 10, type: 'market' }, MAIN).order.order_state,
     ).toBe('filled')
-    expect(h.fail('private/change_margin_model', { margin_model: 'cross_pm' }, MAIN)).toMatchObject({ code: 13503 })
+    expect(h.fail('private/change_margin_model', { margin_model: 'cross_pm' }, MAIN)).toMatchObject({
+      code: NOT_SIMULATED_CODE,
+    })
     const same = h.call<Json[]>('private/change_margin_model', { margin_model: 'segregated_sm', dry_run: true }, MAIN)
     expect(same[0]).toMatchObject({ currency: 'BTC', old_state: expect.any(Object), new_state: expect.any(Object) })
   })
@@ -107,15 +110,15 @@ describe('account settings', () => {
 })
 
 describe('not simulated', () => {
-  it('answers block trade, block RFQ, combo and address-book methods with 13503 naming the area', () => {
+  it('answers block trade, block RFQ, combo and address-book methods with not_simulated naming the area', () => {
     const h = harness()
     expect(h.fail('private/execute_block_trade', {}, 1)).toMatchObject({
-      code: 13503,
-      message: 'unavailable',
-      data: { reason: 'block trades are not simulated', method: 'private/execute_block_trade' },
+      code: NOT_SIMULATED_CODE,
+      message: 'not_simulated',
+      data: { reason: 'block trades are not simulated', name: 'private/execute_block_trade' },
     })
-    expect(h.fail('private/create_block_rfq', {}, 1)).toMatchObject({ code: 13503 })
-    expect(h.fail('private/create_combo', {}, 1)).toMatchObject({ code: 13503 })
-    expect(h.fail('private/get_address_book', {}, 1)).toMatchObject({ code: 13503 })
+    expect(h.fail('private/create_block_rfq', {}, 1)).toMatchObject({ code: NOT_SIMULATED_CODE })
+    expect(h.fail('private/create_combo', {}, 1)).toMatchObject({ code: NOT_SIMULATED_CODE })
+    expect(h.fail('private/get_address_book', {}, 1)).toMatchObject({ code: NOT_SIMULATED_CODE })
   })
 })

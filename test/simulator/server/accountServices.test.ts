@@ -4,6 +4,7 @@
  * families that are refused rather than left silent.
  */
 import { afterEach, describe, expect, it } from 'vitest'
+import { NOT_SIMULATED_CODE } from '../../../src/simulator/contract.js'
 import { type Simulator, startSimulator } from '../../../src/simulator/index.js'
 import { BareClient, type Json } from './helpers.js'
 
@@ -100,7 +101,7 @@ describe('account-wide channels', () => {
     const r = await c.call('private/subscribe', {
       channels: ['user.orders.any.any.raw', 'user.combo_trades.any.any.raw'],
     })
-    expect(r.error).toMatchObject({ code: 13503, data: { channel: 'user.combo_trades.any.any.raw' } })
+    expect(r.error).toMatchObject({ code: NOT_SIMULATED_CODE, data: { name: 'user.combo_trades.any.any.raw' } })
     expect(await c.result('private/subscribe', { channels: ['user.mmp_trigger.btc_usd'] })).toEqual([
       'user.mmp_trigger.btc_usd',
     ])

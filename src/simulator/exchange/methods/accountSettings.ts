@@ -8,7 +8,7 @@
  * order path; the simulator margins only `segregated_sm`, so other margin models are refused.
  */
 import type { MethodHandler } from '../../contract.js'
-import { invalidParams, SimRpcError } from '../../contract.js'
+import { invalidParams, notSimulated, SimRpcError } from '../../contract.js'
 import { reachableAccount, requiredAccountId, sameTree } from '../accountTree.js'
 import { marginsOf, portfolioWire } from '../accountViews.js'
 import { callerAccount, currencyParam, type ExchangeCore } from '../exchangeCore.js'
@@ -90,8 +90,7 @@ export function accountSettingsMethods(core: ExchangeCore): Record<string, Metho
       const model = optionalEnum(params, 'margin_model', MARGIN_MODELS)
       if (model === undefined) throw invalidParams('margin_model', 'value required')
       optionalBoolean(params, 'dry_run')
-      if (model !== 'segregated_sm')
-        throw new SimRpcError(13503, 'unavailable', { param: 'margin_model', reason: `${model} is not simulated` })
+      if (model !== 'segregated_sm') throw notSimulated('margin_model', `the ${model} margin model is not simulated`)
       return CURRENCIES.map((currency) => {
         const m = marginsOf(account, currency, core.market, engine.liveOrders(account.id))
         const state = {

@@ -1,10 +1,10 @@
 /**
- * The methods the simulator deliberately does not simulate. Each answers `13503 unavailable`
- * with `data.reason` naming the area, so a bot learns at once that it is talking to a
+ * The private methods the simulator deliberately does not simulate. Each answers
+ * {@link notSimulated} naming the area, so a bot learns at once that it is talking to a
  * simulator without that product, instead of meeting `-32601` (a method that does not exist)
  * or a made-up answer. The README lists them and says why.
  */
-import { type MethodHandler, SimRpcError } from '../../contract.js'
+import { type MethodHandler, notSimulated } from '../../contract.js'
 
 /** Areas not simulated and their methods. */
 export const NOT_SIMULATED: Readonly<Record<string, readonly string[]>> = {
@@ -34,7 +34,6 @@ export const NOT_SIMULATED: Readonly<Record<string, readonly string[]>> = {
     'private/cancel_all_block_rfq_quotes',
     'private/get_block_rfq_makers',
     'private/get_block_rfq_user_info',
-    'public/get_block_rfq_trades',
   ],
   'combo books are not simulated': ['private/create_combo', 'private/get_leg_prices'],
   'portfolio margin is not simulated': ['private/pme/simulate'],
@@ -52,13 +51,13 @@ export const NOT_SIMULATED: Readonly<Record<string, readonly string[]>> = {
   ],
 }
 
-/** A handler per not-simulated method, answering 13503 with the reason. */
+/** A handler per not-simulated method, answering {@link notSimulated} with the reason. */
 export function notSimulatedMethods(): Record<string, MethodHandler> {
   const methods: Record<string, MethodHandler> = {}
   for (const [reason, names] of Object.entries(NOT_SIMULATED)) {
     for (const name of names) {
       methods[name] = () => {
-        throw new SimRpcError(13503, 'unavailable', { reason, method: name })
+        throw notSimulated(name, reason)
       }
     }
   }

@@ -202,7 +202,8 @@ export function orderHistoryMethods(core: ExchangeCore): Record<string, MethodHa
       const start = below === undefined ? 0 : chosen.findIndex((o) => o.id === below) + 1
       const entries = chosen.slice(start, start + count)
       const more = chosen.length > start + count
-      return { entries: entries.map(triggerEntry), continuation: more ? (entries.at(-1)?.id ?? null) : null }
+      // Deribit's continuation is a string; `none` marks the last page.
+      return { entries: entries.map(triggerEntry), continuation: more ? (entries.at(-1)?.id ?? 'none') : 'none' }
     },
     'private/get_order_margin_by_ids': (params, ctx) => {
       const account = callerAccount(core, ctx)
