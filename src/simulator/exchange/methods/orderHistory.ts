@@ -135,10 +135,10 @@ export function orderHistoryMethods(core: ExchangeCore): Record<string, MethodHa
   return {
     'private/get_order_history_by_instrument': (params, ctx) => {
       const account = callerAccount(core, ctx)
-      const spec = instrumentParam(core, params)
+      const name = anyInstrumentParam(core, params).instrument_name
       return historyPage(
         params,
-        engine.ordersOf(account.id).filter((o) => o.instrument === spec),
+        engine.ordersOf(account.id).filter((o) => o.instrument.instrument_name === name),
       )
     },
     'private/get_order_history_by_currency': (params, ctx) => {
@@ -169,10 +169,10 @@ export function orderHistoryMethods(core: ExchangeCore): Record<string, MethodHa
     },
     'private/get_user_trades_by_instrument_and_time': (params, ctx) => {
       const account = readAccount(ledger, callerAccount(core, ctx), params)
-      const spec = instrumentParam(core, params)
+      const name = anyInstrumentParam(core, params).instrument_name
       return timedTrades(
         params,
-        engine.tradesOf(account.id).filter((t) => t.instrument_name === spec.instrument_name),
+        engine.tradesOf(account.id).filter((t) => t.instrument_name === name),
       )
     },
     'private/get_user_trades_by_currency_and_time': (params, ctx) => {
@@ -242,7 +242,7 @@ export function orderHistoryMethods(core: ExchangeCore): Record<string, MethodHa
       const spec = anyInstrumentParam(core, params)
       return settlementsPage(
         params,
-        account.settlements.filter((e) => e.instrument_name === spec.instrument_name),
+        account.settlements.filter((e) => e.instrument_name === name),
       )
     },
     'private/get_settlement_history_by_currency': (params, ctx) => {
