@@ -242,7 +242,7 @@ export function orderHistoryMethods(core: ExchangeCore): Record<string, MethodHa
       const spec = anyInstrumentParam(core, params)
       return settlementsPage(
         params,
-        account.settlements.filter((e) => e.instrument_name === name),
+        account.settlements.filter((e) => e.instrument_name === spec.instrument_name),
       )
     },
     'private/get_settlement_history_by_currency': (params, ctx) => {
