@@ -14,7 +14,7 @@ import type { InstrumentSpec } from './instruments.js'
 import { type AccountProfile, DEFAULT_STARTING_BALANCE, Ledger } from './ledger.js'
 import { LinkedOrders } from './linkedOrders.js'
 import { Listing, type Roll } from './listing.js'
-import { coinOf, Market } from './market.js'
+import { coinOf, Market, markFrom } from './market.js'
 import { MarketFeeds } from './marketFeeds.js'
 import { DEFAULT_MARKET_RATE_HZ, MarketGenerator } from './marketGenerator.js'
 import { MatchingEngine } from './matchingEngine.js'
@@ -149,11 +149,20 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
   let feeds: MarketFeeds | undefined
   let generator: MarketGenerator | undefined
   /** Brings clock-driven state up to now: history minutes, expiries and listings. */
+  /** The daily 08:00 settlement: perpetual funding into balances, and the marks tickers report. */
+  const dailySettlement = (at: number): void => {
+    settleFunding(ledger, history, at)
+    for (const spec of listing.active) market.setSettlementPrice(spec, markFrom(spec, history.at(coinOf(spec), at), at))
+  }
   let nextDaily = nextDailySettlement(now())
+  for (const spec of listing.active) {
+    const last = nextDaily - DAY_MS
+    market.setSettlementPrice(spec, markFrom(spec, history.at(coinOf(spec), last), last))
+  }
   const advance = (): void => {
     const t = now()
     history.catchUp(t)
-    for (; nextDaily <= t; nextDaily += DAY_MS) settleFunding(ledger, history, nextDaily)
+    for (; nextDaily <= t; nextDaily += DAY_MS) dailySettlement(nextDaily)
     const roll = listing.roll(t)
     if (roll.expired.length > 0 || roll.listed.length > 0) applyRoll(roll)
   }
