@@ -190,6 +190,10 @@ export function portfolioWire(
     options_gamma: 0,
     options_vega: 0,
     options_theta: 0,
+    // By index, like delta_total_map; the simulator's options carry no greeks, so no entries.
+    options_gamma_map: {},
+    options_vega_map: {},
+    options_theta_map: {},
     delta_total: m.delta,
     projected_delta_total: m.delta,
     delta_total_map: {},
