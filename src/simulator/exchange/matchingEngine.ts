@@ -4,6 +4,7 @@
  * book changes for everyone, `user.orders/trades/changes/portfolio` for the accounts involved.
  * The market maker (account 0) trades through the same engine but has no ledger and no events.
  */
+import type { Order } from '../../protocol/types.js'
 import type { EventSink } from '../contract.js'
 import { invalidParams, SimRpcError } from '../contract.js'
 import { marginFor, marginsOf, portfolioWire, positionWire } from './accountViews.js'
@@ -137,7 +138,7 @@ export class MatchingEngine {
   }
 
   /** Cancels every live order on an instrument, of every account (the instrument expired). */
-  cancelInstrument(spec: InstrumentSpec, reason: string): void {
+  cancelInstrument(spec: InstrumentSpec, reason: NonNullable<Order['cancel_reason']>): void {
     this.batch(() => {
       for (const accountId of [...this.live.keys()]) this.cancelWhere(accountId, (o) => o.instrument === spec, reason)
     })
@@ -284,7 +285,7 @@ export class MatchingEngine {
   }
 
   /** Cancels a live order. */
-  cancel(order: OrderRecord, reason: string): WireOrder {
+  cancel(order: OrderRecord, reason: NonNullable<Order['cancel_reason']>): WireOrder {
     return this.batch(() => {
       if (!isLive(order)) throw new SimRpcError(11044, 'not_open_order')
       if (order.state === 'open') this.book(order.instrument).remove(order)
@@ -300,7 +301,11 @@ export class MatchingEngine {
   }
 
   /** Cancels every live order of an account that `match` selects; returns them. */
-  cancelWhere(accountId: number, match: (order: OrderRecord) => boolean, reason = 'user_request'): OrderRecord[] {
+  cancelWhere(
+    accountId: number,
+    match: (order: OrderRecord) => boolean,
+    reason: NonNullable<Order['cancel_reason']> = 'user_request',
+  ): OrderRecord[] {
     return this.batch(() => {
       const chosen = [...this.liveOrders(accountId)].filter(match)
       for (const order of chosen) this.cancel(order, reason)
