@@ -52,7 +52,7 @@ async function worker(config: WorkerConfig): Promise<void> {
     if (client.state === 'closed') break
     if (line === 'refresh') {
       await client.refreshToken()
-      const summary = await client.call<{ id: number }>('private/get_account_summary', { currency: 'BTC' })
+      const summary = await client.call('private/get_account_summary', { currency: 'BTC' })
       say(`refreshed; still trading as account ${summary.id}`)
     }
     if (line === 'exit') break

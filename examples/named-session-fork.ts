@@ -39,8 +39,8 @@ await runExample('named-session-fork', async () => {
 
   // Both work at the same time, each with its own tokens.
   const [a, b] = await Promise.all([
-    bot.call<{ id: number }>('private/get_account_summary', { currency: 'BTC' }),
-    worker.call<{ id: number }>('private/get_account_summary', { currency: 'BTC' }),
+    bot.call('private/get_account_summary', { currency: 'BTC' }),
+    worker.call('private/get_account_summary', { currency: 'BTC' }),
   ])
   check(a.id === b.id, 'same account behind both sessions')
   step('both', `reporter and bot each read account ${a.id}`)
@@ -48,7 +48,7 @@ await runExample('named-session-fork', async () => {
   // 4. Logging out 'bot' invalidates its tokens only; 'reporter' carries on.
   await worker.logout()
   step('logout', `bot: client ${worker.state}`)
-  const after = await bot.call<{ id: number }>('private/get_account_summary', { currency: 'BTC' })
+  const after = await bot.call('private/get_account_summary', { currency: 'BTC' })
   check(after.id === a.id, 'reporter still works after bot logged out')
   step('reporter', 'still authenticated and working')
   await store.close()

@@ -20,7 +20,7 @@ await client.connect()
 
 // Live order flow: every account's order events, following whichever session is active.
 const events: Order[] = []
-await client.subscribe(['user.orders.any.any.raw'], (data) => events.push(data as Order))
+await client.subscribe(['user.orders.any.any.raw'], (order) => events.push(order))
 
 /** Frames this client wrote during `work`: each request is one round trip (they are answered in parallel). */
 async function measure(work: () => Promise<unknown>): Promise<{ ms: number; requests: number }> {

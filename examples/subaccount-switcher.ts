@@ -8,7 +8,7 @@
  * On a real exchange set DERIBIT_SUBACCOUNT_ID as well as DERIBIT_URL and the main account's
  * DERIBIT_CLIENT_ID / DERIBIT_CLIENT_SECRET.
  */
-import { DeribitClient, type Order } from 'deribit-session'
+import { DeribitClient } from 'deribit-session'
 import { check, nextEvent, openVenue, runExample, step } from './support.js'
 
 const INSTRUMENT = 'BTC-PERPETUAL'
@@ -29,21 +29,21 @@ await runExample('subaccount-switcher', async () => {
     ),
   )
   await client.connect()
-  const summary = await client.call<{ id: number }>('private/get_account_summary', { currency: 'BTC' })
+  const summary = await client.call('private/get_account_summary', { currency: 'BTC' })
   const main = summary.id
 
   // Subscribed once, as the main account. Each notification is tagged with the subject the
   // connection was at the moment it arrived.
   const seen: Array<{ label: string; state: string; subject: number | undefined }> = []
-  await client.subscribe('user.orders.any.any.raw', (data) => {
-    for (const order of (Array.isArray(data) ? data : [data]) as Order[]) {
-      seen.push({ label: order.label, state: order.order_state, subject: client.subjectId })
-      step('user.orders', `${order.label} ${order.order_state} (connection is subject ${client.subjectId})`)
-    }
+  // A `.raw` user.orders channel delivers one order per notification (its type says so).
+  await client.subscribe('user.orders.any.any.raw', (order) => {
+    seen.push({ label: order.label, state: order.order_state, subject: client.subjectId })
+    step('user.orders', `${order.label} ${order.order_state} (connection is subject ${client.subjectId})`)
   })
 
-  const ticker = await client.call<{ best_bid_price: number }>('public/ticker', { instrument_name: INSTRUMENT })
-  const price = Math.floor((ticker.best_bid_price * 0.8) / 0.5) * 0.5
+  const ticker = await client.call('public/ticker', { instrument_name: INSTRUMENT })
+  // No bid at all (an empty book) shows as null: fall back to the mark price.
+  const price = Math.floor(((ticker.best_bid_price ?? ticker.mark_price) * 0.8) / 0.5) * 0.5
   /** Rests a bid as whoever the connection is now and waits for its user.orders event. */
   const rest = async (label: string) => {
     const arrived = nextEvent(client, 'order', (o) => o.label === label)

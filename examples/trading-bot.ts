@@ -11,7 +11,7 @@
  * exchange's own notifications; the order is never sent twice.
  * On a real exchange (a testnet key!) the orders rest far below the market and are cancelled.
  */
-import { DeribitClient, type Order, OrderOutcomeUnknownError } from 'deribit-session'
+import { DeribitClient, OrderOutcomeUnknownError } from 'deribit-session'
 import { check, nextEvent, openVenue, runExample, step } from './support.js'
 
 const INSTRUMENT = 'BTC-PERPETUAL'
@@ -24,7 +24,7 @@ await runExample('trading-bot', async () => {
   })
   // One line per order update, whether it came from a user.orders notification, a call's
   // answer or a reconciliation: the tracker merges them and never goes back in time.
-  client.on('order', (order: Order) =>
+  client.on('order', (order) =>
     step('order', `${order.label.padEnd(10)} ${order.order_state.padEnd(9)} ${order.amount} @ ${order.price}`),
   )
   await client.connect()
@@ -32,8 +32,9 @@ await runExample('trading-bot', async () => {
   step('connected', `as ${client.subjectId ?? 'the main account'}, tracking user.orders.${INSTRUMENT}.raw`)
 
   // Rest bids well below the market so nothing fills.
-  const ticker = await client.call<{ best_bid_price: number }>('public/ticker', { instrument_name: INSTRUMENT })
-  const price = Math.floor((ticker.best_bid_price * 0.8) / 0.5) * 0.5
+  const ticker = await client.call('public/ticker', { instrument_name: INSTRUMENT })
+  // No bid at all (an empty book) shows as null: fall back to the mark price.
+  const price = Math.floor(((ticker.best_bid_price ?? ticker.mark_price) * 0.8) / 0.5) * 0.5
 
   // 1. A labelled order. The label is how the bot (and the client) find this intent again.
   const first = await client.buy({ instrument_name: INSTRUMENT, amount: 10, type: 'limit', price, label: 'bid-1' })
@@ -88,6 +89,6 @@ await runExample('trading-bot', async () => {
 /** The account id the client trades as (the simulator's oracle counts orders per account). */
 async function accountId(client: DeribitClient): Promise<number> {
   if (client.subjectId !== undefined) return client.subjectId
-  const summary = await client.call<{ id: number }>('private/get_account_summary', { currency: 'BTC' })
+  const summary = await client.call('private/get_account_summary', { currency: 'BTC' })
   return summary.id
 }

@@ -4,7 +4,7 @@
  * the simulator runs without rate limits.
  */
 import { performance } from 'node:perf_hooks'
-import { DeribitClient } from 'deribit-session'
+import { type ChannelName, DeribitClient } from 'deribit-session'
 import WebSocket from 'ws'
 import { channelSet, PROBE_CHANNEL, privateChannels, publicChannels } from '../channels.js'
 import type { BurstResult, SentFrame } from '../protocol.js'
@@ -312,7 +312,7 @@ async function memory(ctx: ClientContext): Promise<Record<string, unknown>> {
   // Subscribe/unsubscribe cycles over public channels that publish nothing while the market is paused.
   const quiet = publicChannels().filter((ch) => !ch.startsWith('book.'))
   const cycle = async (i: number): Promise<void> => {
-    const s = await c.subscribe([quiet[i % quiet.length] as string], () => {})
+    const s = await c.subscribe([quiet[i % quiet.length] as ChannelName], () => {})
     await s.unsubscribe()
   }
   for (let i = 0; i < 500; i++) await cycle(i)

@@ -75,7 +75,7 @@ export async function runCall(argv: readonly string[]): Promise<number> {
     ...(values.verbose ? { logger: stderrLogger() } : {}),
   })
   try {
-    const result = await client.call<unknown>(method, params, { timeoutMs })
+    const result = await client.callUntyped(method, params, { timeoutMs })
     process.stdout.write(`${JSON.stringify(redactSecrets(result), null, values.compact ? undefined : 2)}\n`)
     return EXIT_OK
   } catch (error) {

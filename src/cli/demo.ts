@@ -4,7 +4,7 @@ import type { Order } from '../protocol/types.js'
 import { startSimulator } from '../simulator/index.js'
 
 /** Channels the demo watches for stalls: each must deliver again after every step. */
-const PUBLIC_STREAMS = ['book.BTC-PERPETUAL.100ms', 'trades.BTC-PERPETUAL.100ms', 'ticker.BTC-PERPETUAL.100ms']
+const PUBLIC_STREAMS = ['book.BTC-PERPETUAL.100ms', 'trades.BTC-PERPETUAL.100ms', 'ticker.BTC-PERPETUAL.100ms'] as const
 const ORDERS_CHANNEL = 'user.orders.any.any.raw'
 const STALL_LIMIT_MS = 3000
 
@@ -63,8 +63,7 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   const book = await client.orderBook('BTC-PERPETUAL', { interval: '100ms' })
   book.on('update', () => lastSeen.set('book.BTC-PERPETUAL.100ms', performance.now()))
   await client.subscribe(PUBLIC_STREAMS.slice(1), (_data, channel) => lastSeen.set(channel, performance.now()))
-  await client.subscribe([ORDERS_CHANNEL], (data) => {
-    const order = data as Order
+  await client.subscribe([ORDERS_CHANNEL], (order) => {
     ordersSeen.set(`${order.order_id}:${order.last_update_timestamp}`, order)
   })
   row('subscribed', [...PUBLIC_STREAMS, ORDERS_CHANNEL].join(' '))

@@ -1,4 +1,5 @@
 import type { DeribitClient } from '../client.js'
+import { type ChannelName, isChannelName } from '../protocol/channelNames.js'
 import { EXIT_FAILURE, EXIT_OK, messageOf, UsageError } from './cliErrors.js'
 import { numberFlag, parseFlags, stringFlag } from './flags.js'
 import { formatNotification } from './formatNotification.js'
@@ -51,8 +52,9 @@ export async function runWatch(argv: readonly string[]): Promise<number> {
   }
   if (channels.length === 0) throw new UsageError('watch needs at least one channel, e.g. trades.BTC-PERPETUAL.100ms')
   for (const channel of channels) {
-    if (!/^[A-Za-z0-9_.-]+$/.test(channel)) throw new UsageError(`'${channel}' is not a channel name`)
+    if (!isChannelName(channel)) throw new UsageError(`'${channel}' is not a channel of Deribit's API`)
   }
+  const known = channels.filter(isChannelName)
   const json = values.json === true
   const count = numberFlag(values, 'count', 0, { min: 1 })
   const timeoutMs = numberFlag(values, 'timeout', DEFAULT_CLI_TIMEOUT_MS, { min: 1 })
@@ -69,7 +71,7 @@ export async function runWatch(argv: readonly string[]): Promise<number> {
     ...(values.verbose ? { logger: stderrLogger() } : {}),
   })
   try {
-    return await stream(client, channels, { json, count, timeoutMs, note, target: target.description })
+    return await stream(client, known, { json, count, timeoutMs, note, target: target.description })
   } finally {
     await client.close()
   }
@@ -84,7 +86,7 @@ interface StreamOptions {
   target: string
 }
 
-async function stream(client: DeribitClient, channels: string[], options: StreamOptions): Promise<number> {
+async function stream(client: DeribitClient, channels: ChannelName[], options: StreamOptions): Promise<number> {
   let stop: (code: number) => void = () => {}
   const stopped = new Promise<number>((resolve) => {
     stop = resolve

@@ -1,5 +1,5 @@
 import type { DeribitError } from '../errors.js'
-import type { Order } from '../protocol/types.js'
+import type { TrackedOrder } from '../orders/orderTracker.js'
 import type { SessionContext, TransitionKind } from '../session/sessionContext.js'
 
 /** What the client is doing; emitted as `state`. */
@@ -74,7 +74,7 @@ export interface ClientEvents {
   /** Channels were subscribed again after a reconnect, transition or book gap. */
   resubscribed: [event: ResubscribedEvent]
   /** The order tracker took a newer state of an order; `subjectId` is the (sub)account it belongs to, when known. */
-  order: [order: Order, subjectId: number | undefined]
+  order: [order: TrackedOrder, subjectId: number | undefined]
   /** A book stream skipped a change; a fresh snapshot is on its way. */
   gap: [event: GapEvent]
   /** The session was revoked (by the exchange, or by an operator through the store); the client stops. */

@@ -14,8 +14,13 @@ export interface ClientCredentials {
 
 /** Options of {@link DeribitClient}. */
 export interface DeribitClientOptions {
-  /** WebSocket endpoint, e.g. `wss://test.deribit.com/ws/api/v2` or a simulator's `sim.url`. */
-  url: string
+  /**
+   * WebSocket endpoint: `DERIBIT_PRODUCTION_URL`, `DERIBIT_TESTNET_URL` or a simulator's `sim.url`.
+   * Required unless `testnet` is true; there is no default.
+   */
+  url?: string
+  /** `true` connects to Deribit's testnet (`DERIBIT_TESTNET_URL`); give `url` or this, not both. */
+  testnet?: boolean
   /** API key. Without it the client is public-only (no private channels, no orders). */
   credentials?: ClientCredentials
   /**

@@ -27,6 +27,7 @@ import { Lifetime } from './lifetime.js'
 import { NotificationRouter } from './notificationRouter.js'
 import { CLIENT_PACING_HEADROOM, DEFAULT_CLIENT_OPTIONS, type DeribitClientOptions } from './options.js'
 import { OrderSync } from './orderSync.js'
+import { endpointUrl } from './presets.js'
 import { Transitions } from './transitions.js'
 
 /** The order tracker's own channel, kept per identity so `client.orders` stays true by itself. */
@@ -95,7 +96,7 @@ export function assembleClient(options: DeribitClientOptions, hooks: FacadeHooks
   const logger = options.logger ?? silentLogger
   const credentials = options.credentials ? { ...options.credentials } : undefined
   const resolved: ResolvedOptions = {
-    url: options.url,
+    url: endpointUrl(options),
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_CLIENT_OPTIONS.requestTimeoutMs,
     heartbeatIntervalSec: options.heartbeatIntervalSec ?? DEFAULT_CLIENT_OPTIONS.heartbeatIntervalSec,
     cancelOnDisconnect: options.cancelOnDisconnect ?? DEFAULT_CLIENT_OPTIONS.cancelOnDisconnect,

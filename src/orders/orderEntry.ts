@@ -1,4 +1,5 @@
 import { type DeribitError, OrderNotPlacedError, OrderOutcomeUnknownError } from '../errors.js'
+import type { MethodParams } from '../protocol/methodTypes.js'
 import type { Order, OrderResult } from '../protocol/types.js'
 import type { CallOptions } from '../session/rpcCaller.js'
 import { newOrderLabel } from './labels.js'
@@ -6,61 +7,14 @@ import type { OrderReconciler } from './orderReconciler.js'
 import { settleByLabel } from './orderSettlement.js'
 import type { OrderTracker } from './orderTracker.js'
 
-/** Params of `private/buy` / `private/sell`, as Deribit names them. */
-export interface OrderParams {
-  /** Instrument, e.g. `BTC-PERPETUAL`. */
-  instrument_name: string
-  /** Order size, in USD for perpetuals and inverse futures, in the base coin for options and linear futures. Give this or `contracts` (if both, they must agree). */
-  amount?: number
-  /** Order size in contracts. Give this or `amount` (if both, they must agree). */
-  contracts?: number
-  /** Order type. @default 'limit' (on the exchange) */
-  type?:
-    | 'limit'
-    | 'market'
-    | 'stop_limit'
-    | 'stop_market'
-    | 'take_limit'
-    | 'take_market'
-    | 'market_limit'
-    | 'trailing_stop'
-  /** One label per intent (≤ 64 chars); generated when left out. It is how a lost answer is settled. */
-  label?: string
-  /** Limit price, for `limit` and `stop_limit` orders. */
-  price?: number
-  /** How long the order stays. @default 'good_til_cancelled' (on the exchange) */
-  time_in_force?: 'good_til_cancelled' | 'good_til_day' | 'fill_or_kill' | 'immediate_or_cancel'
-  /** Never take liquidity: an order that would fill at once is repriced just inside the spread (GTC only). @default false */
-  post_only?: boolean
-  /** With `post_only`, reject (11054 `post_only_reject`) instead of repricing. @default false */
-  reject_post_only?: boolean
-  /** Only reduce the current position. @default false */
-  reduce_only?: boolean
-  /** Trigger price of a stop, take or trailing order. */
-  trigger_price?: number
-  /** Which price fires a trigger order. */
-  trigger?: 'index_price' | 'mark_price' | 'last_price'
-  /** Any other `private/buy` / `private/sell` param (e.g. `valid_until`, `display_amount`), sent as is. */
-  [extra: string]: unknown
-}
+/**
+ * Params of `private/buy` / `private/sell`, typed from the spec: names, required flags, types and
+ * enums. `label` is generated when left out (one label per intent is how a lost answer is settled).
+ */
+export type OrderParams = MethodParams<'private/buy'>
 
-/** Params of `private/edit`. */
-export interface EditParams {
-  /** The order to edit. */
-  order_id: string
-  /** New total size, in USD for perpetuals and inverse futures, in the base coin for options and linear futures. */
-  amount?: number
-  /** New total size in contracts. */
-  contracts?: number
-  /** New limit price. */
-  price?: number
-  /** Post-only flag for the edited order. */
-  post_only?: boolean
-  /** Reduce-only flag for the edited order. */
-  reduce_only?: boolean
-  /** Any other `private/edit` param (e.g. `trigger_price`, `advanced`), sent as is. */
-  [extra: string]: unknown
-}
+/** Params of `private/edit`, typed from the spec. */
+export type EditParams = MethodParams<'private/edit'>
 
 /** Options of one leased call. */
 export interface LeaseCallOptions {

@@ -7,10 +7,18 @@ export const DEFAULT_MAX_CLOSED_ORDERS = 10_000
 /** `cancel_reason` set on an order the exchange no longer knows after a reconcile. */
 export const RECONCILE_NOT_FOUND_REASON = 'not_found_on_reconcile'
 
+/**
+ * An order as the tracker holds it: the exchange's {@link Order}, whose `cancel_reason` may also be
+ * {@link RECONCILE_NOT_FOUND_REASON}, the one value the tracker writes itself.
+ */
+export type TrackedOrder = Omit<Order, 'cancel_reason'> & {
+  cancel_reason?: NonNullable<Order['cancel_reason']> | typeof RECONCILE_NOT_FOUND_REASON
+}
+
 /** Events of {@link OrderTracker}. */
 export interface OrderTrackerEvents {
   /** An order was added or changed (never for an ignored duplicate). */
-  order: [order: Order, subjectId: number | undefined]
+  order: [order: TrackedOrder, subjectId: number | undefined]
 }
 
 /** Options of {@link OrderTracker}. */
@@ -32,7 +40,7 @@ export interface ReconcileResult {
 }
 
 interface Entry {
-  order: Order
+  order: TrackedOrder
   subjectId: number | undefined
 }
 
@@ -42,7 +50,7 @@ interface Entry {
  * else is a duplicate or out of date. This total order is what makes `apply` idempotent and
  * independent of arrival order.
  */
-function supersedes(next: Order, current: Order): boolean {
+function supersedes(next: TrackedOrder, current: TrackedOrder): boolean {
   if (next.last_update_timestamp !== current.last_update_timestamp) {
     return next.last_update_timestamp > current.last_update_timestamp
   }
@@ -86,7 +94,7 @@ export class OrderTracker extends TypedEmitter<OrderTrackerEvents> {
    * Records an order update for `subjectId` (the account it belongs to; undefined keeps
    * what is known). Returns what happened; malformed input is `'ignored'`, never thrown.
    */
-  apply(order: Order, subjectId: number | undefined): 'added' | 'updated' | 'ignored' {
+  apply(order: TrackedOrder, subjectId: number | undefined): 'added' | 'updated' | 'ignored' {
     if (!isOrder(order)) return 'ignored'
     const current = this.#orders.get(order.order_id)
     if (current !== undefined && !supersedes(order, current.order)) {
@@ -100,23 +108,23 @@ export class OrderTracker extends TypedEmitter<OrderTrackerEvents> {
   }
 
   /** Orders that can still trade (`open`, `untriggered`), oldest first. */
-  open(): Order[] {
+  open(): TrackedOrder[] {
     return [...this.#open].map((id) => (this.#orders.get(id) as Entry).order)
   }
 
   /** The latest known state of an order (open, or closed and not yet evicted). */
-  get(orderId: string): Order | undefined {
+  get(orderId: string): TrackedOrder | undefined {
     return this.#orders.get(orderId)?.order
   }
 
   /** Orders carrying `label` (normally one: labels are per intent). */
-  byLabel(label: string): Order[] {
+  byLabel(label: string): TrackedOrder[] {
     return [...(this.#byLabel.get(label) ?? [])].map((id) => (this.#orders.get(id) as Entry).order)
   }
 
   /** Every held order of `subjectId` (open and kept closed ones). */
-  forSubject(subjectId: number | undefined): Order[] {
-    const out: Order[] = []
+  forSubject(subjectId: number | undefined): TrackedOrder[] {
+    const out: TrackedOrder[] = []
     for (const entry of this.#orders.values()) if (entry.subjectId === subjectId) out.push(entry.order)
     return out
   }
@@ -140,9 +148,9 @@ export class OrderTracker extends TypedEmitter<OrderTrackerEvents> {
    */
   async reconcile(
     subjectId: number | undefined,
-    openOnExchange: readonly Order[],
-    fetchState: (orderId: string) => Promise<Order | undefined>,
-    options: { only?: (order: Order) => boolean } = {},
+    openOnExchange: readonly TrackedOrder[],
+    fetchState: (orderId: string) => Promise<TrackedOrder | undefined>,
+    options: { only?: (order: TrackedOrder) => boolean } = {},
   ): Promise<ReconcileResult> {
     const result: ReconcileResult = { added: 0, updated: 0, closed: 0 }
     const sizeBefore = this.#orders.size
@@ -151,7 +159,7 @@ export class OrderTracker extends TypedEmitter<OrderTrackerEvents> {
     result.updated = changed - result.added
     let firstError: { error: unknown } | undefined
     for (const id of missing) {
-      let fetched: Order | undefined
+      let fetched: TrackedOrder | undefined
       try {
         fetched = await fetchState(id)
       } catch (error) {
@@ -173,8 +181,8 @@ export class OrderTracker extends TypedEmitter<OrderTrackerEvents> {
    */
   applyOpenList(
     subjectId: number | undefined,
-    openOnExchange: readonly Order[],
-    only?: (order: Order) => boolean,
+    openOnExchange: readonly TrackedOrder[],
+    only?: (order: TrackedOrder) => boolean,
   ): { changed: number; missing: string[] } {
     let changed = 0
     const listed = new Set<string>()
@@ -195,7 +203,7 @@ export class OrderTracker extends TypedEmitter<OrderTrackerEvents> {
    * (the exchange no longer knows it) closed as `cancelled` with {@link RECONCILE_NOT_FOUND_REASON}.
    * Returns whether the tracker changed; a notification that settled it first wins.
    */
-  settleVanished(orderId: string, fetched: Order | undefined, subjectId: number | undefined): boolean {
+  settleVanished(orderId: string, fetched: TrackedOrder | undefined, subjectId: number | undefined): boolean {
     const held = this.#orders.get(orderId)
     if (held === undefined || !isOpenOrder(held.order)) return false
     if (fetched !== undefined && isOrder(fetched) && fetched.order_id === orderId) {
@@ -207,7 +215,7 @@ export class OrderTracker extends TypedEmitter<OrderTrackerEvents> {
 
   /** Closes an order the exchange no longer knows: the only non-exchange state the tracker invents. */
   #forceClosed(held: Entry): void {
-    const order: Order = { ...held.order, order_state: 'cancelled', cancel_reason: RECONCILE_NOT_FOUND_REASON }
+    const order: TrackedOrder = { ...held.order, order_state: 'cancelled', cancel_reason: RECONCILE_NOT_FOUND_REASON }
     const entry: Entry = { order, subjectId: held.subjectId }
     this.#store(entry, held)
     this.emit('order', order, entry.subjectId)

@@ -13,12 +13,14 @@ type Table = typeof CHANNEL_TABLE
 export type ChannelFamily = keyof Table
 
 /**
- * Parameter values Deribit accepts that the AsyncAPI file's enums leave out (Deribit's
- * channel documentation lists them, and `user.orders.any.any.raw` is what bots use).
+ * Parameter values Deribit accepts that the AsyncAPI file's enums leave out: Deribit's channel
+ * documentation lists these kinds, `user.orders.any.any.raw` is what bots use, and the currencies
+ * are the OpenAPI file's `wallet_currency` enum plus EURR. Currencies also match in lower case, as
+ * Deribit's own `user.portfolio.btc` example writes them.
  */
 export const CHANNEL_PARAM_EXTRAS = {
   kind: ['any', 'future_combo', 'option_combo'],
-  currency: ['EURR'],
+  currency: ['EURR', 'STETH', 'ETHW', 'SOL', 'XRP', 'USYC', 'PAXG', 'BNB', 'USDE'],
 } as const satisfies Readonly<Record<string, readonly string[]>>
 
 type Extras = typeof CHANNEL_PARAM_EXTRAS
@@ -26,7 +28,9 @@ type Extras = typeof CHANNEL_PARAM_EXTRAS
 /** The values a channel parameter takes: its enum (plus {@link CHANNEL_PARAM_EXTRAS}), else any name. */
 type ParamValue<P, N extends string> =
   Extract<P, { readonly name: N }> extends { readonly enum: readonly (infer E extends string)[] }
-    ? E | (N extends keyof Extras ? Extras[N][number] : never)
+    ? N extends 'currency'
+      ? E | Extras[N][number] | Lowercase<E | Extras[N][number]>
+      : E | (N extends keyof Extras ? Extras[N][number] : never)
     : string
 
 /** Fills a family's `(name)` placeholders with their value types. */
@@ -81,15 +85,20 @@ type Fewest<M extends ChannelFamily, All extends ChannelFamily = M> = M extends 
 /**
  * `C` itself when it names a channel segment by segment, else `never`. Template literal types let
  * `${string}` span dots (`user.orders.futures.BTC.raw` fits `user.orders.${string}.raw`); a
- * parameter typed `C & CheckedChannel<C>` refuses such names at compile time.
+ * parameter typed `C & CheckedChannel<C>` refuses such names at compile time. Checked member by member
+ * for a union.
  */
-export type CheckedChannel<C extends string> = [FamilyOf<C>] extends [never] ? never : C
+export type CheckedChannel<C extends string> = C extends string ? ([FamilyOf<C>] extends [never] ? never : C) : never
 
 function paramFits(param: ChannelParamSpec, value: string): boolean {
   if (value.length === 0) return false
   if (param.enum === undefined) return true
   const extra: readonly string[] = CHANNEL_PARAM_EXTRAS[param.name as keyof Extras] ?? []
-  return param.enum.includes(value) || extra.includes(value)
+  if (param.enum.includes(value) || extra.includes(value)) return true
+  const upper = value.toUpperCase()
+  return (
+    param.name === 'currency' && value === value.toLowerCase() && (param.enum.includes(upper) || extra.includes(upper))
+  )
 }
 
 function familyFits(family: ChannelSpec, segments: readonly string[]): boolean {

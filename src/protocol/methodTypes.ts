@@ -39,16 +39,21 @@ export type SpecValue<S> = S extends { readonly enum: readonly (infer E)[] }
                   ? unknown
                   : never
 
-/** The `params` object a list of table parameters describes: required ones required, the rest optional. */
-export type ParamsOf<P extends readonly ParamSpec[]> = Simplify<
-  { [X in P[number] as X extends { readonly required: true } ? X['name'] : never]: SpecValue<X> } & {
-    [X in P[number] as X extends { readonly required: true } ? never : X['name']]?: SpecValue<X>
-  }
->
+/**
+ * The `params` object a list of table parameters describes: required ones required, the rest
+ * optional, nothing else (an empty list allows no key at all).
+ */
+export type ParamsOf<P extends readonly ParamSpec[]> = P extends readonly []
+  ? Record<string, never>
+  : Simplify<
+      { [X in P[number] as X extends { readonly required: true } ? X['name'] : never]: SpecValue<X> } & {
+        [X in P[number] as X extends { readonly required: true } ? never : X['name']]?: SpecValue<X>
+      }
+    >
 
 /**
  * The parameters of method `M`, e.g. `MethodParams<'private/get_position'>` is
- * `{ instrument_name: string }`. Methods without parameters give `{}`.
+ * `{ instrument_name: string }`. Methods without parameters give `Record<string, never>`.
  */
 export type MethodParams<M extends MethodName> = ParamsOf<Table[M]['params']>
 

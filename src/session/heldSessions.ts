@@ -5,15 +5,15 @@ import { isSessionScoped, type SessionContext } from './sessionContext.js'
 /** What {@link DeribitClient.heldSessions} reports about one session. */
 export interface HeldSessionInfo {
   /** The session's id (`SessionContext.id`), to pass to `switchSession` or `endSession`. */
-  id: string
+  id: SessionContext['id']
   /** The subaccount it acts for; undefined for the key's own account. */
-  subjectId: number | undefined
+  subjectId: SessionContext['subjectId']
   /** NAME of its `session:NAME` scope. */
-  sessionName: string | undefined
+  sessionName: SessionContext['sessionName']
   /** The transition that produced its current tokens. */
   transition: SessionContext['transition']
   /** When its access token expires (ms since epoch). */
-  expiresAt: number
+  expiresAt: SessionContext['expiresAt']
   /** Last time it was the active session (or was created), ms since epoch. */
   lastUsedAt: number
   /** True for the client's active session. */

@@ -18,9 +18,9 @@ export interface SessionContext {
   /** When this session was first obtained (ms since epoch); a refresh keeps it. */
   readonly createdAt: number
   /** Token for private calls (non-enumerable; never logged). Opaque: do not parse it. */
-  readonly accessToken: string
+  readonly accessToken: AuthResult['access_token']
   /** Single-use token for the next refresh, exchange or fork (non-enumerable; never logged). */
-  readonly refreshToken: string
+  readonly refreshToken: AuthResult['refresh_token']
   /** When the access token expires (ms since epoch). */
   readonly expiresAt: number
   /** The transition that produced the current tokens (`refresh` after a refresh). */
@@ -30,7 +30,7 @@ export interface SessionContext {
   /** NAME of the `session:NAME` scope token, when session-scoped. */
   readonly sessionName: string | undefined
   /** The scope the exchange granted (space-separated), never the one asked for. */
-  readonly scope: string
+  readonly scope: AuthResult['scope']
   /** False once the client moved away from this session (it may still be valid on the exchange). */
   readonly active: boolean
   /** Optimistic-concurrency version, owned by a {@link SessionStore}. */

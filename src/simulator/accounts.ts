@@ -3,10 +3,26 @@ import { randomBytes } from 'node:crypto'
 /** An API key: what `client_credentials` / `client_signature` authenticate with. */
 export interface ApiKey {
   readonly clientId: string
-  readonly clientSecret: string
+  /** Replaced by `private/reset_api_key`. */
+  clientSecret: string
   /** The (sub)account the key belongs to. */
   readonly accountId: number
+  /** The key's number within its account (`id` of the api-key methods). */
+  readonly id: number
+  readonly createdMs: number
+  name: string
+  /** Scope tokens the key may grant, e.g. `account:read_write`. */
+  maxScope: string[]
+  /** A disabled key authenticates nothing. */
+  enabled: boolean
+  /** The account's first key; it cannot be removed. */
+  readonly isDefault: boolean
+  features: string[]
+  ipWhitelist: string[]
 }
+
+/** The full scope of the key `sim.createAccount()` makes. */
+export const FULL_SCOPE = ['account:read_write', 'trade:read_write', 'wallet:read_write']
 
 /** A (sub)account. Subaccounts point at their main account. */
 export interface Account {
@@ -36,6 +52,8 @@ export class AccountBook {
   readonly #keys = new Map<string, ApiKey>()
   #nextId = FIRST_ACCOUNT_ID
 
+  constructor(private readonly nowMs: () => number = Date.now) {}
+
   /** Creates a main account with `subaccounts` subaccounts and one API key on the main account. */
   createAccount(subaccounts: number, onOpen: (accountId: number, mainAccountId: number) => void): CreatedAccount {
     const mainAccountId = this.#nextId++
@@ -47,12 +65,7 @@ export class AccountBook {
       subaccountIds.push(id)
       onOpen(id, mainAccountId)
     }
-    const key: ApiKey = {
-      clientId: randomBytes(6).toString('base64url'),
-      clientSecret: randomBytes(24).toString('base64url'),
-      accountId: mainAccountId,
-    }
-    this.#keys.set(key.clientId, key)
+    const key = this.addKey(mainAccountId, 'default', FULL_SCOPE)
     return { clientId: key.clientId, clientSecret: key.clientSecret, mainAccountId, subaccountIds }
   }
 
@@ -69,8 +82,45 @@ export class AccountBook {
     if (account !== undefined && account.mainAccountId !== id) this.#accounts.delete(id)
   }
 
+  /** Makes a new API key for an account; the account's first key is its default key. */
+  addKey(accountId: number, name: string, maxScope: string[]): ApiKey {
+    const mine = this.keysOf(accountId)
+    const key: ApiKey = {
+      clientId: randomBytes(6).toString('base64url'),
+      clientSecret: randomBytes(24).toString('base64url'),
+      accountId,
+      id: mine.reduce((max, k) => Math.max(max, k.id), 0) + 1,
+      createdMs: this.nowMs(),
+      name,
+      maxScope,
+      enabled: true,
+      isDefault: mine.length === 0,
+      features: [],
+      ipWhitelist: [],
+    }
+    this.#keys.set(key.clientId, key)
+    return key
+  }
+
+  /** An account's keys, enabled or not, in creation order. */
+  keysOf(accountId: number): ApiKey[] {
+    return [...this.#keys.values()].filter((k) => k.accountId === accountId)
+  }
+
+  /** Gives a key a new secret: the old one authenticates nothing any more. */
+  resetSecret(key: ApiKey): void {
+    key.clientSecret = randomBytes(24).toString('base64url')
+  }
+
+  /** Deletes a key: it authenticates nothing any more. */
+  removeKey(key: ApiKey): void {
+    this.#keys.delete(key.clientId)
+  }
+
+  /** The enabled key with this client id (a disabled or removed key authenticates nothing). */
   key(clientId: string): ApiKey | undefined {
-    return this.#keys.get(clientId)
+    const key = this.#keys.get(clientId)
+    return key?.enabled === true ? key : undefined
   }
 
   account(id: number): Account | undefined {

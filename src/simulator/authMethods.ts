@@ -105,8 +105,11 @@ function auth(deps: ServerDeps): ServerMethod {
         session = authenticateWith(deps, call, grant as GrantType)
       } catch (err) {
         deps.stats.authFailures++
+        const known = deps.accounts.key(String(call.params.client_id))
+        if (known !== undefined) deps.accessLog.record(known.accountId, 'failure', { grant_type: grant })
         throw err
       }
+      deps.accessLog.record(session.accountId, 'success', { grant_type: grant })
       const issued = deps.sessions.issue(session)
       deps.stats.authByGrant[grant as GrantType]++
       if (call.conn !== undefined) deps.authenticate(call.conn, session, issued.accessToken)

@@ -32,6 +32,10 @@ export interface ExchangeWithMarket<M extends MarketControls = MarketControls> e
   orderCount?(accountId: number, label?: string): number
   /** Credits a deposit from outside the simulator, when the exchange has a wallet. */
   deposit?(accountId: number, currency: string, amount: number): void
+  /** Locks or unlocks an account's currency (`user.lock`), when the exchange supports it. */
+  lockAccount?(accountId: number, currency: string, locked: boolean): void
+  /** Publishes an announcement, when the exchange keeps them. */
+  announce?(title: string, body: string, important?: boolean): void
 }
 
 /** What the server passes to the exchange factory. */

@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { AccessLog, accessLogMethods } from './accessLog.js'
 import { AccountBook, type CreatedAccount } from './accounts.js'
+import { apiKeyMethods } from './apiKeyMethods.js'
 import { authMethods } from './authMethods.js'
 import { createClock } from './clock.js'
 import { ConnectionLog, type ConnectionLogView } from './connectionLog.js'
@@ -58,6 +60,13 @@ export interface SimulatorHandle<M extends MarketControls = MarketControls> exte
    * and the deposit shows in `private/get_deposits`. Throws when the exchange has no wallet.
    */
   deposit(accountId: number, currency: string, amount: number): void
+  /**
+   * Locks (or unlocks) an account's currency as a risk desk would: new orders in it are refused,
+   * `private/get_user_locks` reports it and `user.lock` announces it.
+   */
+  lockAccount(accountId: number, currency: string, locked: boolean): void
+  /** Publishes an announcement: `public/get_announcements`, `private/get_new_announcements` and the `announcements` channel. */
+  announce(title: string, body: string, important?: boolean): void
   /** Closes every socket, the server and the exchange's timers. Safe to call twice. */
   close(): Promise<void>
 }
@@ -73,7 +82,7 @@ export async function startSimulatorServer<E extends ExchangeWithMarket>(
   const clock = createClock(opts.now)
   const stats = new StatsCounter()
   const log = new ConnectionLog()
-  const accounts = new AccountBook()
+  const accounts = new AccountBook(clock.nowMs)
   const sessions = new SessionStore(clock.nowMs, opts.tokenLifetimeSec, opts.maxSessionsPerKey, opts.tokenFormat)
   let instrumentOf: ServerDeps['exchange']['instrument'] = () => undefined
   const hub = new SubscriptionHub(
@@ -108,6 +117,9 @@ export async function startSimulatorServer<E extends ExchangeWithMarket>(
     exchange,
     stats,
     log,
+    accessLog: new AccessLog(clock.nowMs, (accountId, entry) =>
+      hub.publishAccount(accountId, 'user.access_log', entry),
+    ),
     codByAccount: new Map(),
     authenticate: (conn, session, accessToken) => gateway?.authenticate(conn, session, accessToken),
   }
@@ -115,6 +127,8 @@ export async function startSimulatorServer<E extends ExchangeWithMarket>(
     ...authMethods(deps),
     ...connectionMethods(deps, (id, sec) => gateway?.startHeartbeat(id, sec)),
     ...subscriptionMethods(deps),
+    ...apiKeyMethods(deps),
+    ...accessLogMethods(deps),
   }
   const dispatcher = new Dispatcher(deps, methods, faultState)
   gateway = new WsGateway(deps, dispatcher, limiter)
@@ -175,6 +189,14 @@ export async function startSimulatorServer<E extends ExchangeWithMarket>(
     deposit(accountId, currency, amount) {
       if (exchange.deposit === undefined) throw new Error('this exchange has no wallet')
       exchange.deposit(accountId, currency, amount)
+    },
+    lockAccount(accountId, currency, locked) {
+      if (exchange.lockAccount === undefined) throw new Error('this exchange has no account locks')
+      exchange.lockAccount(accountId, currency, locked)
+    },
+    announce(title, body, important = false) {
+      if (exchange.announce === undefined) throw new Error('this exchange has no announcements')
+      exchange.announce(title, body, important)
     },
     orderCount(accountId, label) {
       return exchange.orderCount?.(accountId, label) ?? 0

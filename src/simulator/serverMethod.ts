@@ -1,3 +1,4 @@
+import type { AccessLog } from './accessLog.js'
 import type { AccountBook } from './accounts.js'
 import type { Clock } from './clock.js'
 import type { SimConnection } from './connection.js'
@@ -49,6 +50,8 @@ export interface ServerDeps {
   readonly exchange: ExchangeSide
   readonly stats: StatsCounter
   readonly log: ConnectionLog
+  /** Authentications per account (`private/get_access_log`, `user.access_log`). */
+  readonly accessLog: AccessLog
   /** Account-scope cancel-on-disconnect settings: new connections of the account start with them. */
   readonly codByAccount: Map<number, boolean>
   /** Makes `session` the connection's identity (ends other identities' private subscriptions). */

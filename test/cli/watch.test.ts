@@ -51,8 +51,8 @@ describe.concurrent('deribit-session watch', () => {
     const done = finished(child)
     await using trader = new DeribitClient({ url: sim.url, credentials: account })
     await trader.connect()
-    const ticker = await trader.call<{ best_bid_price: number }>('public/ticker', { instrument_name: 'BTC-PERPETUAL' })
-    const price = Math.floor((ticker.best_bid_price * 0.5) / 0.5) * 0.5
+    const ticker = await trader.call('public/ticker', { instrument_name: 'BTC-PERPETUAL' })
+    const price = Math.floor(((ticker.best_bid_price ?? ticker.mark_price) * 0.5) / 0.5) * 0.5
     // The watcher may not be subscribed yet: place orders until one shows up.
     const placing = (async () => {
       for (let i = 0; i < 40 && child.exitCode === null; i++) {

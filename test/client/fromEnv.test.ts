@@ -54,3 +54,13 @@ describe('fromEnv()', () => {
     expect(client.session?.scope).toContain('connection')
   })
 })
+
+describe('endpoint presets', () => {
+  it('testnet: true connects to the testnet preset; url and testnet together, or neither, are refused', () => {
+    expect(new DeribitClient({ testnet: true }).toJSON()).toMatchObject({ url: DERIBIT_TESTNET_URL })
+    expect(new DeribitClient({ url: DERIBIT_PRODUCTION_URL }).toJSON()).toMatchObject({ url: DERIBIT_PRODUCTION_URL })
+    for (const options of [{ url: DERIBIT_PRODUCTION_URL, testnet: true }, {}, { url: 'https://www.deribit.com' }]) {
+      expect(() => new DeribitClient(options)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+    }
+  })
+})

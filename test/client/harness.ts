@@ -69,8 +69,8 @@ export function socketCutAfter(method: string): { WebSocket: typeof WebSocket; a
 }
 
 /** Channels the end-to-end client tests watch: two public, one private. */
-export const PUBLIC = ['ticker.BTC-PERPETUAL.100ms', 'book.BTC-PERPETUAL.100ms']
-export const PRIVATE = ['user.orders.any.any.raw']
+export const PUBLIC = ['ticker.BTC-PERPETUAL.100ms', 'book.BTC-PERPETUAL.100ms'] as const
+export const PRIVATE = ['user.orders.any.any.raw'] as const
 
 /** A world whose client is connected and watches {@link PUBLIC} and {@link PRIVATE}. */
 export async function connected(options: Parameters<typeof startWorld>[0] = {}): Promise<World & { watch: Watch }> {

@@ -33,7 +33,7 @@ describe('many sessions in one client', () => {
     expect(client.subjectId).toBe(subA)
     const onSub = await restingBid(client)
     await waitFor(() => world.watch.sawOrder(onSub.order_id), 'subaccount order event after the switch')
-    expect((await client.call<{ id: number }>('private/get_account_summary', { currency: 'BTC' })).id).toBe(subA)
+    expect((await client.call('private/get_account_summary', { currency: 'BTC' })).id).toBe(subA)
 
     await client.switchSession(forked.id)
     expect(client.session?.sessionName).toBe('monitor')
@@ -82,9 +82,7 @@ describe('many sessions in one client', () => {
     await waitFor(() => sim.stats.authByGrant.refresh_token > before, 'a refresh before exp', 3000)
     expect(Date.now()).toBeLessThan((claims.exp as number) * 1000)
     await waitFor(() => client.state === 'ready', 'ready after the refresh')
-    expect((await client.call<{ id: number }>('private/get_account_summary', { currency: 'BTC' })).id).toBeTypeOf(
-      'number',
-    )
+    expect((await client.call('private/get_account_summary', { currency: 'BTC' })).id).toBeTypeOf('number')
   })
 
   it('refreshes a held session while it may be used, and lets an idle one expire', async () => {

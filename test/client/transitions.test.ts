@@ -102,9 +102,7 @@ describe('client transitions end to end', () => {
     const { client, sim, subA } = world
     const before = framesOf(sim, 'private/get_account_summary').length
     const exchange = client.exchangeToken(subA)
-    const calls = Array.from({ length: 5 }, () =>
-      client.call<{ id: number }>('private/get_account_summary', { currency: 'BTC' }),
-    )
+    const calls = Array.from({ length: 5 }, () => client.call('private/get_account_summary', { currency: 'BTC' }))
     await exchange
     const results = await Promise.all(calls)
     expect(results.map((r) => r.id)).toEqual([subA, subA, subA, subA, subA])

@@ -93,14 +93,29 @@ export async function walkChannels(sim: Simulator, waitMs = 4000): Promise<Chann
   try {
     await subscribedAll
     // Orders, fills and cancels on the account, so user.* and trade channels have events to send.
+    // The resting order is cancelled before the trades: the sell would cross it, and self-trade
+    // prevention would cancel it first.
     const order = await restingOrder(trader)
+    await trader.result('private/cancel', { order_id: order.order_id })
     await trader.result('private/buy', { instrument_name: INSTRUMENT, amount: 10, type: 'market' })
     await trader.result('private/sell', { instrument_name: INSTRUMENT, amount: 10, type: 'market' })
-    await trader.result('private/cancel', { order_id: order.order_id })
     // A login, for user.access_log.
     const login = await WsRpc.open(sim.url)
     await login.result('public/auth', auth)
     await login.close()
+    // A lock, for user.lock; an MMP order filled past its limit, for user.mmp_trigger.
+    sim.lockAccount(account.mainAccountId, 'ETH', true)
+    await trader.result('private/set_mmp_config', {
+      index_name: 'btc_usd',
+      interval: 60,
+      frozen_time: 1,
+      quantity_limit: 10,
+      max_quote_quantity: 1000,
+    })
+    const t = (await trader.result('public/ticker', { instrument_name: INSTRUMENT })) as Json
+    await trader.result('private/buy', { instrument_name: INSTRUMENT, amount: 10, price: t.best_ask_price, mmp: true })
+    // An announcement, for the announcements channel.
+    sim.announce('Conformance', 'A walk of every channel family', false)
     return await results
   } finally {
     await trader.close()

@@ -97,13 +97,9 @@ export const SPEC_TEXT_DEFECTS: ReadonlySet<string> = new Set([
  * Owners: the market and trading engineers of issue 14. Delete a line when its method conforms.
  */
 export const NOT_YET_CONFORMING: Readonly<Record<string, string>> = {
-  'private/get_account_summary': 'result lacks options_gamma_map, options_theta_map, options_vega_map',
-  'private/get_account_summaries': 'summaries lack options_gamma_map, options_vega_map',
   'private/get_position': 'estimated_liquidation_price is not a number',
   'private/get_positions': 'estimated_liquidation_price is not a number',
   'public/get_currencies': 'coin_type is outside the spec enum',
-  'private/remove_subaccount': 'a new subaccount starts with funds, so it cannot be removed',
-  'private/cancel_transfer_by_id': 'transfers settle at once, so none is ever pending to cancel',
 }
 
 /**
@@ -112,13 +108,7 @@ export const NOT_YET_CONFORMING: Readonly<Record<string, string>> = {
  * shape, or be refused with an error. Owners: the market and trading engineers of issue 14.
  */
 export const NOT_YET_DELIVERING: readonly string[] = [
-  // Event-driven: they deliver when an expiry settles (test/simulator/server/marketChannels.test.ts),
+  // Event-driven: it delivers when an expiry settles (test/simulator/server/marketChannels.test.ts),
   // which a walk on the wall clock does not reach.
-  'announcements',
   'instrument.state.(kind).(currency)',
-  'user.mmp_trigger.(index_name)',
-  'user.combo_trades.(instrument_name).(interval)',
-  'user.combo_trades.(kind).(currency).(interval)',
-  'user.access_log',
-  'user.lock',
 ]

@@ -50,6 +50,12 @@ type Recipe = (ctx: RecipeContext) => Json | Promise<Json>
 let names = 0
 const unique = (prefix: string) => `${prefix}_${++names}`
 
+/** A new API key of the main account: its id. */
+async function apiKey(c: RecipeContext): Promise<number> {
+  const key = (await c.setup.result('private/create_api_key', { max_scope: ['account:read'] })) as Json
+  return Number(key.id)
+}
+
 /** A fill on the main account: the id of a market buy that traded. */
 async function filledOrder(setup: WsRpc): Promise<string> {
   const r = (await setup.result('private/buy', { instrument_name: INSTRUMENT, amount: 10, type: 'market' })) as {
@@ -164,7 +170,34 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
       ],
     }
   },
-  'private/cancel_transfer_by_id': async (c) => ({ currency: 'BTC', id: (await transferToSubaccount(c)).id }),
+  // A transfer to another user waits before it confirms, so it can still be cancelled.
+  'private/cancel_transfer_by_id': async (c) => {
+    const t = (await c.setup.result('private/submit_transfer_to_user', {
+      currency: 'BTC',
+      amount: 0.01,
+      destination: c.otherUserAddress ?? 'no_other_user',
+    })) as Json
+    return { currency: 'BTC', id: t.id }
+  },
+  'private/create_api_key': () => ({ max_scope: ['account:read', 'trade:read_write'], name: unique('key') }),
+  'private/enable_api_key': async (c) => ({ id: await apiKey(c) }),
+  'private/disable_api_key': async (c) => ({ id: await apiKey(c) }),
+  'private/reset_api_key': async (c) => ({ id: await apiKey(c) }),
+  'private/remove_api_key': async (c) => ({ id: await apiKey(c) }),
+  'private/change_api_key_name': async (c) => ({ id: await apiKey(c), name: unique('key') }),
+  'private/change_scope_in_api_key': async (c) => ({ id: await apiKey(c), max_scope: ['account:read'] }),
+  'private/edit_api_key': async (c) => ({ id: await apiKey(c), max_scope: ['account:read'] }),
+  'private/set_email_language': () => ({ language: 'en' }),
+  'private/change_margin_model': () => ({ margin_model: 'segregated_sm', dry_run: true }),
+  'private/set_announcement_as_read': async (c) => {
+    const [first] = (await c.setup.result('public/get_announcements', {})) as Json[]
+    return { announcement_id: first?.id }
+  },
+  'private/move_positions': async (c) => {
+    await c.setup.result('private/buy', market())
+    const me = (await c.setup.result('private/get_account_summary', { currency: 'BTC' })) as Json
+    return { source_uid: me.id, target_uid: c.subaccountId, trades: [{ instrument_name: INSTRUMENT, amount: 10 }] }
+  },
   'private/withdraw': (c) => ({ currency: 'BTC', address: c.otherUserAddress ?? 'no_address', amount: 0.01 }),
   'private/cancel_withdrawal': async (c) => {
     const w = (await c.setup.result('private/withdraw', {

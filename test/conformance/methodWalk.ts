@@ -131,6 +131,8 @@ async function otherUserAddress(sim: Simulator): Promise<string | undefined> {
 /** Calls every method of the table (or `only` those) on both transports, one after another. */
 export async function walkMethods(sim: Simulator, only?: readonly string[]): Promise<MethodCheck[]> {
   const account = sim.createAccount({ subaccounts: 1 })
+  // An announcement, so set_announcement_as_read has one to mark.
+  sim.announce('Conformance', 'A walk of every method')
   const setup = await WsRpc.open(sim.url)
   const checks: MethodCheck[] = []
   try {

@@ -91,7 +91,8 @@ describe('OrderTracker.apply', () => {
           const a = updates[i - 1] as Order
           const b = updates[i] as Order
           if (a.last_update_timestamp !== b.last_update_timestamp) continue
-          if (!(final(b) > final(a) || (final(b) === final(a) && b.filled_amount > a.filled_amount))) return false
+          if (!(final(b) > final(a) || (final(b) === final(a) && (b.filled_amount ?? 0) > (a.filled_amount ?? 0))))
+            return false
         }
         return true
       })

@@ -20,6 +20,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { DeribitError, HeldSessionInfo, OrderParams } from '../../src/index.js'
+import type { ChannelName } from '../../src/protocol/channelNames.js'
 import type { OrderResult } from '../../src/protocol/types.js'
 import {
   clientConnectionIds,
@@ -40,8 +41,8 @@ const RUNS = Number(process.env.CONCURRENT_RUNS ?? 30)
 const SEED = process.env.CONCURRENT_SEED === undefined ? undefined : Number(process.env.CONCURRENT_SEED)
 const PATH = process.env.CONCURRENT_PATH
 
-const PUBLIC = ['ticker.BTC-PERPETUAL.100ms', 'trades.BTC-PERPETUAL.100ms', 'ticker.ETH-PERPETUAL.100ms']
-const PRIVATE = ['user.trades.any.any.raw', 'user.portfolio.btc']
+const PUBLIC = ['ticker.BTC-PERPETUAL.100ms', 'trades.BTC-PERPETUAL.100ms', 'ticker.ETH-PERPETUAL.100ms'] as const
+const PRIVATE = ['user.trades.any.any.raw', 'user.portfolio.btc'] as const
 const BOOK_INSTRUMENT = 'ETH-PERPETUAL'
 const BOOK_CHANNEL = `book.${BOOK_INSTRUMENT}.100ms`
 
@@ -66,7 +67,7 @@ type Fault =
 
 type Step =
   | { kind: 'buy' | 'sell' | 'edit' | 'cancel' | 'cancelAll' | 'cancelByLabel' | 'orderBook' | 'closeBook' }
-  | { kind: 'subscribe' | 'unsubscribe'; channel: string }
+  | { kind: 'subscribe' | 'unsubscribe'; channel: ChannelName }
   | { kind: 'refresh' | 'fork' | 'close' }
   | { kind: 'exchange'; to: Subject }
   | { kind: 'switch' | 'endSession'; pick: number }
@@ -345,8 +346,8 @@ async function wantedPublic(p: Program): Promise<string[]> {
   const wanted = new Set<string>()
   for (const s of p.started) {
     const m = /^(subscribe|unsubscribe) (.+)$/.exec(s.name)
-    if (!m || !PUBLIC.includes(m[2] as string)) continue
-    const channel = m[2] as string
+    const channel = PUBLIC.find((c) => c === m?.[2])
+    if (!m || !channel) continue
     if (m[1] === 'unsubscribe') wanted.delete(channel)
     else if ((await s.settled).ok) wanted.add(channel)
   }

@@ -24,7 +24,7 @@ const CHANNELS = [
   'ticker.ETH-PERPETUAL.100ms',
   'user.orders.any.any.raw',
   'user.trades.any.any.raw',
-]
+] as const
 
 const SEED = process.env.MODEL_SEED === undefined ? undefined : Number(process.env.MODEL_SEED)
 const PATH = process.env.MODEL_PATH

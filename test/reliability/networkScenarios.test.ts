@@ -13,8 +13,8 @@ import type { WsMessage } from '../support/faultProxy.js'
 import { allRequests, sleep } from './oracles.js'
 import { startRig } from './rig.js'
 
-const PUBLIC = ['ticker.BTC-PERPETUAL.100ms', 'book.BTC-PERPETUAL.100ms']
-const PRIVATE = ['user.orders.any.any.raw']
+const PUBLIC = ['ticker.BTC-PERPETUAL.100ms', 'book.BTC-PERPETUAL.100ms'] as const
+const PRIVATE = ['user.orders.any.any.raw'] as const
 
 const textHas =
   (...parts: string[]) =>

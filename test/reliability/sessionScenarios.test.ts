@@ -26,8 +26,8 @@ import {
 import { allRequests, recordingLogger, sleep } from './oracles.js'
 import { type Rig, startRig } from './rig.js'
 
-const PRIVATE = ['user.orders.any.any.raw']
-const PUBLIC = ['ticker.BTC-PERPETUAL.100ms']
+const PRIVATE = ['user.orders.any.any.raw'] as const
+const PUBLIC = ['ticker.BTC-PERPETUAL.100ms'] as const
 
 const isRefreshAuth = (m: WsMessage): boolean =>
   m.kind === 'text' && m.data.includes('"public/auth"') && m.data.includes('"grant_type":"refresh_token"')
@@ -55,7 +55,7 @@ describe('reliability scenarios: sessions', () => {
     const before = sim.stats.refreshes
     sim.faults.expireTokens('bot')
     const reads = Array.from({ length: 40 }, (_, i) =>
-      rig.watch.watch(`read ${i}`, client.call<{ id: number }>('private/get_account_summary', { currency: 'BTC' })),
+      rig.watch.watch(`read ${i}`, client.call('private/get_account_summary', { currency: 'BTC' })),
     )
     const orders = Array.from({ length: 10 }, (_, i) => rig.bid(`at-expiry-${i}`))
     const summaries = await Promise.all(reads)
@@ -186,7 +186,7 @@ describe('reliability scenarios: sessions', () => {
     sim.faults.expireTokens('f17')
     const summary = await rig.watch.watch(
       'call after eviction',
-      client.call<{ id: number }>('private/get_account_summary', { currency: 'BTC' }),
+      client.call('private/get_account_summary', { currency: 'BTC' }),
     )
     expect(summary.id).toBe(rig.account.mainAccountId)
     expect(sim.stats.authByGrant.client_signature - signatures).toBe(1)

@@ -4,31 +4,34 @@
  * resubscribing 200 channels. Each ends with the shared oracles (`rig.verify()`).
  */
 import { describe, expect, it } from 'vitest'
+import type { TrackedOrder } from '../../src/orders/orderTracker.js'
+import type { ChannelName } from '../../src/protocol/channelNames.js'
 import type { Order } from '../../src/protocol/types.js'
 import { Watch, waitFor } from '../client/harness.js'
 import { openConnections, sleep } from './oracles.js'
 import { RESTING_PRICE, startRig } from './rig.js'
 
-const PUBLIC = ['ticker.BTC-PERPETUAL.100ms', 'book.BTC-PERPETUAL.100ms']
-const PRIVATE = ['user.orders.any.any.raw']
+const PUBLIC = ['ticker.BTC-PERPETUAL.100ms', 'book.BTC-PERPETUAL.100ms'] as const
+const PRIVATE = ['user.orders.any.any.raw'] as const
 
 /** 200 distinct public channels the simulator serves (5 undated instruments, every interval and grouping). */
-function twoHundredChannels(): string[] {
+function twoHundredChannels(): ChannelName[] {
   const btc = ['BTC-PERPETUAL', 'BTC_USDC-PERPETUAL', 'BTC_USDC']
   const eth = ['ETH-PERPETUAL', 'ETH_USDC-PERPETUAL']
   const all = [...btc, ...eth]
-  const channels: string[] = []
+  const channels: ChannelName[] = []
   for (const instrument of all)
-    for (const interval of ['100ms', 'raw', 'agg2'])
+    for (const interval of ['100ms', 'raw', 'agg2'] as const)
       channels.push(
         `ticker.${instrument}.${interval}`,
         `book.${instrument}.${interval}`,
         `trades.${instrument}.${interval}`,
       )
-  const grouped = (instrument: string, groups: string[]) => {
+  const grouped = (instrument: string, groups: readonly string[]) => {
     for (const group of groups)
-      for (const depth of ['1', '10', '20'])
-        for (const interval of ['100ms', 'agg2']) channels.push(`book.${instrument}.${group}.${depth}.${interval}`)
+      for (const depth of ['1', '10', '20'] as const)
+        for (const interval of ['100ms', 'agg2'] as const)
+          channels.push(`book.${instrument}.${group}.${depth}.${interval}`)
   }
   for (const instrument of btc) grouped(instrument, ['none', '1', '2', '5', '10'])
   for (const instrument of eth) grouped(instrument, ['none', '5', '10', '25', '100', '250'])
@@ -78,7 +81,7 @@ describe('reliability scenarios: streams and orders', () => {
         sim.faults.sendMalformed(conn, JSON.stringify(frame))
       }
     }
-    const changes: Order[] = []
+    const changes: TrackedOrder[] = []
     client.on('order', (o) => {
       if (o.order_id === order.order_id) changes.push(o)
     })

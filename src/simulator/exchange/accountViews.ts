@@ -190,6 +190,10 @@ export function portfolioWire(
     options_gamma: 0,
     options_vega: 0,
     options_theta: 0,
+    // By index, like delta_total_map; the simulator's options carry no greeks, so no entries.
+    options_gamma_map: {},
+    options_vega_map: {},
+    options_theta_map: {},
     delta_total: m.delta,
     projected_delta_total: m.delta,
     delta_total_map: {},
@@ -225,8 +229,8 @@ export function accountIdentity(account: Account): Record<string, unknown> {
     security_keys_enabled: false,
     mmp_enabled: false,
     interuser_transfers_enabled: false,
-    self_trading_reject_mode: 'cancel_maker',
-    self_trading_extended_to_subaccounts: false,
+    self_trading_reject_mode: account.restrictions.selfTrading.mode,
+    self_trading_extended_to_subaccounts: account.restrictions.selfTrading.extendedToSubaccounts,
   }
 }
 

@@ -113,11 +113,13 @@ export function isPublicChannelName(channel: string, lookup: (name: string) => I
 
 /**
  * The refusal of a channel of a family the simulator does not simulate (block trade
- * confirmations, block RFQ), or undefined for any other channel.
+ * confirmations, block RFQ, combo trades), or undefined for any other channel.
  */
 export function channelRefusal(channel: string): SimRpcError | undefined {
   if (channel === 'block_trade_confirmations' || channel.startsWith('block_trade_confirmations.'))
     return notSimulated(channel, 'block trades are not simulated')
   if (channel.startsWith('block_rfq.')) return notSimulated(channel, 'block RFQs are not simulated')
+  // No combo instruments are listed, so user.combo_trades could never deliver.
+  if (channel.startsWith('user.combo_trades.')) return notSimulated(channel, 'combo books are not simulated')
   return undefined
 }

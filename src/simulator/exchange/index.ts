@@ -14,13 +14,15 @@ import type { InstrumentSpec } from './instruments.js'
 import { type AccountProfile, DEFAULT_STARTING_BALANCE, Ledger } from './ledger.js'
 import { LinkedOrders } from './linkedOrders.js'
 import { Listing, type Roll } from './listing.js'
-import { coinOf, Market } from './market.js'
+import { coinOf, Market, markFrom } from './market.js'
 import { MarketFeeds } from './marketFeeds.js'
 import { DEFAULT_MARKET_RATE_HZ, MarketGenerator } from './marketGenerator.js'
 import { MatchingEngine } from './matchingEngine.js'
 import { accountMethods } from './methods/account.js'
+import { accountSettingsMethods } from './methods/accountSettings.js'
 import { historyMethods } from './methods/history.js'
 import { marketDataMethods } from './methods/marketData.js'
+import { notSimulatedMethods } from './methods/notSimulated.js'
 import { orderHistoryMethods } from './methods/orderHistory.js'
 import { orderQueryMethods } from './methods/orderQueries.js'
 import { orderMethods } from './methods/orders.js'
@@ -100,6 +102,13 @@ export interface Exchange extends ExchangeSide {
   orderCount(accountId: number, label?: string): number
   /** Credits a deposit from outside the simulator (a faucet); it shows in `private/get_deposits`. */
   deposit(accountId: number, currency: string, amount: number): void
+  /**
+   * Locks (or unlocks) an account's currency, as Deribit's risk desk would: new orders settling
+   * in it are refused (13021), `get_user_locks` reports it and `user.lock` announces it.
+   */
+  lockAccount(accountId: number, currency: string, locked: boolean): void
+  /** Publishes an announcement (`public/get_announcements`, the `announcements` channel). */
+  announce(title: string, body: string, important?: boolean): void
 }
 
 /** A registry for an exchange without a server: ids count up, removals are forgotten. */
@@ -140,11 +149,20 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
   let feeds: MarketFeeds | undefined
   let generator: MarketGenerator | undefined
   /** Brings clock-driven state up to now: history minutes, expiries and listings. */
+  /** The daily 08:00 settlement: perpetual funding into balances, and the marks tickers report. */
+  const dailySettlement = (at: number): void => {
+    settleFunding(ledger, history, at)
+    for (const spec of listing.active) market.setSettlementPrice(spec, markFrom(spec, history.at(coinOf(spec), at), at))
+  }
   let nextDaily = nextDailySettlement(now())
+  for (const spec of listing.active) {
+    const last = nextDaily - DAY_MS
+    market.setSettlementPrice(spec, markFrom(spec, history.at(coinOf(spec), last), last))
+  }
   const advance = (): void => {
     const t = now()
     history.catchUp(t)
-    for (; nextDaily <= t; nextDaily += DAY_MS) settleFunding(ledger, history, nextDaily)
+    for (; nextDaily <= t; nextDaily += DAY_MS) dailySettlement(nextDaily)
     const roll = listing.roll(t)
     if (roll.expired.length > 0 || roll.listed.length > 0) applyRoll(roll)
   }
@@ -207,6 +225,7 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
     now,
   }
   const handlers: Record<string, MethodHandler> = {
+    ...notSimulatedMethods(),
     ...referenceDataMethods(core),
     ...marketDataMethods(core),
     ...historyMethods(core),
@@ -219,6 +238,7 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
     ...subaccountMethods(core),
     ...walletMethods(core),
     ...quoteMethods(core),
+    ...accountSettingsMethods(core),
   }
   const methods: Record<string, MethodHandler> = {}
   for (const [name, handler] of Object.entries(handlers))
@@ -275,6 +295,15 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
     openOrders: (accountId) => [...engine.liveOrders(accountId)].map(orderWire),
     orderCount: (accountId, label) =>
       engine.ordersOf(accountId).filter((o) => label === undefined || o.label === label).length,
+    lockAccount: (accountId, currency, locked) => {
+      const account = ledger.get(accountId)
+      if (locked) account.restrictions.locked.add(currency)
+      else account.restrictions.locked.delete(currency)
+      sink.publishAccount(accountId, 'user.lock', { locked, currency })
+    },
+    announce: (title, body, important = false) => {
+      feeds?.announce(title, body, important)
+    },
     deposit: (accountId, currency, amount) => {
       wallet.deposit(ledger.get(accountId), currency, amount, 'sim-faucet')
     },

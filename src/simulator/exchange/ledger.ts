@@ -46,6 +46,8 @@ export interface AccountSettings {
   loginEnabled: boolean
   receiveNotifications: boolean
   emailLanguage: string
+  /** Ids of the announcements the account marked read. */
+  readonly readAnnouncements: Set<number>
 }
 
 /**
@@ -57,6 +59,17 @@ export interface SettlementEntry {
   readonly timestamp: number
   readonly instrument_name: string
   readonly [field: string]: unknown
+}
+
+/** Settings of an account that limit its trading. */
+export interface TradingRestrictions {
+  /** Currencies locked (`user.lock`): no new orders settle in them. */
+  readonly locked: Set<string>
+  /** Self-trade prevention: cancel the resting order, or reject the incoming one. */
+  selfTrading: { mode: 'cancel_maker' | 'reject_taker'; extendedToSubaccounts: boolean }
+  /** Products (`perpetual`, `futures`, `options`, ...) the account may not trade. */
+  disabledProducts: Set<string>
+  affiliate: boolean
 }
 
 /** One (sub)account's ledger. */
@@ -73,6 +86,7 @@ export interface Account {
   readonly log: TransactionLog
   /** Settlements of the account's positions, oldest first. */
   readonly settlements: SettlementEntry[]
+  readonly restrictions: TradingRestrictions
 }
 
 /** The result of booking one fill for one side. */
@@ -130,11 +144,18 @@ export class Ledger {
         loginEnabled: (profile.type ?? 'main') === 'main',
         receiveNotifications: true,
         emailLanguage: 'en',
+        readAnnouncements: new Set(),
       },
       balances,
       positions: new Map(),
       log: new TransactionLog(id, this.now, () => this.nextLogId++),
       settlements: [],
+      restrictions: {
+        locked: new Set(),
+        selfTrading: { mode: 'cancel_maker', extendedToSubaccounts: false },
+        disabledProducts: new Set(),
+        affiliate: false,
+      },
     }
     this.accounts.set(id, account)
     return account
@@ -213,11 +234,13 @@ export class Ledger {
     amount: number,
     price: number,
     maker: boolean,
+    /** A position move between own accounts: no fee. */
+    feeFree = false,
   ): FillBooking {
     const cash = account.balances.get(spec.settlement_currency)
     const position = this.position(account, spec)
     const delta = direction === 'buy' ? amount : -amount
-    const fee = feeOf(spec, amount, price, maker)
+    const fee = feeFree ? 0 : feeOf(spec, amount, price, maker)
     let profitLoss = 0
     const size = position.size
     if (size === 0 || Math.sign(size) === Math.sign(delta)) {

@@ -68,7 +68,8 @@ export class LinkedOrders implements OrderObserver {
     // a placement its last trade asked for (queued by `filled`) happens first.
     this.engine.defer(() =>
       this.engine.defer(() => {
-        for (const s of g.secondaries) if (this.engine.isPendingSecondary(s)) this.engine.cancel(s, 'user_request')
+        for (const s of g.secondaries)
+          if (this.engine.isPendingSecondary(s)) this.engine.cancel(s, 'oto_primary_closed')
       }),
     )
   }
@@ -94,11 +95,11 @@ export class LinkedOrders implements OrderObserver {
   private reduceOrCancel(other: OrderRecord, g: LinkGroup, traded: number): void {
     if (!isLive(other) || this.engine.isPendingSecondary(other)) return
     if (g.condition !== 'incremental') {
-      this.engine.cancel(other, 'user_request')
+      this.engine.cancel(other, 'oco_other_closed')
       return
     }
     const left = floorToStep(round8(other.amount - traded), other.instrument.min_trade_amount)
-    if (left <= other.filled) this.engine.cancel(other, 'user_request')
+    if (left <= other.filled) this.engine.cancel(other, 'oco_other_closed')
     else this.engine.edit(other, { ...NO_EDIT, amount: left })
   }
 }

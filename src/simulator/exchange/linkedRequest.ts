@@ -5,9 +5,10 @@
  * (its stop-loss / take-profit pair). Secondaries trade the primary's instrument; their
  * direction defaults to the opposite of the primary's and their amount to the primary's.
  */
-import { type CallContext, invalidParams } from '../contract.js'
+import { type CallContext, invalidParams, SimRpcError } from '../contract.js'
 import type { ExchangeCore } from './exchangeCore.js'
 import { instrumentParam } from './exchangeCore.js'
+import type { InstrumentSpec } from './instruments.js'
 import { linkGroup } from './linkedOrders.js'
 import type { FillCondition, LinkType } from './linkRole.js'
 import type { NewOrder, OrderResultWire } from './matchingEngine.js'
@@ -32,6 +33,7 @@ export function submitOrder(
 ): OrderResultWire {
   const spec = instrumentParam(core, params)
   const primary = readOrder(core, params, ctx, spec, direction)
+  checkAllowed(core, primary.accountId, spec)
   if (primary.extras?.mmp === true) core.mmp.checkNotFrozen(primary.accountId, spec.price_index, undefined)
   const type = optionalEnum(params, 'linked_order_type', LINK_TYPES)
   const condition = optionalEnum(params, 'trigger_fill_condition', FILL_CONDITIONS)
@@ -60,6 +62,24 @@ export function submitOrder(
     if (!isLive(placed.order)) core.linked.closed(placed.order)
     return { order: orderWire(placed.order), trades: placed.trades }
   })
+}
+
+/** The product family an instrument belongs to, as `set_disabled_trading_products` names them. */
+function productOf(spec: InstrumentSpec): string {
+  if (spec.kind === 'option') return 'options'
+  if (spec.kind === 'spot') return 'spots'
+  if (spec.kind === 'future_combo') return 'future_combos'
+  if (spec.kind === 'option_combo') return 'option_combos'
+  return spec.settlement_period === 'perpetual' ? 'perpetual' : 'futures'
+}
+
+/** Refuses orders in a locked currency or a disabled product (13021 forbidden). */
+export function checkAllowed(core: ExchangeCore, accountId: number, spec: InstrumentSpec): void {
+  const { restrictions } = core.ledger.get(accountId)
+  if (restrictions.locked.has(spec.settlement_currency))
+    throw new SimRpcError(13021, 'forbidden', { reason: `account locked for ${spec.settlement_currency}` })
+  if (restrictions.disabledProducts.has(productOf(spec)))
+    throw new SimRpcError(13021, 'forbidden', { reason: `trading ${productOf(spec)} is disabled for this account` })
 }
 
 /** The `otoco_config` entries: objects, as many as the link type takes. */

@@ -76,6 +76,7 @@ export interface TradeStats {
 export class Market {
   private readonly indices = new Map<string, number>()
   private readonly stats = new Map<string, TradeStats>()
+  private readonly settlementMarks = new Map<string, number>()
   private readonly coins: Record<Coin, CoinState>
 
   constructor(
@@ -122,6 +123,16 @@ export class Market {
   /** The perpetual's 8-hour funding rate now. */
   funding8h(spec: InstrumentSpec): number {
     return funding8h(this.coins[coinOf(spec)].premium)
+  }
+
+  /** The mark at the instrument's last 08:00 settlement (the ticker's `settlement_price`). */
+  settlementPrice(spec: InstrumentSpec): number {
+    return this.settlementMarks.get(spec.instrument_name) ?? this.mark(spec)
+  }
+
+  /** Records the marks of a daily settlement. */
+  setSettlementPrice(spec: InstrumentSpec, mark: number): void {
+    this.settlementMarks.set(spec.instrument_name, mark)
   }
 
   /** Statistics of an instrument (created on first use). */

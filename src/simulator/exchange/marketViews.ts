@@ -41,7 +41,7 @@ function quoteFields(
     last_price: s.lastPrice ?? mark,
     mark_price: mark,
     index_price: index,
-    settlement_price: mark,
+    settlement_price: market.settlementPrice(spec),
     estimated_delivery_price: index,
     min_price: band.min,
     max_price: band.max,

@@ -4,6 +4,7 @@
  * book changes for everyone, `user.orders/trades/changes/portfolio` for the accounts involved.
  * The market maker (account 0) trades through the same engine but has no ledger and no events.
  */
+import type { Order } from '../../protocol/types.js'
 import type { EventSink } from '../contract.js'
 import { invalidParams, SimRpcError } from '../contract.js'
 import { marginFor, marginsOf, portfolioWire, positionWire } from './accountViews.js'
@@ -137,7 +138,7 @@ export class MatchingEngine {
   }
 
   /** Cancels every live order on an instrument, of every account (the instrument expired). */
-  cancelInstrument(spec: InstrumentSpec, reason: string): void {
+  cancelInstrument(spec: InstrumentSpec, reason: NonNullable<Order['cancel_reason']>): void {
     this.batch(() => {
       for (const accountId of [...this.live.keys()]) this.cancelWhere(accountId, (o) => o.instrument === spec, reason)
     })
@@ -284,7 +285,7 @@ export class MatchingEngine {
   }
 
   /** Cancels a live order. */
-  cancel(order: OrderRecord, reason: string): WireOrder {
+  cancel(order: OrderRecord, reason: NonNullable<Order['cancel_reason']>): WireOrder {
     return this.batch(() => {
       if (!isLive(order)) throw new SimRpcError(11044, 'not_open_order')
       if (order.state === 'open') this.book(order.instrument).remove(order)
@@ -300,7 +301,11 @@ export class MatchingEngine {
   }
 
   /** Cancels every live order of an account that `match` selects; returns them. */
-  cancelWhere(accountId: number, match: (order: OrderRecord) => boolean, reason = 'user_request'): OrderRecord[] {
+  cancelWhere(
+    accountId: number,
+    match: (order: OrderRecord) => boolean,
+    reason: NonNullable<Order['cancel_reason']> = 'user_request',
+  ): OrderRecord[] {
     return this.batch(() => {
       const chosen = [...this.liveOrders(accountId)].filter(match)
       for (const order of chosen) this.cancel(order, reason)
@@ -425,6 +430,12 @@ export class MatchingEngine {
     const immediate =
       isMarketType(order.type) || order.timeInForce === 'immediate_or_cancel' || order.timeInForce === 'fill_or_kill'
     const userTrades: Record<string, unknown>[] = []
+    if (order.accountId !== MARKET_MAKER_ACCOUNT && !this.preventSelfTrade(order)) {
+      order.state = 'cancelled'
+      order.cancelReason = 'user_request'
+      this.finish(order)
+      return userTrades
+    }
     if (order.timeInForce === 'fill_or_kill' && book.liquidity(opposite, order.price) < remainingOf(order)) {
       order.state = 'cancelled'
       this.finish(order)
@@ -634,6 +645,31 @@ export class MatchingEngine {
   private marketPrice(spec: InstrumentSpec, direction: 'buy' | 'sell'): number {
     const band = this.market.band(spec, tickAt(spec, this.market.mark(spec)))
     return direction === 'buy' ? band.max : band.min
+  }
+
+  /**
+   * Self-trade prevention before `order` matches: its own resting orders it would cross (or,
+   * when extended, those of its main account's whole tree) are cancelled (`cancel_maker`), or
+   * the incoming order is (`reject_taker`, answered false).
+   */
+  private preventSelfTrade(order: OrderRecord): boolean {
+    const account = this.ledger.get(order.accountId)
+    const { mode, extendedToSubaccounts } = account.restrictions.selfTrading
+    const ids = extendedToSubaccounts
+      ? [account.mainAccountId, ...this.ledger.subaccountsOf(account.mainAccountId).map((a) => a.id)]
+      : [order.accountId]
+    const crossed: OrderRecord[] = []
+    for (const id of ids) {
+      for (const o of this.liveOrders(id)) {
+        if (o.state !== 'open' || o === order || o.instrument !== order.instrument || o.direction === order.direction)
+          continue
+        if (order.direction === 'buy' ? o.price <= order.price : o.price >= order.price) crossed.push(o)
+      }
+    }
+    if (crossed.length === 0) return true
+    if (mode === 'reject_taker') return false
+    for (const o of crossed) this.cancel(o, 'user_request')
+    return true
   }
 
   /** Deribit clamps a buy above the band's max_price to it, and a sell below min_price to that. */

@@ -53,7 +53,7 @@ export interface OrderRecord {
   readonly createdMs: number
   updatedMs: number
   replaced: boolean
-  cancelReason: string | undefined
+  cancelReason: NonNullable<Order['cancel_reason']> | undefined
   /** The user's trading fee on this order so far. */
   commission: number
   profitLoss: number
@@ -161,12 +161,12 @@ export function orderWire(order: OrderRecord): WireOrder {
   }
   if (order.trigger !== undefined) {
     wire.trigger = order.trigger
-    wire.trigger_price = order.triggerPrice
+    if (order.triggerPrice !== undefined) wire.trigger_price = order.triggerPrice
     wire.triggered = order.triggered
   }
   if (order.triggerOffset !== undefined) {
     wire.trigger_offset = order.triggerOffset
-    wire.trigger_reference_price = order.trailReference
+    if (order.trailReference !== undefined) wire.trigger_reference_price = order.trailReference
   }
   if (order.displayAmount !== undefined) {
     wire.display_amount = order.displayAmount

@@ -5,7 +5,7 @@
  * display part is too small, `advanced` on anything but options, params that only some order
  * types take given to another, and a request whose `valid_until` has passed (13888).
  */
-import { type CallContext, invalidParams, SimRpcError } from '../contract.js'
+import { type CallContext, invalidParams, notSimulated, SimRpcError } from '../contract.js'
 import { callerAccount, type ExchangeCore, instrumentParam } from './exchangeCore.js'
 import { type InstrumentSpec, tickAt } from './instruments.js'
 import type { NewOrder, OrderExtras } from './matchingEngine.js'
@@ -93,8 +93,7 @@ function advancedPrice(params: Params, spec: InstrumentSpec, price: number | und
   const advanced = optionalEnum(params, 'advanced', ['usd', 'implv'] as const)
   if (advanced === undefined) return { price, advanced: undefined }
   if (spec.kind !== 'option') throw invalidParams('advanced', 'only for options')
-  if (advanced === 'implv')
-    throw new SimRpcError(13503, 'unavailable', { param: 'advanced', reason: 'implv orders are not simulated' })
+  if (advanced === 'implv') throw notSimulated('advanced', 'implv orders are not simulated: no volatility model')
   if (price === undefined) return { price, advanced }
   const coin = roundToStep(price / index, tickAt(spec, price / index))
   return { price: Math.max(coin, spec.tick_size), advanced }

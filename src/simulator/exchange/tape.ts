@@ -52,6 +52,8 @@ export type CandleListener = (instrumentName: string, minute: Candle, trade: Tap
 /** An {@link EventSink} in front of the hub that records public trades as they pass. */
 export class Tape implements EventSink {
   private readonly tapes = new Map<string, InstrumentTape>()
+  private lastName: string | undefined
+  private lastTape: InstrumentTape | undefined
   onCandle: CandleListener | undefined
 
   constructor(
@@ -89,6 +91,8 @@ export class Tape implements EventSink {
   }
 
   private tapeOf(name: string): InstrumentTape {
+    // Bursts and most steps trade one instrument at a time: skip the map for a repeat.
+    if (name === this.lastName && this.lastTape !== undefined) return this.lastTape
     let tape = this.tapes.get(name)
     if (tape === undefined) {
       const spec = this.spec(name)
@@ -96,6 +100,8 @@ export class Tape implements EventSink {
       tape = { spec, inverse, trades: [], candles: [] }
       this.tapes.set(name, tape)
     }
+    this.lastName = name
+    this.lastTape = tape
     return tape
   }
 

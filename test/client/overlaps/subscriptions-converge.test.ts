@@ -199,7 +199,7 @@ describe('subscriptions converge (issue 13)', () => {
     // Names the exchange refuses are still names the client was asked for.
     const round = async (from: number, n: number) => {
       for (let i = from; i < from + n; i += 100) {
-        const names = Array.from({ length: 100 }, (_, k) => `ticker.NOPE-${i + k}-PERPETUAL.100ms`)
+        const names = Array.from({ length: 100 }, (_, k) => `ticker.NOPE-${i + k}-PERPETUAL.100ms` as const)
         const r = await track((client as DeribitClient).subscribe(names))
         if (r.ok) await (client as DeribitClient).unsubscribe(names)
         else expect((r.error as DeribitError).code).toBeDefined()

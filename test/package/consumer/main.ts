@@ -7,7 +7,7 @@ const options: DeribitClientOptions = { url: sim.url, reconnect: false }
 const client = new DeribitClient(options)
 try {
   await client.connect()
-  const time = await client.call<number>('public/get_time')
+  const time: number = await client.call('public/get_time')
   console.log(JSON.stringify({ time: typeof time, error: typeof DeribitError }))
 } finally {
   await client.close()

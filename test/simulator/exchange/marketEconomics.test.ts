@@ -221,6 +221,8 @@ describe('expiry', () => {
       count: 2,
     }).settlements
     const [newest, older] = perpetual as [Json, Json]
+    const ticker = h.call<Json>('public/ticker', { instrument_name: 'BTC-PERPETUAL' })
+    expect(ticker.settlement_price).toBe(newest.mark_price)
     const funding = h.call<number>('public/get_funding_rate_value', {
       instrument_name: 'BTC-PERPETUAL',
       start_timestamp: older.timestamp,

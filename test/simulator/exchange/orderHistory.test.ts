@@ -83,11 +83,40 @@ describe('order and trade history', () => {
     ])
   })
 
-  it('has an empty settlement history until a position settles', () => {
+  it("records a delivered position in the account's settlement history and transaction log", () => {
     const h = harness()
+    const start = h.clock.now
     expect(h.call('private/get_settlement_history_by_currency', { currency: 'BTC' }, 1)).toEqual({
       settlements: [],
       continuation: 'none',
+    })
+    const weekly = h
+      .call<Json[]>('public/get_instruments', { currency: 'BTC', kind: 'future' })
+      .filter((i) => i.settlement_period !== 'perpetual')
+      .sort((a, b) => (a.expiration_timestamp as number) - (b.expiration_timestamp as number))[0] as Json
+    const name = weekly.instrument_name as string
+    h.call('private/buy', { instrument_name: name, amount: 100, type: 'market' }, 1)
+    h.clock.now = (weekly.expiration_timestamp as number) + 5 * 60_000
+    const history = h.call<{ settlements: Json[] }>(
+      'private/get_settlement_history_by_instrument',
+      {
+        instrument_name: 'BTC-PERPETUAL',
+      },
+      1,
+    )
+    expect(history.settlements).toEqual([])
+    const mine = h.call<{ settlements: Json[] }>('private/get_settlement_history_by_currency', { currency: 'BTC' }, 1)
+    expect(mine.settlements).toEqual([
+      expect.objectContaining({ type: 'delivery', instrument_name: name, position: 100 }),
+    ])
+    const log = h.call<{ logs: Json[] }>(
+      'private/get_transaction_log',
+      { currency: 'BTC', start_timestamp: start, end_timestamp: h.clock.now, query: 'delivery' },
+      1,
+    )
+    expect(log.logs).toEqual([expect.objectContaining({ type: 'delivery' })])
+    expect(h.call<Json[]>('private/get_settlement_history_by_currency', { currency: 'BTC' }, 2)).toMatchObject({
+      settlements: [],
     })
   })
 })

@@ -88,12 +88,11 @@ describe('subaccount management', () => {
     })
     expect(h.fail('private/create_subaccount', {}, SUB)).toMatchObject({ code: 13021 })
     expect(h.fail('private/toggle_subaccount_login', { sid: id, state: 'on' }, MAIN)).toMatchObject({ code: -32602 })
-    // A subaccount with funds cannot be removed; emptied, it can, and is gone from the list.
+    // A new subaccount starts empty; with funds it cannot be removed, emptied again it can.
+    expect(h.call<Json>('private/get_account_summary', { currency: 'BTC' }, id).balance).toBe(0)
+    h.call('private/submit_transfer_to_subaccount', { currency: 'BTC', amount: 1, destination: id }, MAIN)
     expect(h.fail('private/remove_subaccount', { subaccount_id: id }, MAIN)).toMatchObject({ code: -32602 })
-    for (const currency of ['BTC', 'ETH', 'USDC']) {
-      const balance = h.call<Json>('private/get_account_summary', { currency }, id).balance as number
-      h.call('private/submit_transfer_to_subaccount', { currency, amount: balance, destination: MAIN }, id)
-    }
+    h.call('private/submit_transfer_to_subaccount', { currency: 'BTC', amount: 1, destination: MAIN }, id)
     expect(h.call('private/remove_subaccount', { subaccount_id: id }, MAIN)).toBe('ok')
     expect(h.call<Json[]>('private/get_subaccounts', {}, MAIN).map((a) => a.id)).not.toContain(id)
     expect(h.fail('private/get_positions', {}, id)).toMatchObject({ code: 13009 })
@@ -128,15 +127,13 @@ describe('subaccounts over the server', () => {
         subject_id: created.id,
       })) as Json
       expect(typeof x.access_token).toBe('string')
-      for (const currency of ['BTC', 'ETH', 'USDC']) {
-        const s = (await c.result('private/get_account_summary', { currency, subaccount_id: created.id })) as Json
-        await c.result('private/submit_transfer_to_subaccount', {
-          access_token: x.access_token,
-          currency,
-          amount: s.balance,
-          destination: mainAccountId,
-        })
-      }
+      await c.result('private/submit_transfer_to_subaccount', { currency: 'BTC', amount: 1, destination: created.id })
+      await c.result('private/submit_transfer_to_subaccount', {
+        access_token: x.access_token,
+        currency: 'BTC',
+        amount: 1,
+        destination: mainAccountId,
+      })
       expect(await c.result('private/remove_subaccount', { subaccount_id: created.id })).toBe('ok')
       const again = await c.call('public/exchange_token', { refresh_token: auth.refresh_token, subject_id: created.id })
       expect(again.error).toMatchObject({ code: 13021 })

@@ -135,10 +135,10 @@ export function orderHistoryMethods(core: ExchangeCore): Record<string, MethodHa
   return {
     'private/get_order_history_by_instrument': (params, ctx) => {
       const account = callerAccount(core, ctx)
-      const spec = instrumentParam(core, params)
+      const name = anyInstrumentParam(core, params).instrument_name
       return historyPage(
         params,
-        engine.ordersOf(account.id).filter((o) => o.instrument === spec),
+        engine.ordersOf(account.id).filter((o) => o.instrument.instrument_name === name),
       )
     },
     'private/get_order_history_by_currency': (params, ctx) => {
@@ -169,10 +169,10 @@ export function orderHistoryMethods(core: ExchangeCore): Record<string, MethodHa
     },
     'private/get_user_trades_by_instrument_and_time': (params, ctx) => {
       const account = readAccount(ledger, callerAccount(core, ctx), params)
-      const spec = instrumentParam(core, params)
+      const name = anyInstrumentParam(core, params).instrument_name
       return timedTrades(
         params,
-        engine.tradesOf(account.id).filter((t) => t.instrument_name === spec.instrument_name),
+        engine.tradesOf(account.id).filter((t) => t.instrument_name === name),
       )
     },
     'private/get_user_trades_by_currency_and_time': (params, ctx) => {
@@ -202,7 +202,8 @@ export function orderHistoryMethods(core: ExchangeCore): Record<string, MethodHa
       const start = below === undefined ? 0 : chosen.findIndex((o) => o.id === below) + 1
       const entries = chosen.slice(start, start + count)
       const more = chosen.length > start + count
-      return { entries: entries.map(triggerEntry), continuation: more ? (entries.at(-1)?.id ?? null) : null }
+      // Deribit's continuation is a string; `none` marks the last page.
+      return { entries: entries.map(triggerEntry), continuation: more ? (entries.at(-1)?.id ?? 'none') : 'none' }
     },
     'private/get_order_margin_by_ids': (params, ctx) => {
       const account = callerAccount(core, ctx)

@@ -6,7 +6,7 @@
  * code (10007/10008 outside the price band, 10009 funds, ...) while the other sides go ahead.
  */
 import type { CallContext, MethodHandler } from '../../contract.js'
-import { invalidParams, SimRpcError } from '../../contract.js'
+import { invalidParams, notSimulated, SimRpcError } from '../../contract.js'
 import { callerAccount, type ExchangeCore } from '../exchangeCore.js'
 import { type InstrumentSpec, KINDS, tickAt } from '../instruments.js'
 import { INDEX_NAMES } from '../market.js'
@@ -151,7 +151,7 @@ export function quoteMethods(core: ExchangeCore): Record<string, MethodHandler> 
           throw invalidParams('trade_count_limit', 'must be a positive integer')
         config.trade_count_limit = count
       }
-      if (config.block_rfq) throw new SimRpcError(13503, 'unavailable', { reason: 'block RFQ is not simulated' })
+      if (config.block_rfq) throw notSimulated('block_rfq', 'block RFQs are not simulated')
       mmp.set(account.id, config)
       return mmp.configs(account.id, config.index_name, group)
     },

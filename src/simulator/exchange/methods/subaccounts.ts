@@ -121,6 +121,8 @@ export function subaccountMethods(core: ExchangeCore): Record<string, MethodHand
       requireMain(caller)
       const id = core.directory.addSubaccount(caller.id)
       const account = ledger.open(id, { type: 'subaccount', username: `sim_${id}`, mainAccountId: caller.id })
+      // A subaccount made through the API starts empty, as on Deribit: fund it with a transfer.
+      for (const cash of account.balances.values()) cash.balance = 0
       return {
         ...subaccountWire(core, account, true),
         disabled_trading_products: [],
