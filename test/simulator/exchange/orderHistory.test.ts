@@ -120,3 +120,35 @@ describe('order and trade history', () => {
     })
   })
 })
+
+describe('user trades by instrument and currency', () => {
+  it('honour the timestamp and sequence bounds, and subaccount_id for a main account', () => {
+    const h = harness()
+    h.exchange.openAccount(21, { type: 'subaccount', mainAccountId: 1 })
+    const t0 = h.clock.now
+    h.call('private/buy', { instrument_name: BTC, amount: 10, type: 'market' }, 21)
+    h.clock.now += 10_000
+    h.call('private/sell', { instrument_name: BTC, amount: 10, type: 'market' }, 21)
+    const late = h.call<{ trades: Json[] }>(
+      'private/get_user_trades_by_instrument',
+      { instrument_name: BTC, start_timestamp: t0 + 1, subaccount_id: 21 },
+      1,
+    )
+    expect(late.trades.length).toBeGreaterThan(0)
+    expect(late.trades.every((t) => t.direction === 'sell')).toBe(true)
+    const all = h.call<{ trades: Json[] }>(
+      'private/get_user_trades_by_currency',
+      { currency: 'BTC', subaccount_id: 21 },
+      1,
+    )
+    const seqs = all.trades.map((t) => t.trade_seq as number)
+    const first = Math.min(...seqs)
+    const bySeq = h.call<{ trades: Json[] }>(
+      'private/get_user_trades_by_instrument',
+      { instrument_name: BTC, start_seq: first, end_seq: first },
+      21,
+    )
+    expect(bySeq.trades.map((t) => t.trade_seq)).toEqual([first])
+    expect(h.call<{ trades: Json[] }>('private/get_user_trades_by_currency', { currency: 'BTC' }, 1).trades).toEqual([])
+  })
+})

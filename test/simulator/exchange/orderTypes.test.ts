@@ -184,3 +184,30 @@ describe('iceberg orders', () => {
     })
   })
 })
+
+describe('edit', () => {
+  it('moves a trailing stop by a new trigger_offset, and refuses edit params the order does not take', () => {
+    const h = harness()
+    const { bid } = h.top(BTC)
+    tradeAt(h, 'bid')
+    const trailing = h.call<OrderResult>(
+      'private/sell',
+      { instrument_name: BTC, amount: 10, type: 'trailing_stop', trigger: 'last_price', trigger_offset: 100 },
+      1,
+    )
+    const edited = h.call<OrderResult>(
+      'private/edit',
+      { order_id: trailing.order.order_id, amount: 10, trigger_offset: 200 },
+      1,
+    )
+    expect(edited.order).toMatchObject({ trigger_offset: 200, trigger_price: bid - 200 })
+    const limit = h.call<OrderResult>('private/buy', { instrument_name: BTC, amount: 10, price: bid - 100 }, 1)
+    expect(h.fail('private/edit', { order_id: limit.order.order_id, amount: 10, trigger_offset: 5 }, 1)).toMatchObject({
+      code: -32602,
+      data: { param: 'trigger_offset' },
+    })
+    expect(
+      h.call<OrderResult>('private/edit', { order_id: limit.order.order_id, amount: 10, mmp: true }, 1).order.mmp,
+    ).toBe(true)
+  })
+})

@@ -114,3 +114,21 @@ describe('mass quotes and MMP', () => {
     expect(r.errors).toEqual([expect.objectContaining({ error: expect.objectContaining({ code: -32602 }) })])
   })
 })
+
+describe('freeze_quotes', () => {
+  it('a cancel with freeze_quotes refuses the next mass quote for a second', () => {
+    const h = harness()
+    h.call('private/set_mmp_config', CONFIG, 1)
+    const { bid } = h.top(BTC)
+    h.call('private/cancel_all', { freeze_quotes: true }, 1)
+    expect(
+      h.fail(
+        'private/mass_quote',
+        { quote_id: 'q', mmp_group: 'g1', quotes: [{ instrument_name: BTC, bid: { price: bid - 100, amount: 10 } }] },
+        1,
+      ),
+    ).toMatchObject({ code: 10001 })
+    h.clock.now += 1001
+    expect(quote(h, 'q2', { price: bid - 100, amount: 10 }, undefined).errors).toEqual([])
+  })
+})

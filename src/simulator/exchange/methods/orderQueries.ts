@@ -4,7 +4,8 @@
  * `private/get_order_state_by_label`, `private/get_user_trades_by_instrument`,
  * `private/get_user_trades_by_currency`. Each sees only the caller's own (sub)account.
  */
-import type { MethodHandler } from '../../contract.js'
+import { invalidParams, type MethodHandler } from '../../contract.js'
+import { readAccount } from '../accountTree.js'
 import {
   callerAccount,
   currencyParam,
@@ -55,11 +56,40 @@ function typeFilter(params: Params): (order: OrderRecord) => boolean {
 export const DEFAULT_TRADES_COUNT = 10
 
 /** `{trades, has_more}` of the newest `count` trades, sorted as `sorting` asks (default newest first). */
-function tradesPage(params: Params, trades: readonly Record<string, unknown>[]): unknown {
+function tradesPage(params: Params, all: readonly Record<string, unknown>[]): unknown {
+  const trades = all.filter(inRange(params))
   const count = Math.max(1, Math.min(1000, Math.floor(optionalNumber(params, 'count') ?? DEFAULT_TRADES_COUNT)))
   const sorting = optionalEnum(params, 'sorting', ['asc', 'desc', 'default'] as const) ?? 'desc'
   const newest = trades.slice(-count)
   return { trades: sorting === 'asc' ? newest : newest.reverse(), has_more: trades.length > count }
+}
+
+/** The number in a trade id (`"1234"`, `"ETH-1234"`), for `start_id` / `end_id` ranges. */
+function idNumber(id: unknown): number {
+  const text = String(id)
+  return Number(text.slice(text.lastIndexOf('-') + 1))
+}
+
+/** The `start_/end_timestamp`, `start_/end_seq` and `start_/end_id` bounds of a trade query, inclusive. */
+function inRange(params: Params): (t: Record<string, unknown>) => boolean {
+  const bounds: Array<[string, string, (t: Record<string, unknown>) => number]> = [
+    ['start_timestamp', 'end_timestamp', (t) => t.timestamp as number],
+    ['start_seq', 'end_seq', (t) => t.trade_seq as number],
+    ['start_id', 'end_id', (t) => idNumber(t.trade_id)],
+  ]
+  const checks = bounds.map(([lo, hi, of]) => {
+    const read = (name: string) => {
+      const v = params[name]
+      if (v === undefined) return undefined
+      const n = typeof v === 'string' ? idNumber(v) : optionalNumber(params, name)
+      if (n === undefined || Number.isNaN(n)) throw invalidParams(name, 'not a valid bound')
+      return n
+    }
+    const min = read(lo) ?? Number.NEGATIVE_INFINITY
+    const max = read(hi) ?? Number.POSITIVE_INFINITY
+    return (t: Record<string, unknown>) => of(t) >= min && of(t) <= max
+  })
+  return (t) => checks.every((c) => c(t))
 }
 
 /** Handlers for order queries. */
@@ -101,7 +131,7 @@ export function orderQueryMethods(core: ExchangeCore): Record<string, MethodHand
         .map(orderWire)
     },
     'private/get_user_trades_by_instrument': (params, ctx) => {
-      const account = callerAccount(core, ctx)
+      const account = readAccount(core.ledger, callerAccount(core, ctx), params)
       const spec = instrumentParam(core, params)
       return tradesPage(
         params,
@@ -109,11 +139,12 @@ export function orderQueryMethods(core: ExchangeCore): Record<string, MethodHand
       )
     },
     'private/get_user_trades_by_currency': (params, ctx) => {
-      const account = callerAccount(core, ctx)
+      const account = readAccount(core.ledger, callerAccount(core, ctx), params)
       const currency = currencyParam(params, true)
       const kind = optionalEnum(params, 'kind', [...KINDS, 'any'])
+      // History reaches instruments that have since expired.
       const names = new Set(
-        core.instruments
+        [...core.instruments, ...core.listing.expired.values()]
           .filter((s) => inCurrency(s, currency) && (kind === undefined || kind === 'any' || s.kind === kind))
           .map((s) => s.instrument_name),
       )

@@ -7,7 +7,7 @@
  * 10009 funds, 11054 post-only reject, 10004/10029/11044 for an unknown, foreign or finished order.
  */
 import type { MethodHandler } from '../../contract.js'
-import { invalidParams, SimRpcError } from '../../contract.js'
+import { invalidParams, notSimulated, SimRpcError } from '../../contract.js'
 import {
   callerAccount,
   currencyParam,
@@ -16,11 +16,13 @@ import {
   instrumentParam,
   ownOrder,
 } from '../exchangeCore.js'
-import { KINDS } from '../instruments.js'
+import { KINDS, tickAt } from '../instruments.js'
 import { submitOrder } from '../linkedRequest.js'
+import { roundToStep } from '../numbers.js'
 import { isTriggerType, type OrderRecord, orderWire } from '../orderRecord.js'
 import { amountParam, checkValidUntil, priceParam } from '../orderRequest.js'
-import { optionalBoolean, optionalEnum, type Params, requiredString } from '../params.js'
+import { optionalBoolean, optionalEnum, optionalNumber, type Params, requiredString } from '../params.js'
+import { trail } from '../triggers.js'
 
 const CANCEL_TYPES = ['all', 'limit', 'trigger_all', 'stop', 'take', 'trailing_stop'] as const
 
@@ -40,8 +42,32 @@ function stringList(params: Params, name: string): string[] {
 function editOrder(core: ExchangeCore, order: OrderRecord, params: Params): unknown {
   const spec = order.instrument
   const amount = amountParam(params, spec, false) ?? order.amount
-  const price =
-    order.type === 'limit' || order.type === 'stop_limit' ? priceParam(params, 'price', spec, false) : undefined
+  const limit = order.type === 'limit' || order.type === 'stop_limit' || order.type === 'take_limit'
+  let price = limit ? priceParam(params, 'price', spec, false) : undefined
+  const advanced = optionalEnum(params, 'advanced', ['usd', 'implv'] as const)
+  if (advanced !== undefined) {
+    if (spec.kind !== 'option') throw invalidParams('advanced', 'only for options')
+    if (advanced === 'implv') throw notSimulated('advanced', 'implv orders are not simulated: no volatility model')
+    if (price !== undefined)
+      price = Math.max(roundToStep(price / core.market.indexOf(spec), tickAt(spec, price)), spec.tick_size)
+  }
+  const offset = optionalNumber(params, 'trigger_offset')
+  if (offset !== undefined) {
+    if (order.type !== 'trailing_stop') throw invalidParams('trigger_offset', 'only for trailing_stop orders')
+    if (!(offset > 0)) throw invalidParams('trigger_offset', 'must be positive')
+    order.triggerOffset = offset
+    // The peak (or trough) seen so far stays; the trigger moves to the new distance from it.
+    if (order.trailReference !== undefined) trail(order, order.trailReference)
+  }
+  const display = optionalNumber(params, 'display_amount')
+  // Changing an iceberg's display part would re-queue it; the simulator keeps it as placed.
+  if (display !== undefined && display !== (order.displayAmount ?? order.amount) && display < amount)
+    throw invalidParams('display_amount', 'cannot be changed by edit in the simulator')
+  const mmp = optionalBoolean(params, 'mmp')
+  if (mmp !== undefined) {
+    if (mmp && order.type !== 'limit') throw invalidParams('mmp', 'only for limit orders')
+    order.mmp = mmp
+  }
   return core.engine.edit(order, {
     amount,
     price,
@@ -50,6 +76,11 @@ function editOrder(core: ExchangeCore, order: OrderRecord, params: Params): unkn
     reduceOnly: optionalBoolean(params, 'reduce_only'),
     triggerPrice: isTriggerType(order.type) ? priceParam(params, 'trigger_price', spec, false) : undefined,
   })
+}
+
+/** `freeze_quotes: true` on a cancel refuses the account's mass quotes for a second, as on Deribit. */
+function freezeQuotes(core: ExchangeCore, params: Params, accountId: number): void {
+  if (optionalBoolean(params, 'freeze_quotes') === true) core.mmp.freezeQuotes(accountId, 1000)
 }
 
 /** Which cancel `type` selects an order. */
@@ -131,6 +162,7 @@ export function orderMethods(core: ExchangeCore): Record<string, MethodHandler> 
     'private/cancel': (params, ctx) => engine.cancel(ownOrder(core, params, callerAccount(core, ctx)), 'user_request'),
     'private/cancel_all': (params, ctx) => {
       const account = callerAccount(core, ctx)
+      freezeQuotes(core, params, account.id)
       return cancelResult(
         params,
         engine.cancelWhere(account.id, () => true),
@@ -138,6 +170,7 @@ export function orderMethods(core: ExchangeCore): Record<string, MethodHandler> 
     },
     'private/cancel_all_by_currency': (params, ctx) => {
       const account = callerAccount(core, ctx)
+      freezeQuotes(core, params, account.id)
       const currency = currencyParam(params, true)
       const kind = optionalEnum(params, 'kind', [...KINDS, 'any'])
       const type = optionalEnum(params, 'type', CANCEL_TYPES) ?? 'all'
@@ -152,6 +185,7 @@ export function orderMethods(core: ExchangeCore): Record<string, MethodHandler> 
     },
     'private/cancel_all_by_instrument': (params, ctx) => {
       const account = callerAccount(core, ctx)
+      freezeQuotes(core, params, account.id)
       const spec = instrumentParam(core, params)
       const type = optionalEnum(params, 'type', CANCEL_TYPES) ?? 'all'
       return cancelResult(
@@ -166,7 +200,7 @@ export function orderMethods(core: ExchangeCore): Record<string, MethodHandler> 
         throw invalidParams('currency_pair', 'no instrument of the simulator follows this pair')
       const kind = optionalEnum(params, 'kind', [...KINDS, 'any'])
       const type = optionalEnum(params, 'type', CANCEL_TYPES) ?? 'all'
-      optionalBoolean(params, 'freeze_quotes')
+      freezeQuotes(core, params, account.id)
       const cancelled = engine.cancelWhere(
         account.id,
         (o) =>
@@ -178,6 +212,7 @@ export function orderMethods(core: ExchangeCore): Record<string, MethodHandler> 
     },
     'private/cancel_all_by_kind_or_type': (params, ctx) => {
       const account = callerAccount(core, ctx)
+      freezeQuotes(core, params, account.id)
       const currencies = stringList(params, 'currency')
       const kinds = params.kind === undefined ? ['any'] : stringList(params, 'kind')
       const types = params.type === undefined ? ['all'] : stringList(params, 'type')
