@@ -212,13 +212,16 @@ export function buildReport(
   )
   switchVsExchange.sdkSwitchOverExchange = switchOverExchange
   const confirmedAll = all(runs, 'transitions', 'sdk', (r) => {
-    const checks = (
-      r.switchVsExchange as { checks?: { confirmed: number; serverSubscriptions: number[] }[] } | undefined
-    )?.checks
+    const result = r.switchVsExchange as
+      | { expected?: number; checks?: { confirmed: number; serverSubscriptions: number[] }[] }
+      | undefined
+    const checks = result?.checks
+    // The user's channels plus the order tracker's own, when the client reports it.
+    const want = result?.expected ?? nSwitch
     return (
       checks !== undefined &&
       checks.length > 0 &&
-      checks.every((c) => c.confirmed === nSwitch && c.serverSubscriptions.every((n) => n === nSwitch))
+      checks.every((c) => c.confirmed === want && c.serverSubscriptions.every((n) => n === want))
     )
   })
   switchVsExchange.everyChannelConfirmed = confirmedAll

@@ -290,7 +290,9 @@ async function switchVsExchange(ctx: ClientContext): Promise<Record<string, unkn
     await timed('switch', () => c.switchSession(held.id))
   }
   await c.close()
-  return { channels: channels.length, ...samples.summary(), checks }
+  // The order tracker keeps its own user.orders channel under every identity, next to the user's.
+  const expected = new Set<string>([...channels, 'user.orders.any.any.raw']).size
+  return { channels: channels.length, expected, ...samples.summary(), checks }
 }
 
 /** Lets the notifications a subscribe or transition set off arrive before the next step. */
