@@ -53,6 +53,20 @@ export function orderMargin(order: OrderRecord): number {
   return marginFor(order.instrument, order.direction, remainingOf(order), order.price)
 }
 
+/**
+ * Where the position alone would be liquidated: the price at which its loss from the average
+ * entry eats the initial margin down to the maintenance margin (half of it). An estimate, as the
+ * field's name says: the account's other equity is left out. 0 when no price gets there.
+ */
+function liquidationEstimate(position: Position, im: number): number {
+  const { size, averagePrice, instrument } = position
+  if (size === 0 || averagePrice === 0) return 0
+  const cushion = im / 2
+  const price =
+    instrument.instrument_type === 'reversed' ? 1 / (1 / averagePrice + cushion / size) : averagePrice - cushion / size
+  return Number.isFinite(price) && price > 0 ? Math.round(price * 100) / 100 : 0
+}
+
 /** The position object of `private/get_position(s)` and `user.changes`. */
 export function positionWire(position: Position, market: Market): Record<string, unknown> {
   const spec = position.instrument
@@ -82,7 +96,7 @@ export function positionWire(position: Position, market: Market): Record<string,
   }
   if (spec.kind === 'future') {
     wire.leverage = spec.max_leverage ?? 50
-    wire.estimated_liquidation_price = null
+    wire.estimated_liquidation_price = liquidationEstimate(position, im)
   }
   if (spec.settlement_period === 'perpetual') {
     wire.interest_value = 0

@@ -211,3 +211,16 @@ describe('reference and market data', () => {
     expect(option).toMatchObject({ greeks: expect.any(Object), mark_iv: expect.any(Number) })
   })
 })
+
+describe('estimated liquidation price', () => {
+  it('is below the entry for a long and above it for a short, a number either way', () => {
+    const h = harness()
+    h.call('private/buy', { instrument_name: 'BTC-PERPETUAL', amount: 1000, type: 'market' }, 1)
+    h.call('private/sell', { instrument_name: 'BTC-PERPETUAL', amount: 1000, type: 'market' }, 2)
+    const long = h.call<Record<string, number>>('private/get_position', { instrument_name: 'BTC-PERPETUAL' }, 1)
+    const short = h.call<Record<string, number>>('private/get_position', { instrument_name: 'BTC-PERPETUAL' }, 2)
+    expect(long.estimated_liquidation_price).toBeGreaterThan(0)
+    expect(long.estimated_liquidation_price).toBeLessThan(long.average_price as number)
+    expect(short.estimated_liquidation_price).toBeGreaterThan(short.average_price as number)
+  })
+})
