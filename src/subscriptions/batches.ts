@@ -1,9 +1,29 @@
 import { DeribitError } from '../errors.js'
+import { MAX_REQUEST_BYTES } from '../protocol/errorCodes.js'
 
 /** Most channels per subscribe request (a known-good split; Deribit documents no count limit). */
 export const DEFAULT_MAX_CHANNELS_PER_BATCH = 250
-/** Most bytes of channel names per request, leaving room for the envelope under the 32 kB frame limit. */
-export const DEFAULT_MAX_BATCH_BYTES = 28_000
+/**
+ * Bytes a (un)subscribe request spends around its JSON array of channel names: the envelope
+ * the RPC layer writes, `{"jsonrpc":"2.0","id":N,"method":M,"params":{"channels":[...]}}` less
+ * the array, sized for the longest method name and the widest id (a safe integer's 16 digits),
+ * so the figure holds for every request the client can write.
+ */
+export const SUBSCRIBE_ENVELOPE_BYTES =
+  JSON.stringify({
+    jsonrpc: '2.0',
+    id: Number.MAX_SAFE_INTEGER,
+    method: ['public/subscribe', 'private/subscribe', 'public/unsubscribe', 'private/unsubscribe'].reduce((a, b) =>
+      b.length > a.length ? b : a,
+    ),
+    params: { channels: [] },
+  }).length - 2
+
+/**
+ * Most bytes of the JSON array of channel names per request: the 32 kB frame limit less the
+ * envelope, so a resubscription fills every frame and needs the fewest requests (and credits).
+ */
+export const DEFAULT_MAX_BATCH_BYTES = MAX_REQUEST_BYTES - SUBSCRIBE_ENVELOPE_BYTES
 
 /** Options of {@link chunkChannels}. */
 export interface ChunkOptions {

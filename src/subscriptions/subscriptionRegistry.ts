@@ -122,9 +122,13 @@ export class SubscriptionRegistry {
     return [...(this.#private.get(identityKey)?.keys() ?? [])]
   }
 
-  /** Everything the connection should carry while `identityKey` (default: the active one) is authenticated. */
+  /**
+   * Everything the connection should carry while `identityKey` (default: the active one) is
+   * authenticated. Private channels come first: a resubscription sends them in its first
+   * requests, so the blind window of the account's own events is the shortest.
+   */
   desiredChannels(identityKey: string = this.#activeIdentity): string[] {
-    return [...this.publicChannels(), ...this.privateChannels(identityKey)]
+    return [...this.privateChannels(identityKey), ...this.publicChannels()]
   }
 
   /**

@@ -2,7 +2,18 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { DeribitError } from '../../src/errors.js'
 import { MAX_REQUEST_BYTES } from '../../src/protocol/errorCodes.js'
-import { chunkChannels } from '../../src/subscriptions/batches.js'
+import { chunkChannels, DEFAULT_MAX_BATCH_BYTES, SUBSCRIBE_ENVELOPE_BYTES } from '../../src/subscriptions/batches.js'
+
+/** The largest request the client can write for `channels`: the widest id and longest method. */
+function frame(channels: readonly string[]): string {
+  const request = { jsonrpc: '2.0', id: Number.MAX_SAFE_INTEGER, method: 'private/unsubscribe', params: { channels } }
+  return JSON.stringify(request)
+}
+
+/** A distinct four-letter currency code for `i`. */
+function code(i: number): string {
+  return Array.from({ length: 4 }, (_, k) => String.fromCharCode(65 + (Math.floor(i / 26 ** k) % 26))).join('')
+}
 
 describe('chunkChannels', () => {
   it('splits at 250 channels by default', () => {
@@ -17,17 +28,37 @@ describe('chunkChannels', () => {
     const long = Array.from({ length: 1000 }, (_, i) => `book.${'X'.repeat(200)}-${i}.100ms`)
     const batches = chunkChannels(long)
     expect(batches.length).toBeGreaterThan(4)
-    for (const batch of batches) {
-      expect(Buffer.byteLength(JSON.stringify(batch))).toBeLessThanOrEqual(28_000)
-      const frame = JSON.stringify({
-        jsonrpc: '2.0',
-        id: 123456789,
-        method: 'private/subscribe',
-        params: { channels: batch },
-      })
-      expect(Buffer.byteLength(frame)).toBeLessThan(MAX_REQUEST_BYTES)
-    }
+    for (const batch of batches) expect(Buffer.byteLength(frame(batch))).toBeLessThanOrEqual(MAX_REQUEST_BYTES)
     expect(batches.flat()).toEqual(long)
+  })
+
+  it('counts the envelope exactly, for the widest id and the longest method', () => {
+    const names = ['user.orders.any.any.raw', 'ticker.BTC-PERPETUAL.raw']
+    expect(Buffer.byteLength(frame(names))).toBe(SUBSCRIBE_ENVELOPE_BYTES + Buffer.byteLength(JSON.stringify(names)))
+    expect(DEFAULT_MAX_BATCH_BYTES).toBe(MAX_REQUEST_BYTES - SUBSCRIBE_ENVELOPE_BYTES)
+  })
+
+  it('fills every frame to the 32 kB limit, so a mass resubscription takes the fewest requests', () => {
+    // 10,000 names of 27 to 33 bytes: 320 kB of names.
+    const kinds = ['future', 'option', 'option_combo', 'spot']
+    const names = Array.from(
+      { length: 10_000 },
+      (_, i) => `user.orders.${kinds[i % 4]}.${code(i)}.${i % 2 === 0 ? 'raw' : '100ms'}`,
+    )
+    const batches = chunkChannels(names, { maxPerBatch: 10_000 })
+    expect(batches.flat()).toEqual(names)
+    for (const [i, batch] of batches.entries()) {
+      expect(Buffer.byteLength(frame(batch))).toBeLessThanOrEqual(MAX_REQUEST_BYTES)
+      const next = batches[i + 1]?.[0]
+      // Full: the next name would have pushed the frame over the limit.
+      if (next !== undefined) expect(Buffer.byteLength(frame([...batch, next]))).toBeGreaterThan(MAX_REQUEST_BYTES)
+    }
+    // No split into fewer frames exists: k frames carry the names, N - k commas and k brackets
+    // pairs, so k >= (names + N) / (room - 1). The 10 also fits the subscribe pool's burst of 10.
+    const namesBytes = names.reduce((sum, name) => sum + name.length + 2, 0)
+    const room = MAX_REQUEST_BYTES - SUBSCRIBE_ENVELOPE_BYTES
+    expect(batches).toHaveLength(Math.ceil((namesBytes + names.length) / (room - 1)))
+    expect(batches).toHaveLength(10)
   })
 
   it('respects both limits for any input, and fills each batch as far as they allow (property)', () => {
@@ -80,6 +111,6 @@ describe('chunkChannels', () => {
   })
 
   it('refuses a name that can never fit', () => {
-    expect(() => chunkChannels(['x'.repeat(30_000)])).toThrow(DeribitError)
+    expect(() => chunkChannels(['x'.repeat(MAX_REQUEST_BYTES)])).toThrow(DeribitError)
   })
 })

@@ -43,7 +43,7 @@ describe('SubscriptionRegistry', () => {
       'user.orders.any.any.raw',
       'user.portfolio.btc',
     ])
-    expect(reg.desiredChannels()).toEqual(['book.BTC-PERPETUAL.raw', 'user.orders.any.any.raw', 'user.portfolio.btc'])
+    expect(reg.desiredChannels()).toEqual(['user.orders.any.any.raw', 'user.portfolio.btc', 'book.BTC-PERPETUAL.raw'])
     expect(reg.publicChannels()).toEqual(['book.BTC-PERPETUAL.raw'])
   })
 
