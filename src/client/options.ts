@@ -60,7 +60,7 @@ export interface DeribitClientOptions {
    * @default false
    */
   cancelOnDisconnect?: boolean
-  /** Reconnect backoff (fields merged over `DEFAULT_BACKOFF`), or `false` to stay closed after a drop. @default DEFAULT_BACKOFF (250 ms doubling to 10 s, 30 % jitter) */
+  /** Reconnect backoff (fields merged over `DEFAULT_BACKOFF`), or `false` to stay closed after a drop. @default DEFAULT_BACKOFF: the first reconnect after a socket that stayed up goes out at once, then 250 ms doubling to 10 s, 30 % jitter (see `reconnectDelay`) */
   reconnect?: Partial<BackoffOptions> | false
   /** Client-side credit pacing (Deribit's pools), or `false` to send unpaced. @default DEFAULT_CREDIT_POOLS (paced with a little headroom below them) */
   rateLimit?: Partial<CreditLimiterOptions> | false

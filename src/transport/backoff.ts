@@ -1,4 +1,4 @@
-/** Reconnect delays: a pure function of the attempt number, exponential, capped and jittered. */
+/** Retry delays: a pure function of the attempt number, exponential, capped and jittered. */
 export interface BackoffOptions {
   /** Delay before the first retry, in ms. @default 250 */
   initialDelayMs: number
@@ -39,4 +39,27 @@ export function backoffDelay(
   if (jitter === 0) return base
   const r = Math.min(1, Math.max(0, random()))
   return base - base * jitter * r
+}
+
+/**
+ * The delay before reconnect number `retry` since the last socket that stayed up (0 is the
+ * first), in ms: the curve the socket follows.
+ *
+ * - Retry 0 goes out at once (0 ms). A socket that was up has just dropped; the exchange most
+ *   likely still answers, and every millisecond waited is a millisecond blind. A fleet that lost
+ *   the exchange together does not come back as a herd because of this: if the exchange is down,
+ *   each client's first attempt fails fast and the jittered backoff below spreads the rest.
+ * - Retry n ≥ 1 waits `backoffDelay(n - 1)`: `initialDelayMs` (less up to `jitter` of it), then
+ *   growing by `factor` up to `maxDelayMs`. A flapping link (sockets that drop before they were
+ *   stable) keeps counting retries, so it still backs off.
+ *
+ * With the defaults: 0, 175–250, 350–500, 700–1,000 ms, … capped at 7–10 s.
+ */
+export function reconnectDelay(
+  retry: number,
+  options: BackoffOptions = DEFAULT_BACKOFF,
+  random: () => number = Math.random,
+): number {
+  const n = retry > 0 && Number.isFinite(retry) ? Math.floor(retry) : 0
+  return n === 0 ? 0 : backoffDelay(n - 1, options, random)
 }

@@ -1,7 +1,7 @@
 import ReconnectingWebSocketModule from 'reconnecting-websocket'
 import { type RawData, WebSocket as WsWebSocket } from 'ws'
 import { ConnectionClosedError, DeribitError, ProtocolError } from '../errors.js'
-import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.js'
+import { type BackoffOptions, DEFAULT_BACKOFF, reconnectDelay } from './backoff.js'
 import { type Logger, silentLogger } from './logger.js'
 import { monotonicNow } from './timers.js'
 import { TypedEmitter } from './typedEmitter.js'
@@ -12,7 +12,7 @@ import { TypedEmitter } from './typedEmitter.js'
  * RWS owns the lifecycle of ONE socket: it constructs it through the injected `ws` class, runs the
  * connect timeout, and folds ws's error-then-close into a single close event. It is created with
  * `maxRetries: 0`, so it never reconnects by itself; this class drives reconnects with
- * `backoffDelay`, opening a fresh RWS per attempt. Why not let RWS retry with our delays:
+ * `reconnectDelay`, opening a fresh RWS per attempt. Why not let RWS retry with our delays:
  * - its retry wait is an untracked `setTimeout` that `close()` cannot cancel, so a closed client
  *   would keep the process alive for up to `maxDelayMs`;
  * - once `maxRetries` is reached its connect lock stays engaged and `reconnect()` is a no-op, so an
@@ -36,7 +36,7 @@ type Rws = InstanceType<typeof ReconnectingWebSocket>
 /**
  * RWS with its retry wait removed. Before constructing a socket, RWS always waits out its own
  * retry delay with a `setTimeout`, even a 0 ms one, which Node rounds up to at least 1 ms. Every
- * attempt here is a fresh RWS that never retries (the delay that matters is ours, `backoffDelay`,
+ * attempt here is a fresh RWS that never retries (the delay that matters is ours, `reconnectDelay`,
  * already waited), so that wait only made every connect and reconnect a timer tick slower. `_wait`
  * is RWS's own seam for the delay (4.4.0, its last release); the socket is still constructed
  * asynchronously, so `close()` right after construction still skips it.
@@ -68,7 +68,7 @@ export interface SocketCloseInfo {
 
 /** Payload of the `'reconnecting'` event. */
 export interface ReconnectingInfo {
-  /** Retry index passed to `backoffDelay` (0 is the first retry after a failure). */
+  /** Retry index passed to `reconnectDelay` (0 is the first retry after a socket that stayed up). */
   attempt: number
   delayMs: number
 }
@@ -445,7 +445,7 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
     }
     const retry = this.#retry
     this.#retry += 1
-    const delayMs = backoffDelay(retry, this.#backoff, this.#random)
+    const delayMs = reconnectDelay(retry, this.#backoff, this.#random)
     this.#logger.debug('reconnecting', { attempt: retry, delayMs })
     // The timer exists before any listener runs, so a close() from a listener can cancel it. A
     // zero-delay reconnect after a socket that had opened waits for no timer (setTimeout(0) is at

@@ -68,6 +68,34 @@ export function socketCutAfter(method: string): { WebSocket: typeof WebSocket; a
   }
 }
 
+/**
+ * A `ws` class whose connects are refused (sent to a closed loopback port) while `refusing` is
+ * set; `once()` refuses only the next one. The first reconnect after a drop goes out at once, so a
+ * test that needs the client to stay down refuses it.
+ */
+export function refusingSockets(): { WebSocket: typeof WebSocket; refuse(on: boolean): void; once(): void } {
+  let refusing = false
+  let onlyOnce = false
+  class Refusing extends WebSocket {
+    constructor(...args: unknown[]) {
+      const refused = refusing
+      if (onlyOnce) refusing = onlyOnce = false
+      const [address, ...rest] = args as [string, ...unknown[]]
+      super(...([refused ? 'ws://127.0.0.1:1' : address, ...rest] as [string]))
+    }
+  }
+  return {
+    WebSocket: Refusing as unknown as typeof WebSocket,
+    refuse: (on) => {
+      refusing = on
+      onlyOnce = false
+    },
+    once: () => {
+      refusing = onlyOnce = true
+    },
+  }
+}
+
 /** Channels the end-to-end client tests watch: two public, one private. */
 export const PUBLIC = ['ticker.BTC-PERPETUAL.100ms', 'book.BTC-PERPETUAL.100ms'] as const
 export const PRIVATE = ['user.orders.any.any.raw'] as const

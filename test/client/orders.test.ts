@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { OrderNotPlacedError } from '../../src/errors.js'
-import { restingBid, startWorld, waitFor } from './harness.js'
+import { refusingSockets, restingBid, startWorld, waitFor } from './harness.js'
 
 describe('order entry', () => {
   it('a late answer that comes before the deadline wins, and the order is placed once', async () => {
@@ -51,9 +51,14 @@ describe('order entry', () => {
   })
 
   it('fails fast with NOT_CONNECTED while reconnecting, writing nothing', async () => {
-    await using world = await startWorld({ client: { reconnect: { initialDelayMs: 2000, maxDelayMs: 2000 } } })
+    // Reconnects are refused, so the client stays down (the first one goes out at once).
+    const refusing = refusingSockets()
+    await using world = await startWorld({
+      client: { WebSocket: refusing.WebSocket, reconnect: { initialDelayMs: 2000, maxDelayMs: 2000 } },
+    })
     const { client, sim, account } = world
     await client.connect()
+    refusing.refuse(true)
     sim.faults.dropConnections({ which: 'all', mode: 'terminate' })
     await waitFor(() => client.state === 'reconnecting', 'reconnecting')
     await expect(

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest'
+import type { TransitionEvent } from '../../src/client/events.js'
 import {
   connected,
   PRIVATE,
   PUBLIC,
+  refusingSockets,
   restingBid,
   socketCutAfter,
   trackerMatchesExchange,
@@ -16,8 +18,14 @@ async function healsAfter(world: World & { watch: Watch }, fault: () => void): P
   await client.exchangeToken(subA)
   const resting = await restingBid(client, 'before-drop')
   const connections = sim.log.connections().length
+  // Heard as an event, not polled: the first reconnect goes out at once and may be over in a poll.
+  let noticed = false
+  const stopWatching = client.on('state', (state) => {
+    if (state !== 'ready') noticed = true
+  })
   fault()
-  await waitFor(() => client.state !== 'ready', 'the client to notice the fault')
+  await waitFor(() => noticed, 'the client to notice the fault')
+  stopWatching()
   await waitFor(
     () => client.state === 'ready' && sim.log.connections().length > connections,
     'the client to heal',
@@ -76,5 +84,33 @@ describe('client reconnects', () => {
     await fetch(`${sim.httpUrl}/api/v2/private/cancel?order_id=${order.order_id}`, { headers: { authorization: auth } })
     await waitFor(() => client.orders.get(order.order_id)?.order_state === 'cancelled', 'the reconciled cancel', 8000)
     expect(trackerMatchesExchange(world, account.mainAccountId)).toEqual({ missing: [], extra: [] })
+  })
+
+  it("a reconnect's transition.ms counts from the drop, failed attempts and backoff included", async () => {
+    // The first attempt after the drop is refused; the second waits out a 300 ms backoff.
+    const refusing = refusingSockets()
+    await using world = await connected({
+      client: { WebSocket: refusing.WebSocket, reconnect: { initialDelayMs: 300, maxDelayMs: 300, jitter: 0 } },
+    })
+    const { client, sim } = world
+    const events: TransitionEvent[] = []
+    client.on('transition', (e) => events.push(e))
+    let openedAt = 0
+    const connections = sim.log.connections().length
+    client.on('state', (state) => {
+      if (state === 'authenticating') openedAt = Date.now()
+    })
+    refusing.once()
+    const droppedAt = Date.now()
+    sim.faults.dropConnections({ which: 'all', mode: 'terminate' })
+    await waitFor(() => events.length === 1, 'the reconnect', 8000)
+    const readyAfter = Date.now() - droppedAt
+    expect(sim.log.connections().length).toBe(connections + 1)
+    expect(events[0]).toMatchObject({ cause: 'reconnect' })
+    const ms = events[0]?.ms ?? 0
+    // From the drop: the refused attempt and the backoff are in it; from the open they would not be.
+    expect(ms).toBeGreaterThanOrEqual(300)
+    expect(ms).toBeGreaterThan(Date.now() - openedAt)
+    expect(ms).toBeLessThanOrEqual(readyAfter)
   })
 })

@@ -68,8 +68,11 @@ describe('mass resubscription', () => {
     checkFrames(recording.sockets[0] ?? [], desired.length)
 
     sim.faults.dropConnections({ which: 'all', mode: 'terminate' })
-    await waitFor(() => recording.sockets.length > 1 && client.state !== 'ready', 'the drop')
-    await waitFor(() => client.state === 'ready' && onWire() === desired.length, 'the resubscription', 15_000)
+    await waitFor(
+      () => sim.log.connections().length === 2 && client.state === 'ready' && onWire() === desired.length,
+      'the resubscription',
+      15_000,
+    )
     const again = recording.sockets.at(-1) ?? []
     expect(again).toHaveLength(10)
     checkFrames(again, desired.length)

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { backoffDelay, DEFAULT_BACKOFF } from '../../src/transport/backoff.js'
+import { backoffDelay, DEFAULT_BACKOFF, reconnectDelay } from '../../src/transport/backoff.js'
 
 describe('backoffDelay', () => {
   const noJitter = { ...DEFAULT_BACKOFF, jitter: 0 }
@@ -33,5 +33,26 @@ describe('backoffDelay', () => {
   it('uses Math.random by default, so delays vary', () => {
     const seen = new Set(Array.from({ length: 20 }, () => backoffDelay(3)))
     expect(seen.size).toBeGreaterThan(1)
+  })
+})
+
+describe('reconnectDelay', () => {
+  it('reconnects at once the first time, then follows the backoff curve from the second attempt', () => {
+    const noJitter = { ...DEFAULT_BACKOFF, jitter: 0 }
+    const delays = Array.from({ length: 9 }, (_, retry) => reconnectDelay(retry, noJitter))
+    expect(delays).toEqual([0, 250, 500, 1000, 2000, 4000, 8000, 10_000, 10_000])
+    // Jitter never delays the first attempt, and spreads every later one.
+    expect(reconnectDelay(0, DEFAULT_BACKOFF, () => 1)).toBe(0)
+    expect(reconnectDelay(1, DEFAULT_BACKOFF, () => 1)).toBeCloseTo(175)
+    expect(reconnectDelay(Number.NaN, noJitter)).toBe(0)
+    expect(reconnectDelay(-1, noJitter)).toBe(0)
+  })
+
+  it('is backoffDelay shifted by one attempt (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 200 }), fc.double({ min: 0, max: 1, noNaN: true }), (retry, r) => {
+        expect(reconnectDelay(retry, DEFAULT_BACKOFF, () => r)).toBe(backoffDelay(retry - 1, DEFAULT_BACKOFF, () => r))
+      }),
+    )
   })
 })

@@ -3,7 +3,7 @@ import { createServer, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket as WsWebSocket } from 'ws'
 import type { DeribitError } from '../../src/errors.js'
-import { backoffDelay } from '../../src/transport/backoff.js'
+import { reconnectDelay } from '../../src/transport/backoff.js'
 import {
   type ReconnectingInfo,
   ReconnectingSocket,
@@ -165,7 +165,8 @@ describe('ReconnectingSocket', () => {
     expect(s.closes).toEqual([{ epoch: 1, code: 1006, reason: 'half-open', intentional: false, willReconnect: true }])
     expect(s.state).toBe('connecting')
     expect(s.send('while-disconnected')).toBe(false)
-    expect(reconnecting).toEqual([{ attempt: 0, delayMs: 5 }])
+    // The first reconnect after a socket that was up waits for no backoff.
+    expect(reconnecting).toEqual([{ attempt: 0, delayMs: 0 }])
     expect(await reopened).toBe(2)
     const second = await srv.connection(1)
     expect(s.send('after-reconnect')).toBe(true)
@@ -352,14 +353,14 @@ describe('ReconnectingSocket', () => {
     const delays: number[] = []
     const timersSeen: number[] = []
     s.on('reconnecting', ({ attempt, delayMs }) => {
-      expect(delayMs).toBe(backoffDelay(attempt, backoff))
+      expect(delayMs).toBe(reconnectDelay(attempt, backoff))
       delays.push(delayMs)
       timersSeen.push(activeTimers() - baseline)
     })
     const listeners = s.listenerCount()
     s.open()
     await waitFor(() => delays.length >= 20, 10_000)
-    expect(delays.slice(0, 7)).toEqual([1, 2, 4, 8, 16, 16, 16])
+    expect(delays.slice(0, 7)).toEqual([0, 1, 2, 4, 8, 16, 16])
     expect(Math.max(...delays)).toBe(16)
     expect(Math.max(...timersSeen)).toBeLessThanOrEqual(2)
     expect(s.listenerCount()).toBe(listeners)
