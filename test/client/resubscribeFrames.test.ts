@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
+import type { ChannelName } from '../../src/protocol/channelNames.js'
 import { MAX_REQUEST_BYTES } from '../../src/protocol/errorCodes.js'
 import { PUBLIC, startWorld, waitFor } from './harness.js'
 
@@ -53,7 +54,7 @@ describe('mass resubscription', () => {
     await using world = await startWorld({ client: { WebSocket: recording.WebSocket, requestTimeoutMs: 10_000 } })
     const { client, sim } = world
     const channels = [...PUBLIC, ...privateChannels(10_000 - PUBLIC.length)]
-    await client.subscribe(channels, () => undefined)
+    await client.subscribe(channels as ChannelName[], () => undefined)
     await client.connect()
     // The order tracker adds its own channel to the user's.
     const desired = client.channels
