@@ -104,7 +104,12 @@ export interface SocketOptions {
   closeTimeoutMs?: number | undefined
   /** Consecutive failed reconnect attempts before giving up (state `'closed'`). @default Infinity */
   maxRetries?: number | undefined
-  /** A socket must stay open this long for the backoff to restart from attempt 0. @default 5_000 */
+  /**
+   * A socket must stay open this long for the backoff to restart from attempt 0 (whose reconnect
+   * goes out at once). One second: a socket that carried a session that long was up, and at most
+   * one immediate reconnect a second cannot hammer an exchange; one that drops sooner counts as a
+   * flap and backs off. @default 1_000
+   */
   stableAfterMs?: number | undefined
   /** Random source for the backoff jitter. @default Math.random */
   random?: (() => number) | undefined
@@ -125,7 +130,7 @@ export const DEFAULT_SOCKET_OPTIONS = Object.freeze({
   connectTimeoutMs: 10_000,
   closeTimeoutMs: 2_000,
   maxRetries: Number.POSITIVE_INFINITY,
-  stableAfterMs: 5_000,
+  stableAfterMs: 1_000,
 })
 
 /** One connection attempt: one RWS instance and the single ws it creates. */
