@@ -75,30 +75,48 @@ class Pool {
   readonly queue = new PQueue({ concurrency: 1 })
   credits: number
   lastRefillMs: number
+  /** Since when the pool has been full at `max`; undefined after a spend, until it is again. */
+  fullSinceMs: number | undefined
 
+  /**
+   * `max` is the paced pool (the exchange's less the held-back requests); `ceiling` is the
+   * exchange's own. A pool that has stayed full at `max` as long as the held-back credits take to
+   * refill at the paced rate was full at the exchange as well, whatever the transit times were:
+   * it may then spend the exchange's whole burst.
+   */
   constructor(
     readonly name: string,
     readonly cost: number,
     readonly max: number,
     readonly refillPerMs: number,
     nowMs: number,
+    readonly ceiling: number = max,
   ) {
     this.credits = max
     this.lastRefillMs = nowMs
+    this.fullSinceMs = nowMs
   }
 
   refill(nowMs: number): void {
     const elapsed = nowMs - this.lastRefillMs
-    if (elapsed > 0) {
-      this.credits = Math.min(this.max, this.credits + elapsed * this.refillPerMs)
-      this.lastRefillMs = nowMs
+    if (elapsed <= 0) return
+    const credits = this.credits + elapsed * this.refillPerMs
+    this.lastRefillMs = nowMs
+    if (credits < this.max) {
+      this.credits = credits
+      this.fullSinceMs = undefined
+      return
     }
+    this.fullSinceMs ??= nowMs - (credits - this.max) / this.refillPerMs
+    const heldBackMs = (this.ceiling - this.max) / this.refillPerMs
+    this.credits = nowMs - this.fullSinceMs >= heldBackMs ? this.ceiling : Math.max(this.max, this.credits)
   }
 
   tryTake(nowMs: number): boolean {
     this.refill(nowMs)
     if (this.credits < this.cost) return false
     this.credits -= this.cost
+    this.fullSinceMs = undefined
     return true
   }
 
@@ -143,7 +161,14 @@ export class CreditLimiter {
       }
       // Headroom never shrinks a pool below one request.
       const held = Math.min(reserve * costPerRequest, maxCredits - costPerRequest)
-      const pool = new Pool(name, costPerRequest, maxCredits - held, (refillPerSecond * refillShare) / 1000, start)
+      const pool = new Pool(
+        name,
+        costPerRequest,
+        maxCredits - held,
+        (refillPerSecond * refillShare) / 1000,
+        start,
+        maxCredits,
+      )
       this.#pools.push(pool)
       if (name === 'default') fallback = pool
       for (const method of config.methods ?? []) this.#byMethod.set(method, pool)
@@ -212,6 +237,7 @@ export class CreditLimiter {
     const pool = this.#poolFor(method)
     pool.refill(this.#now())
     pool.credits -= pool.cost
+    pool.fullSinceMs = undefined
   }
 
   /**
@@ -221,6 +247,7 @@ export class CreditLimiter {
   exhausted(method: string): void {
     const pool = this.#poolFor(method)
     pool.credits = 0
+    pool.fullSinceMs = undefined
     pool.lastRefillMs = this.#now()
   }
 

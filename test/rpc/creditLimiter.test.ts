@@ -83,6 +83,27 @@ describe('CreditLimiter', () => {
     expect(() => new CreditLimiter({ refillShare: 0 })).toThrow(/refillShare/)
   })
 
+  it('a pool that has stayed full long enough spends the whole burst the exchange allows, held-back requests included', async () => {
+    const limiter = new CreditLimiter({ reserveRequests: 1, refillShare: 0.9 })
+    const ran: number[] = []
+    await Promise.all(burst(limiter, 'public/subscribe', 9, ran))
+    // Refilled to the paced 27,000 after 3 s at 9,000/s; not yet proven full at the exchange.
+    await vi.advanceTimersByTimeAsync(3_000)
+    expect(limiter.available('public/subscribe')).toBe(27_000)
+    // As long again as the held-back 3,000 credits take at the paced rate: the exchange is full too.
+    await vi.advanceTimersByTimeAsync(334)
+    expect(limiter.available('public/subscribe')).toBe(30_000)
+    ran.length = 0
+    const second = burst(limiter, 'public/subscribe', 11, ran)
+    expect(ran).toEqual(Array(10).fill(3_334))
+    // The spend ends the proof: after the eleventh (paced) request, a refill reaches the paced pool only.
+    await vi.advanceTimersByTimeAsync(334)
+    expect(ran).toHaveLength(11)
+    await Promise.all(second)
+    await vi.advanceTimersByTimeAsync(3_000)
+    expect(limiter.available('public/subscribe')).toBe(27_000)
+  })
+
   it('keeps pools independent and FIFO within a pool', async () => {
     const limiter = new CreditLimiter()
     const order: string[] = []
