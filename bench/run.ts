@@ -6,6 +6,7 @@
  *
  *   npm run bench              # the full run (a few minutes)
  *   npx tsx bench/run.ts --quick   # a smoke run (under a minute; results in the temp folder)
+ *   npx tsx bench/run.ts --only=latency   # only the latency section (about two minutes)
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -240,6 +241,20 @@ async function main(): Promise<void> {
   process.stderr.write(`results: ${out}\n`)
   // The README shows the latest full run's table (smoke and partial runs leave it alone).
   if (full) updateReadme(report.table)
+  // The latency section runs in a fresh process of its own, through a latency proxy (bench/latency.ts).
+  if ((!quick && only === undefined) || only?.includes('latency')) await runLatencySection()
+}
+
+function runLatencySection(): Promise<void> {
+  return new Promise((resolve) => {
+    const child = fork(join(here, 'latency.ts'), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' })
+    const timer = setTimeout(() => child.kill(), 600_000)
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      if (code !== 0) process.stderr.write(`latency section exited with code ${code}\n`)
+      resolve()
+    })
+  })
 }
 
 const README_START = '<!-- results:start -->'

@@ -1,0 +1,182 @@
+/**
+ * `npm run bench` latency section (also `npx tsx bench/latency.ts` alone): every transition of
+ * the SDK through a TCP latency proxy (TCP_NODELAY on both sides, see test/support) at 10 and
+ * 50 ms round-trip time, against a simulator with its credit limits on. Each time is reported in
+ * round trips next to the minimum the protocol needs (bench/README.md states and explains them).
+ * One process, in-process simulator and proxy; about a minute in all.
+ */
+
+import type { TransitionEvent } from '../src/client/events.js'
+import { DeribitClient } from '../src/client.js'
+import type { ChannelName } from '../src/protocol/channelNames.js'
+import { startSimulator } from '../src/simulator/index.js'
+import { startFaultProxy } from '../test/support/faultProxy.js'
+
+/** Round-trip times measured, in ms. */
+const RTTS = [10, 50]
+/** Repetitions per measure; the median is reported. */
+const REPS = 3
+/** Channel counts of the reconnect measure. */
+const RECONNECT_SIZES = [200, 1_000, 10_000]
+
+/** Minimum sequential round trips per transition through the proxy (bench/README.md says why). */
+export const MINIMUM_ROUND_TRIPS: Record<string, number> = {
+  connect: 3,
+  reconnect: 3,
+  refresh: 1,
+  exchange: 3,
+  switch: 2,
+  fork: 3,
+}
+
+/** One row of the section: a transition at one RTT. */
+export interface LatencyRow {
+  rttMs: number
+  transition: string
+  channels: number
+  medianMs: number
+  roundTrips: number
+  minimum: number
+  /** For reconnects: the client's own `transition.ms`, which counts from the drop. */
+  reportedMs?: number
+}
+
+/** `count` distinct private channels the simulator accepts (any two-to-six-letter currency code). */
+function channels(count: number): ChannelName[] {
+  const code = (i: number) =>
+    Array.from({ length: 4 }, (_, k) => String.fromCharCode(65 + (Math.floor(i / 26 ** k) % 26))).join('')
+  const out = ['ticker.BTC-PERPETUAL.100ms', 'book.BTC-PERPETUAL.100ms']
+  for (let i = 0; out.length < count; i++) out.push(`user.orders.future.${code(i)}.${i % 2 ? '100ms' : 'raw'}`)
+  return out as ChannelName[]
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/** Runs the section; returns its rows. */
+export async function runLatency(): Promise<LatencyRow[]> {
+  const rows: LatencyRow[] = []
+  for (const rttMs of RTTS) {
+    await using sim = await startSimulator({ seed: 5 })
+    await using proxy = await startFaultProxy({ target: { host: '127.0.0.1', port: sim.port } })
+    proxy.latency({ ms: rttMs / 2 })
+    const account = sim.createAccount({ subaccounts: 1 })
+    const url = proxy.url(new URL(sim.url).pathname)
+    const newClient = (sessionName: string) =>
+      new DeribitClient({
+        url,
+        credentials: { clientId: account.clientId, clientSecret: account.clientSecret },
+        sessionName,
+        requestTimeoutMs: 30_000,
+      })
+    const add = (transition: string, size: number, times: number[], reported?: number[]) => {
+      const medianMs = median(times)
+      rows.push({
+        rttMs,
+        transition,
+        channels: size,
+        medianMs: Math.round(medianMs),
+        roundTrips: Math.round((medianMs / rttMs) * 100) / 100,
+        minimum: MINIMUM_ROUND_TRIPS[transition] ?? Number.NaN,
+        ...(reported ? { reportedMs: Math.round(median(reported)) } : {}),
+      })
+    }
+
+    // Cold connect with the subscriptions asked for first: they go out with the connect.
+    const connectTimes: number[] = []
+    for (let rep = 0; rep < REPS; rep++) {
+      const client = newClient(`connect-${rep}`)
+      await client.subscribe(channels(200), () => undefined)
+      const started = performance.now()
+      await client.connect()
+      connectTimes.push(performance.now() - started)
+      await client.close()
+    }
+    add('connect', 200, connectTimes)
+
+    for (const size of RECONNECT_SIZES) {
+      const client = newClient(`reconnect-${size}`)
+      await client.subscribe(channels(size), () => undefined)
+      await client.connect()
+      const times: number[] = []
+      const reported: number[] = []
+      for (let rep = 0; rep < REPS; rep++) {
+        // Lets the subscribe pool refill (30,000 credits at 10,000/s), as it would between two
+        // drops: what remains is the pacing a drop right after a resubscription would force.
+        await sleep(size >= 5_000 ? 3_800 : 1_200)
+        const done = new Promise<TransitionEvent>((resolve) => {
+          const off = client.on('transition', (e) => {
+            if (e.cause === 'reconnect') {
+              off()
+              resolve(e)
+            }
+          })
+        })
+        const started = performance.now()
+        sim.faults.dropConnections({ which: 'all', mode: 'terminate' })
+        const event = await done
+        times.push(performance.now() - started)
+        reported.push(event.ms)
+      }
+      add('reconnect', size, times, reported)
+      await client.close()
+    }
+
+    const client = newClient('transitions')
+    await client.subscribe(channels(200), () => undefined)
+    await client.connect()
+    const sub = account.subaccountIds[0] as number
+    const byKind: Record<string, number[]> = { refresh: [], exchange: [], switch: [], fork: [] }
+    const timed = async (kind: string, run: () => Promise<unknown>) => {
+      await sleep(1_000)
+      const started = performance.now()
+      await run()
+      byKind[kind]?.push(performance.now() - started)
+    }
+    for (let rep = 0; rep < REPS; rep++) {
+      await timed('refresh', () => client.refreshToken())
+      const main = client.session?.id
+      await timed('exchange', () => client.exchangeToken(sub))
+      const held = client.heldSessions().find((h) => h.id === main && !h.active)
+      if (held !== undefined) await timed('switch', () => client.switchSession(held.id))
+      await timed('fork', () => client.forkToken(`fork-${rttMs}-${rep}`))
+    }
+    await client.close()
+    for (const [kind, times] of Object.entries(byKind)) if (times.length > 0) add(kind, 200, times)
+  }
+  return rows
+}
+
+/** The section as text. */
+export function latencyTable(rows: readonly LatencyRow[]): string {
+  const lines = ['', 'latency (through a proxy, credit limits on; median of 3)', '']
+  lines.push('rtt   transition  channels   ms   round trips  minimum  ratio  reported ms')
+  for (const r of rows) {
+    lines.push(
+      [
+        `${r.rttMs}`.padEnd(5),
+        r.transition.padEnd(11),
+        `${r.channels}`.padStart(8),
+        `${r.medianMs}`.padStart(6),
+        `${r.roundTrips.toFixed(2)}`.padStart(12),
+        `${r.minimum}`.padStart(8),
+        `${(r.roundTrips / r.minimum).toFixed(2)}×`.padStart(6),
+        `${r.reportedMs ?? ''}`.padStart(12),
+      ].join(' '),
+    )
+  }
+  return `${lines.join('\n')}\n`
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const started = Date.now()
+  const rows = await runLatency()
+  process.stdout.write(latencyTable(rows))
+  process.stderr.write(`latency section: ${Math.round((Date.now() - started) / 1000)} s\n`)
+}
