@@ -89,19 +89,20 @@ export class Transitions {
     const deadline = bounds.deadline ?? Date.now() + this.#o.waitMs
     const signal = bounds.signal
     const issued = this.#o.gate.nextIssue
+    const verdict: Verdict = { expired: false, committed: false }
     this.#pending++
     this.#idle.shut()
     this.#o.gate.ready.shut()
     if (this.#o.connection.established.isOpen) this.#o.connection.setState('transitioning')
     const next = this.#tail
-      .then(() => this.#execute(kind, cause, operation, issued, deadline, signal))
+      .then(() => this.#execute(kind, cause, operation, issued, deadline, signal, verdict))
       .finally(() => {
         this.#pending--
         if (this.#pending === 0) this.#idle.open()
         this.#o.connection.openForCalls()
       })
     this.#tail = next.catch(() => undefined)
-    return withinBounds(next, kind, deadline, signal)
+    return withinBounds(next, kind, deadline, signal, verdict)
   }
 
   /**
@@ -141,6 +142,7 @@ export class Transitions {
     issued: number,
     deadline: number,
     signal: AbortSignal | undefined,
+    verdict: Verdict,
   ): Promise<SessionContext> {
     const { connection, gate, lifetime } = this.#o
     let interrupted: SessionContext | undefined
@@ -181,6 +183,13 @@ export class Transitions {
           ...exchangeCodeOf(error),
         })
       }
+      // The caller was told it failed while the answer was on its way: a refresh (same identity,
+      // old token spent) is kept quietly; anything else is undone by a fresh socket.
+      if (verdict.expired && kind !== 'refresh') {
+        connection.drop(`${kind} completed after its deadline`, epoch)
+        throw timedOut(kind)
+      }
+      verdict.committed = true
       return this.#commit(kind, cause, from, epoch, started, result)
     }
   }
@@ -226,6 +235,14 @@ export interface TransitionBounds {
   signal?: AbortSignal | undefined
 }
 
+/** One transition's outcome as its caller sees it: the deadline and the commit exclude each other. */
+interface Verdict {
+  /** The caller was told it failed (deadline or signal). */
+  expired: boolean
+  /** It committed: the caller will hear its result, whenever that comes. */
+  committed: boolean
+}
+
 function timedOut(kind: TransitionKind): TransitionFailedError {
   return new TransitionFailedError(
     kind,
@@ -242,6 +259,7 @@ function withinBounds(
   kind: TransitionKind,
   deadline: number,
   signal: AbortSignal | undefined,
+  verdict: Verdict,
 ): Promise<SessionContext> {
   return new Promise<SessionContext>((resolve, reject) => {
     const finish = (fn: () => void) => {
@@ -249,8 +267,13 @@ function withinBounds(
       signal?.removeEventListener('abort', onAbort)
       fn()
     }
-    const onAbort = () => finish(() => reject(new AbortError(`${kind} was aborted`, { cause: signal?.reason })))
-    const timer = setTimeout(() => finish(() => reject(timedOut(kind))), Math.max(0, deadline - Date.now()))
+    const expire = (error: DeribitError) => {
+      if (verdict.committed) return
+      verdict.expired = true
+      finish(() => reject(error))
+    }
+    const onAbort = () => expire(new AbortError(`${kind} was aborted`, { cause: signal?.reason }))
+    const timer = setTimeout(() => expire(timedOut(kind)), Math.max(0, deadline - Date.now()))
     if (signal?.aborted) onAbort()
     else signal?.addEventListener('abort', onAbort, { once: true })
     next.then(
