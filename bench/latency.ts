@@ -3,7 +3,7 @@
  * the SDK through a TCP latency proxy (TCP_NODELAY on both sides, see test/support) at 10 and
  * 50 ms round-trip time, against a simulator with its credit limits on. Each time is reported in
  * round trips next to the minimum the protocol needs (bench/README.md states and explains them).
- * One process, in-process simulator and proxy; about a minute in all.
+ * One process, in-process simulators and proxies; about 80 s in all.
  */
 
 import type { TransitionEvent } from '../src/client/events.js'
