@@ -3,7 +3,7 @@
  * the SDK through a TCP latency proxy (TCP_NODELAY on both sides, see test/support) at 10 and
  * 50 ms round-trip time, against a simulator with its credit limits on. Each time is reported in
  * round trips next to the minimum the protocol needs (bench/README.md states and explains them).
- * One process, in-process simulator and proxy; about a minute in all.
+ * One process, in-process simulators and proxies; about 80 s in all.
  */
 
 import type { TransitionEvent } from '../src/client/events.js'
@@ -170,8 +170,77 @@ export async function runLatency(): Promise<LatencyRow[]> {
     }
     await client.close()
     for (const [kind, times] of Object.entries(byKind)) if (times.length > 0) add(kind, 200, times)
+    for (const vanish of [false, true]) rows.push(await vanishedOrders(rttMs, vanish))
   }
   return rows
+}
+
+/** Orders resting when the connection drops, in the vanished-orders measure. */
+const RESTING_ORDERS = 1_000
+
+/**
+ * Issue 13's measure: a reconnect while 1,000 orders rest, with all of them cancelled while the
+ * client was away (`vanish`) or none. Timed from the new socket's open (`authenticating`) to
+ * ready, so the difference is the reconciliation's cost alone (target: within 2 round trips).
+ * The matching-engine pool is raised on both sides only to place the 1,000 orders quickly.
+ */
+async function vanishedOrders(rttMs: number, vanish: boolean): Promise<LatencyRow> {
+  const fast = { cost: 1, max: 1_000_000, refillPerSec: 1_000_000 }
+  await using sim = await startSimulator({ seed: 7, rateLimits: { matchingEngine: fast } })
+  await using proxy = await startFaultProxy({ target: { host: '127.0.0.1', port: sim.port } })
+  proxy.latency({ ms: rttMs / 2 })
+  const account = sim.createAccount({})
+  const client = new DeribitClient({
+    url: proxy.url(new URL(sim.url).pathname),
+    credentials: { clientId: account.clientId, clientSecret: account.clientSecret },
+    sessionName: 'vanish',
+    requestTimeoutMs: 30_000,
+    rateLimit: { pools: { matchingEngine: { maxCredits: 1_000_000, refillPerSecond: 1_000_000 } } },
+  })
+  await client.subscribe(channels(200), () => undefined)
+  await client.connect()
+  const book = (await client.call('public/get_order_book', { instrument_name: 'BTC-PERPETUAL' })) as {
+    best_bid_price: number
+  }
+  const price = Math.floor((book.best_bid_price * 0.5) / 0.5) * 0.5
+  await Promise.all(
+    Array.from({ length: RESTING_ORDERS }, () =>
+      client.buy({ instrument_name: 'BTC-PERPETUAL', amount: 10, type: 'limit', price }),
+    ),
+  )
+  await sleep(1_200)
+  await proxy.refuse(true)
+  proxy.reset()
+  await sleep(100)
+  if (vanish) {
+    const auth = `Basic ${Buffer.from(`${account.clientId}:${account.clientSecret}`).toString('base64')}`
+    await fetch(`${sim.httpUrl}/api/v2/private/cancel_all`, { headers: { authorization: auth } })
+  }
+  let openedAt = 0
+  const offState = client.on('state', (state) => {
+    if (state === 'authenticating') openedAt = performance.now()
+  })
+  const done = new Promise<void>((resolve) => {
+    const off = client.on('transition', (e) => {
+      if (e.cause === 'reconnect') {
+        off()
+        resolve()
+      }
+    })
+  })
+  await proxy.refuse(false)
+  await done
+  const ms = performance.now() - openedAt
+  offState()
+  await client.close()
+  return {
+    rttMs,
+    transition: vanish ? 'vanished' : 'resting',
+    channels: 200,
+    medianMs: Math.round(ms),
+    roundTrips: Math.round((ms / rttMs) * 100) / 100,
+    minimum: 2,
+  }
 }
 
 /** The section as text. */
