@@ -221,7 +221,7 @@ export class DeribitClient {
     this.#usable()
     const deadline = Date.now() + (options.timeoutMs ?? resolved.requestTimeoutMs)
     persistence.touch(Date.now())
-    const lease = await gate.acquire(deadline, options.signal)
+    const lease = gate.tryAcquire(deadline) ?? (await gate.acquire(deadline, options.signal))
     try {
       for (let attempt = 1; ; attempt++) {
         try {

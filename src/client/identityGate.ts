@@ -75,6 +75,18 @@ export class IdentityGate {
     }
   }
 
+  /**
+   * The fast path of {@link acquire}: when no transition is queued and the connection carries an
+   * identity, the lease is taken at once, without a wait. Undefined otherwise.
+   */
+  tryAcquire(deadline: number): IdentityLease | undefined {
+    if (!this.carrying.isOpen || this.#options.transitionsAhead() !== undefined) return undefined
+    const lease = new Lease(this, ++this.#issued)
+    this.#leases.set(lease, deadline)
+    lease.bind(this.#options.carrier().subjectId)
+    return lease
+  }
+
   /** The number the next operation will be issued with: a transition queued now drains those below it. */
   get nextIssue(): number {
     return this.#issued + 1
@@ -125,14 +137,23 @@ export class IdentityGate {
   }
 
   /** @internal A leased call: waits for the carrier, checks the subject, writes on that socket. */
-  async send<T>(lease: Lease, method: string, params: Record<string, unknown>, options: LeaseCallOptions): Promise<T> {
-    await this.carrying.wait(Math.max(1, options.deadline - Date.now()), options.signal)
+  send<T>(lease: Lease, method: string, params: Record<string, unknown>, options: LeaseCallOptions): Promise<T> {
+    // Carried now (the usual case): no wait, so a call costs no extra turn of the event loop.
+    if (this.carrying.isOpen) return this.#write<T>(lease, method, params, options)
+    return this.carrying
+      .wait(Math.max(1, options.deadline - Date.now()), options.signal)
+      .then(() => this.#write<T>(lease, method, params, options))
+  }
+
+  #write<T>(lease: Lease, method: string, params: Record<string, unknown>, options: LeaseCallOptions): Promise<T> {
     const carrier = this.#options.carrier()
     if (carrier.subjectId !== lease.subjectId) {
-      throw new DeribitError(
-        'NOT_CONNECTED',
-        `${method} not sent: the connection no longer carries subject ${lease.subjectId ?? 'main'}`,
-        { method, data: { identityChanged: true } },
+      return Promise.reject(
+        new DeribitError(
+          'NOT_CONNECTED',
+          `${method} not sent: the connection no longer carries subject ${lease.subjectId ?? 'main'}`,
+          { method, data: { identityChanged: true } },
+        ),
       )
     }
     return this.#options.rpc.call<T>(method, params, {
