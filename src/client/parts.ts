@@ -376,7 +376,6 @@ export function assembleClient(options: DeribitClientOptions, hooks: FacadeHooks
     async close(error) {
       lifetime.end()
       gate.close(error)
-      queue.close(error)
       scheduler.cancel()
       watchdog?.stop()
       limiter?.clear()

@@ -11,7 +11,6 @@ import type { ClientEvents, TransitionEvent } from './events.js'
 import { type IdentityGate, untilDeadline } from './identityGate.js'
 import type { Lifetime } from './lifetime.js'
 import type { OrderSync } from './orderSync.js'
-import { ReadyGate } from './readyGate.js'
 
 /** A token operation: from the active context, on the socket the caller is pinned to. */
 export type TokenOperation = (from: SessionContext, caller: RpcCaller) => Promise<TokenResult>
@@ -48,27 +47,14 @@ export class Transitions {
   #tail: Promise<unknown> = Promise.resolve()
   #pending = 0
   readonly #refreshes = new SingleFlight<SessionContext>()
-  /** Open while no transition is queued or running. */
-  readonly #idle = new ReadyGate()
 
   constructor(options: TransitionsOptions) {
     this.#o = options
-    this.#idle.open()
   }
 
   /** Settles when every transition queued so far has ended; undefined when none is queued. */
   ahead(): Promise<unknown> | undefined {
     return this.#pending > 0 ? this.#tail : undefined
-  }
-
-  /** Resolves when no transition is queued or running (bounded by `deadline` and `signal`). */
-  idle(deadline: number, signal?: AbortSignal): Promise<void> {
-    return this.#idle.wait(Math.max(1, deadline - Date.now()), signal)
-  }
-
-  /** Ends every wait (on close). */
-  close(error: DeribitError): void {
-    this.#idle.close(error)
   }
 
   /** True while a transition is queued or running. */
@@ -91,14 +77,12 @@ export class Transitions {
     const issued = this.#o.gate.nextIssue
     const verdict: Verdict = { expired: false, committed: false }
     this.#pending++
-    this.#idle.shut()
     this.#o.gate.ready.shut()
     if (this.#o.connection.established.isOpen) this.#o.connection.setState('transitioning')
     const next = this.#tail
       .then(() => this.#execute(kind, cause, operation, issued, deadline, signal, verdict))
       .finally(() => {
         this.#pending--
-        if (this.#pending === 0) this.#idle.open()
         this.#o.connection.openForCalls()
       })
     this.#tail = next.catch(() => undefined)
