@@ -15,6 +15,15 @@ const CONDITIONALLY_REQUIRED: Readonly<Record<string, ReadonlySet<string>>> = {
   'public/get_instruments': new Set(['currency']),
 }
 
+/**
+ * Params the spec types string that carry a JSON object: the spec's own request examples send the
+ * object itself, and GET sends its JSON text. Both pass here; the handler reads either.
+ */
+const JSON_OBJECT_PARAMS: Readonly<Record<string, ReadonlySet<string>>> = {
+  'private/set_clearance_originator': new Set(['deposit_id', 'originator']),
+  'private/pme/simulate': new Set(['simulated_positions']),
+}
+
 const NUMERIC = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/
 
 /** A value that failed its type: the reason to send in `data.reason`. */
@@ -104,6 +113,7 @@ export function validateParams(method: string, params: Record<string, unknown>):
   const spec = Object.hasOwn(TABLE, method) ? TABLE[method] : undefined
   if (spec === undefined) return params
   const conditional = CONDITIONALLY_REQUIRED[method]
+  const jsonObjects = JSON_OBJECT_PARAMS[method]
   let out: Record<string, unknown> | undefined
   for (const p of spec.params) {
     const value = Object.hasOwn(params, p.name) ? params[p.name] : undefined
@@ -111,6 +121,7 @@ export function validateParams(method: string, params: Record<string, unknown>):
       if (p.required && conditional?.has(p.name) !== true) throw invalidParams(p.name, 'missing')
       continue
     }
+    if (jsonObjects?.has(p.name) === true && typeof value === 'object' && !Array.isArray(value)) continue
     const v = conform(p, value)
     if (v instanceof Mismatch) throw invalidParams(p.name, v.reason)
     if (v !== value) {

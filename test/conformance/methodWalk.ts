@@ -128,6 +128,8 @@ async function otherUserAddress(sim: Simulator): Promise<string | undefined> {
   }
 }
 
+let heldDeposits = 0
+
 /** Calls every method of the table (or `only` those) on both transports, one after another. */
 export async function walkMethods(sim: Simulator, only?: readonly string[]): Promise<MethodCheck[]> {
   const account = sim.createAccount({ subaccounts: 1 })
@@ -144,6 +146,13 @@ export async function walkMethods(sim: Simulator, only?: readonly string[]): Pro
       clientSecret: account.clientSecret,
       subaccountId: account.subaccountIds[0] ?? account.mainAccountId,
       now: Number(await setup.result('public/get_time')),
+      heldDeposit: async () => {
+        // From an outside wallet the account never declared: it waits for its originator.
+        sim.deposit(account.mainAccountId, 'BTC', 0.5, `outside-wallet-${++heldDeposits}`)
+        const page = (await setup.result('private/get_deposits', { currency: 'BTC', count: 1 })) as { data: Json[] }
+        const [d] = page.data
+        return { currency: 'BTC', user_id: account.mainAccountId, address: d?.address, tx_hash: d?.transaction_id }
+      },
     }
     // A position and a fill, so the account's read methods have something to show.
     await setup.result('private/buy', { instrument_name: 'BTC-PERPETUAL', amount: 10, type: 'market' })
