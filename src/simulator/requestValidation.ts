@@ -136,3 +136,9 @@ export function validateParams(method: string, params: Record<string, unknown>):
 export function wsOnlyBySpec(method: string): boolean {
   return Object.hasOwn(TABLE, method) && TABLE[method]?.wsOnly === true
 }
+
+/** The names of `method`'s array params (a query string's single value of one is a one-item list). */
+export function arrayParamsOf(method: string): ReadonlySet<string> {
+  const spec = Object.hasOwn(TABLE, method) ? TABLE[method] : undefined
+  return new Set(spec?.params.filter((p) => p.type === 'array').map((p) => p.name))
+}
