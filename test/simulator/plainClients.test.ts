@@ -39,7 +39,7 @@ async function post(path: string, body: unknown, headers: Record<string, string>
 }
 
 const query = (params: Record<string, string | number>) =>
-  new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString()
+  new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])).toString()
 
 async function token(): Promise<string> {
   const auth = await get(
