@@ -37,6 +37,13 @@ export interface MethodCheck {
 const TABLE = METHOD_TABLE as Readonly<Record<string, MethodSpec>>
 const DEFECTS = exampleDefects('methods')
 
+/** A success response's schema mismatches, split into the spec's own known defects and the rest. */
+export function judgeResponse(method: string, frame: Json): { mismatches: string[]; tolerated: string[] } {
+  const known = new Set([...(DEFECTS.get(method) ?? []), ...SPEC_TEXT_DEFECTS])
+  const all = responseMismatches(method, frame)
+  return { mismatches: all.filter((m) => !known.has(m)), tolerated: all.filter((m) => known.has(m)) }
+}
+
 function classify(method: string, transport: 'ws' | 'http', frame: Json | undefined): MethodCheck {
   const base = { method, transport, mismatches: [], tolerated: [] }
   const error = frame?.error as { code?: number; message?: string } | undefined
@@ -50,10 +57,7 @@ function classify(method: string, transport: 'ws' | 'http', frame: Json | undefi
   if (error !== undefined || frame === undefined || !('result' in frame)) {
     return { ...base, status: 'error', detail: error ?? frame ?? 'no answer' }
   }
-  const known = new Set([...(DEFECTS.get(method) ?? []), ...SPEC_TEXT_DEFECTS])
-  const all = responseMismatches(method, frame)
-  const mismatches = all.filter((m) => !known.has(m))
-  const tolerated = all.filter((m) => known.has(m))
+  const { mismatches, tolerated } = judgeResponse(method, frame)
   return { ...base, status: mismatches.length === 0 ? 'valid' : 'invalid', mismatches, tolerated }
 }
 

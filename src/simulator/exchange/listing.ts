@@ -90,7 +90,8 @@ function linear(coin: Coin, id: number, kind: 'future' | 'spot'): InstrumentSpec
     counter_currency: 'USDC',
     instrument_type: 'linear',
     tick_size: btc ? 1 : 0.1,
-    contract_size: btc ? 0.001 : 0.01,
+    // Amounts are in coin, one coin a contract (the spec types contract_size integer).
+    contract_size: 1,
     min_trade_amount: btc ? 0.001 : 0.01,
     taker_commission: kind === 'spot' ? 0 : 0.0005,
     max_leverage: kind === 'spot' ? undefined : 50,
