@@ -111,8 +111,4 @@ export const NOT_YET_CONFORMING: Readonly<Record<string, string>> = {}
  * (`[]`, or subscribed with nothing ever sent). Each must come to deliver payloads of the spec's
  * shape, or be refused with an error. Owners: the market and trading engineers of issue 14.
  */
-export const NOT_YET_DELIVERING: readonly string[] = [
-  // Event-driven: it delivers when an expiry settles (test/simulator/server/marketChannels.test.ts),
-  // which a walk on the wall clock does not reach.
-  'instrument.state.(kind).(currency)',
-]
+export const NOT_YET_DELIVERING: readonly string[] = []
