@@ -112,3 +112,26 @@ export const NOT_YET_CONFORMING: Readonly<Record<string, string>> = {}
  * shape, or be refused with an error. Owners: the market and trading engineers of issue 14.
  */
 export const NOT_YET_DELIVERING: readonly string[] = []
+
+/**
+ * Documented params the simulator reads (their type and enum are checked) but that change nothing
+ * here, by method, with why; the README's simulator section lists them. Every other documented
+ * param of an implemented method is honoured or refused (test/conformance/params.test.ts).
+ */
+export const PARAMS_WITHOUT_EFFECT: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'private/get_order_history_by_currency': { historical: 'one store: recent and historical records are the same' },
+  'private/get_order_history_by_instrument': { historical: 'one store: recent and historical records are the same' },
+  'private/get_user_trades_by_currency': { historical: 'one store: recent and historical records are the same' },
+  'private/get_user_trades_by_instrument': { historical: 'one store: recent and historical records are the same' },
+  'private/get_user_trades_by_currency_and_time': {
+    historical: 'one store: recent and historical records are the same',
+  },
+  'private/get_user_trades_by_instrument_and_time': {
+    historical: 'one store: recent and historical records are the same',
+  },
+  'private/get_user_trades_by_order': { historical: 'one store: recent and historical records are the same' },
+  'private/cancel_all_by_instrument': { include_combos: 'no combo instruments are listed' },
+  'public/get_supported_index_names': { type: 'every simulated index prices both spot and derivatives' },
+  'private/mass_quote': { wait_for_response: 'matching is synchronous: every answer carries its matching results' },
+  'private/change_margin_model': { dry_run: 'only the current model is accepted, so nothing changes either way' },
+}

@@ -61,7 +61,8 @@ function classify(method: string, transport: 'ws' | 'http', frame: Json | undefi
   return { ...base, status: mismatches.length === 0 ? 'valid' : 'invalid', mismatches, tolerated }
 }
 
-async function authenticate(ws: WsRpc, ctx: Pick<RecipeContext, 'clientId' | 'clientSecret'>): Promise<Json> {
+/** Authenticates `ws` with the account's API key. */
+export async function authenticate(ws: WsRpc, ctx: Pick<RecipeContext, 'clientId' | 'clientSecret'>): Promise<Json> {
   return (await ws.result('public/auth', {
     grant_type: 'client_credentials',
     client_id: ctx.clientId,
@@ -119,7 +120,7 @@ async function overHttp(
 }
 
 /** A deposit address of a second user, if the simulator makes them. */
-async function otherUserAddress(sim: Simulator): Promise<string | undefined> {
+export async function otherUserAddress(sim: Simulator): Promise<string | undefined> {
   const other = sim.createAccount()
   const ws = await WsRpc.open(sim.url)
   try {
