@@ -145,6 +145,9 @@ describe('HTTP authorization', () => {
       code: 13009,
     })
     expect((await get(uri)).body.error).toMatchObject({ code: 13009 })
+    // A token among the params, as the WebSocket carries it, serves too.
+    const inQuery = await get(`${uri}&access_token=${await token()}`)
+    expect(inQuery.body.result).toMatchObject({ currency: 'BTC' })
   })
 
   it('grants tokens for client_credentials, client_signature and refresh_token over GET', async () => {
