@@ -39,6 +39,7 @@ import { supportingMethods } from './methods/supporting.js'
 import { tradeTapeMethods } from './methods/tradeTape.js'
 import { walletMethods } from './methods/wallet.js'
 import { Mmp } from './mmp.js'
+import { round8 } from './numbers.js'
 import { OrderIds, orderWire } from './orderRecord.js'
 import { Random } from './random.js'
 import { deliveryPrice, settleFunding, settlePositions } from './settlement.js'
@@ -147,7 +148,12 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
   const anyInstrument = (name: string): InstrumentSpec | undefined =>
     listing.byName.get(name) ?? listing.expired.get(name)
   const lookup = (name: string): InstrumentSpec | undefined => listing.byName.get(name)
-  for (const spec of listing.active) market.seedStats(spec, market.mark(spec))
+  // What was listed before the start has open positions already (spot has none); what is listed later starts at 0.
+  const oiRandom = new Random((options.seed ^ 0x2545f491) >>> 0)
+  for (const spec of listing.active) {
+    const oi = spec.kind === 'spot' ? 0 : round8(oiRandom.int(1_000, 20_000) * spec.min_trade_amount)
+    market.seedStats(spec, market.mark(spec), oi)
+  }
   const tape = new Tape(sink, anyInstrument, market)
   const ledger = new Ledger(options.startingBalance ?? DEFAULT_STARTING_BALANCE, now)
   const ids = new OrderIds()
