@@ -9,6 +9,7 @@
  * `pending_user_input`) until the account names its originator; only then is it credited.
  */
 import { SimRpcError } from '../contract.js'
+import { type AddressRecord, DepositAddresses } from './depositAddresses.js'
 import type { Account, Ledger } from './ledger.js'
 import { round8 } from './numbers.js'
 
@@ -87,19 +88,12 @@ export interface DepositRecord {
   originator: Originator | undefined
 }
 
-/** A deposit address. */
-export interface AddressRecord {
-  readonly accountId: number
-  readonly currency: string
-  readonly address: string
-  readonly createdMs: number
-}
-
 export class Wallet {
   readonly transfers: TransferRecord[] = []
   readonly withdrawals: WithdrawalRecord[] = []
   readonly deposits: DepositRecord[] = []
-  private readonly addresses = new Map<string, AddressRecord>()
+  /** Deposit addresses, so that money sent to one reaches its account. */
+  readonly addresses: DepositAddresses
   private nextId = 1
   private pending = 0
 
@@ -108,7 +102,9 @@ export class Wallet {
     private readonly now: () => number,
     /** What an account may move out in a currency now (balance not tied up as margin). */
     private readonly withdrawable: (account: Account, currency: string) => number,
-  ) {}
+  ) {
+    this.addresses = new DepositAddresses(now)
+  }
 
   /** Completes the transfers and withdrawals whose wait is over. Cheap when nothing waits. */
   process(): void {
@@ -230,7 +226,7 @@ export class Wallet {
     sourceAddress: string,
     options: { to?: AddressRecord; held?: boolean } = {},
   ): DepositRecord {
-    const address = options.to ?? this.currentAddress(account, currency) ?? this.createAddress(account, currency)
+    const address = options.to ?? this.addresses.current(account, currency) ?? this.addresses.create(account, currency)
     const now = this.now()
     const record: DepositRecord = {
       accountId: account.id,
@@ -270,30 +266,6 @@ export class Wallet {
       this.ledger.moveCash(account, record.currency, record.amount, 'deposit', { address: record.address })
   }
 
-  /** A new deposit address; it becomes the account's current one for that currency. */
-  createAddress(account: Account, currency: string): AddressRecord {
-    const n = this.nextId++
-    const record: AddressRecord = {
-      accountId: account.id,
-      currency,
-      address: `sim-${currency.toLowerCase()}-${account.id}-${n}`,
-      createdMs: this.now(),
-    }
-    this.addresses.set(`${account.id}/${currency}`, record)
-    this.addresses.set(record.address, record)
-    return record
-  }
-
-  /** The account's current deposit address for a currency, if it made one. */
-  currentAddress(account: Account, currency: string): AddressRecord | undefined {
-    return this.addresses.get(`${account.id}/${currency}`)
-  }
-
-  /** The simulated account a deposit address belongs to. */
-  addressOwner(address: string): AddressRecord | undefined {
-    return this.addresses.get(address)
-  }
-
   private debit(account: Account, currency: string, amount: number, type: string, info: Record<string, unknown>) {
     if (!(amount > 0)) throw new SimRpcError(-32602, 'Invalid params', { param: 'amount', reason: 'must be positive' })
     if (amount > this.withdrawable(account, currency) + 1e-12) throw new SimRpcError(10009, 'not_enough_funds')
@@ -321,7 +293,7 @@ export class Wallet {
     record.state = 'completed'
     record.updatedMs = this.now()
     record.confirmedMs = record.updatedMs
-    const owner = this.addressOwner(record.address)
+    const owner = this.addresses.owner(record.address)
     const account = owner === undefined ? undefined : this.ledger.find(owner.accountId)
     if (owner !== undefined && account !== undefined && owner.currency === record.currency)
       this.deposit(account, record.currency, record.amount, `sim-withdrawal-${record.id}`, { to: owner })

@@ -87,7 +87,7 @@ function withdrawalWire(w: WithdrawalRecord): Record<string, unknown> {
 function userDestination(core: ExchangeCore, caller: Account, currency: string, destination: string): Account {
   if (core.addressBook.find(caller.id, currency, 'transfer', destination) === undefined)
     throw invalidParams('destination', `not in the ${currency} transfer address book`)
-  const owner = core.wallet.addressOwner(destination)
+  const owner = core.wallet.addresses.owner(destination)
   const account = owner === undefined ? undefined : core.ledger.find(owner.accountId)
   if (account === undefined) throw invalidParams('destination', 'not a deposit address of a simulated user')
   if (sameTree(account, caller))
@@ -205,12 +205,12 @@ export function walletMethods(core: ExchangeCore): Record<string, MethodHandler>
     },
     'private/create_deposit_address': (params, ctx) => {
       const caller = callerAccount(core, ctx)
-      const a = wallet.createAddress(caller, currencyParam(params, false))
+      const a = wallet.addresses.create(caller, currencyParam(params, false))
       return { address: a.address, currency: a.currency, creation_timestamp: a.createdMs, type: 'deposit' }
     },
     'private/get_current_deposit_address': (params, ctx) => {
       const caller = callerAccount(core, ctx)
-      const a = wallet.currentAddress(caller, currencyParam(params, false))
+      const a = wallet.addresses.current(caller, currencyParam(params, false))
       return a === undefined
         ? null
         : { address: a.address, currency: a.currency, creation_timestamp: a.createdMs, type: 'deposit' }
