@@ -535,7 +535,7 @@ export class DeribitClient {
     if (this.state === 'closed' || this.#revokedEmitted) return
     this.#revokedEmitted = true
     const error = new RevokedError(`Session ${sessionName} was revoked by an operator`)
-    this.#p.logger.warn('session revoked through the store; logging out', { session: sessionName })
+    this.#p.logger.warn({ session: sessionName }, 'session revoked through the store; logging out')
     this.#p.events.emit('revoked', error)
     this.#connectWaiter?.reject(error)
     if (this.#p.gate.ready.isOpen) {
@@ -548,7 +548,7 @@ export class DeribitClient {
     this.#connectWaiter?.reject(error)
     if (!this.#revokedEmitted) {
       this.#revokedEmitted = true
-      this.#p.logger.warn('session revoked; the client stops', { code: error.exchangeCode })
+      this.#p.logger.warn({ code: error.exchangeCode }, 'session revoked; the client stops')
       this.#p.events.emit('revoked', error)
     }
     void this.close()

@@ -108,7 +108,7 @@ export function assembleClient(options: DeribitClientOptions, hooks: FacadeHooks
   const lifetime = new Lifetime()
   const events: TypedEmitter<ClientEvents> = new TypedEmitter<ClientEvents>((error, event) => {
     // A listener's exception never changes the client's flow: it is reported, and that is all.
-    logger.warn('an event listener threw', { event: String(event), error: String(error) })
+    logger.warn({ event: String(event), error: String(error) }, 'an event listener threw')
     if (event !== 'error') {
       events.emit('error', new DeribitError('LISTENER_ERROR', `A '${String(event)}' listener threw`, { cause: error }))
     }
@@ -162,7 +162,7 @@ export function assembleClient(options: DeribitClientOptions, hooks: FacadeHooks
       ? new IdleWatchdog({
           timeoutMs: resolved.heartbeatIntervalSec * 2000 + 1000,
           onIdle: () => {
-            logger.warn('no frame within the heartbeat deadline: treating the socket as half-open')
+            logger.warn({}, 'no frame within the heartbeat deadline: treating the socket as half-open')
             socket.drop('half-open')
           },
         })
@@ -197,14 +197,14 @@ export function assembleClient(options: DeribitClientOptions, hooks: FacadeHooks
     logger,
     initialIdentity: PUBLIC_IDENTITY,
     onRefused: (channel, error) => {
-      logger.warn('the exchange refused a channel; its subscriptions ended', { channel })
+      logger.warn({ channel }, 'the exchange refused a channel; its subscriptions ended')
       events.emit('error', error)
     },
     onResnapshot: (channels, ms) => events.emit('resubscribed', { reason: 'gap', channels, ms }),
-    onHandlerError: (error, channel) => logger.warn('subscription handler threw', { channel, error: String(error) }),
+    onHandlerError: (error, channel) => logger.warn({ channel, error: String(error) }, 'subscription handler threw'),
   })
   const tracker = new OrderTracker({
-    onListenerError: (error) => logger.warn('order listener threw', { error: String(error) }),
+    onListenerError: (error) => logger.warn({ error: String(error) }, 'order listener threw'),
   })
   tracker.on('order', (order, subjectId) => events.emit('order', order, subjectId))
   router = new NotificationRouter({ subscriptions, tracker, subject: () => active.subjectId, onGap: hooks.onGap })
@@ -221,7 +221,7 @@ export function assembleClient(options: DeribitClientOptions, hooks: FacadeHooks
     caller: (epoch) => ({ call: (m, p, o) => rpc.call(m, p, { ...o, epoch }) }),
     carries: (epoch, subject) => socket.epoch === epoch && active.signedIn && active.subjectId === subject,
     onDegraded: (event) => {
-      logger.warn('order reconciliation failed; retrying', { attempt: event.attempt, retryInMs: event.retryInMs })
+      logger.warn({ attempt: event.attempt, retryInMs: event.retryInMs }, 'order reconciliation failed; retrying')
       events.emit('degraded', event)
     },
   })
@@ -284,7 +284,7 @@ export function assembleClient(options: DeribitClientOptions, hooks: FacadeHooks
       },
       (error: unknown) => {
         // A failed scheduled refresh is tried again with backoff while the token still lives.
-        logger.warn('scheduled refresh failed', { error: String(error) })
+        logger.warn({ error: String(error) }, 'scheduled refresh failed')
         const current = active.current
         if (lifetime.ended || !current || current.expiresAt <= Date.now()) return
         lifetime.timeout(() => onRefreshDue(), backoffDelay(refreshAttempt++, REFRESH_RETRY))
@@ -326,11 +326,11 @@ export function assembleClient(options: DeribitClientOptions, hooks: FacadeHooks
         const resumed = await persistence.resume(name)
         if (resumed) {
           active.resume(resumed)
-          logger.info('resuming stored session', { session: resumed.id })
+          logger.info({ session: resumed.id }, 'resuming stored session')
         }
       } catch (error) {
         if ((error as DeribitError).code === 'REVOKED') throw error
-        logger.warn('session store unreadable; authenticating afresh', { error: String(error) })
+        logger.warn({ error: String(error) }, 'session store unreadable; authenticating afresh')
       }
     },
     async endHeld(sessionId) {

@@ -236,7 +236,7 @@ export class SubscriptionManager {
               () => {
                 for (const c of unsubscribe) this.#resnapshot.delete(c)
               },
-              (error: unknown) => this.#options.logger.warn('unsubscribe failed', { error: String(error) }),
+              (error: unknown) => this.#options.logger.warn({ error: String(error) }, 'unsubscribe failed'),
             ),
         subscribe.length === 0
           ? undefined

@@ -7,8 +7,8 @@ import type { Logger } from '../../src/transport/logger.js'
 import { restingBid, startWorld, waitFor } from './harness.js'
 
 function recordingLogger(lines: string[]): Logger {
-  const log = (level: string) => (msg: string, meta?: Record<string, unknown>) => {
-    lines.push(`${level} ${msg} ${meta ? JSON.stringify(meta) : ''}`)
+  const log = (level: string) => (fields: Record<string, unknown>, msg: string) => {
+    lines.push(`${level} ${msg} ${JSON.stringify(fields)}`)
   }
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }
 }
