@@ -100,7 +100,8 @@ export function assembleClient(options: DeribitClientOptions, hooks: FacadeHooks
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_CLIENT_OPTIONS.requestTimeoutMs,
     heartbeatIntervalSec: options.heartbeatIntervalSec ?? DEFAULT_CLIENT_OPTIONS.heartbeatIntervalSec,
     cancelOnDisconnect: options.cancelOnDisconnect ?? DEFAULT_CLIENT_OPTIONS.cancelOnDisconnect,
-    WebSocket: options.WebSocket ?? WebSocket,
+    // The option's type is `ws`'s class written out structurally (no @types/ws for users); it is that class.
+    WebSocket: (options.WebSocket as typeof WebSocket | undefined) ?? WebSocket,
     maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_CLIENT_OPTIONS.maxPayloadBytes,
     trackOrders: options.trackOrders ?? DEFAULT_CLIENT_OPTIONS.trackOrders,
     ordersWhileDisconnected: options.ordersWhileDisconnected ?? DEFAULT_CLIENT_OPTIONS.ordersWhileDisconnected,

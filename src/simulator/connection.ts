@@ -44,8 +44,10 @@ export class SimConnection implements Subscriber {
   #queue: string[] = []
   #queuedBytes = 0
 
+  /** @internal The gateway's: it takes a `ws` socket, kept out of the published types (no `@types/ws` for users). */
   constructor(
     readonly id: number,
+    /** @internal */
     readonly socket: WebSocket,
     /** The TCP socket under the WebSocket: queued frames are written to it directly. */
     private readonly tcp: Socket | undefined,
