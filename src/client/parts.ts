@@ -2,7 +2,7 @@ import WebSocket from 'ws'
 import { DeribitError, type RevokedError } from '../errors.js'
 import { OrderEntry } from '../orders/orderEntry.js'
 import { OrderReconciler } from '../orders/orderReconciler.js'
-import { OrderTracker } from '../orders/orderTracker.js'
+import { OrderTracker, trackerInternals } from '../orders/orderTracker.js'
 import { CreditLimiter } from '../rpc/creditLimiter.js'
 import { RpcClient } from '../rpc/rpcClient.js'
 import { ActiveSession, PUBLIC_IDENTITY } from '../session/activeSession.js'
@@ -386,7 +386,7 @@ export function assembleClient(options: DeribitClientOptions, hooks: FacadeHooks
       // What the store was told last lands before close() resolves: a restart reads it.
       await active.flush()
       events.removeAllListeners()
-      tracker.removeAllListeners()
+      trackerInternals(tracker).removeAllListeners()
     },
   }
 }

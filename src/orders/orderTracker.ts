@@ -1,5 +1,6 @@
 import type { Order } from '../protocol/types.js'
 import { TypedEmitter } from '../session/typedEmitter.js'
+import { EventSource } from '../transport/eventSource.js'
 import { isOpenOrder, isOrder, stateRank } from './orderShape.js'
 
 /** Closed orders kept for lookups; open orders are always kept. */
@@ -66,6 +67,8 @@ export interface OrderTrackerInternals {
   ): { changed: number; missing: string[] }
   /** Settles an order that left the open list; returns whether the tracker changed. */
   settleVanished(orderId: string, fetched: TrackedOrder | undefined, subjectId: number | undefined): boolean
+  /** Drops every listener, the client's relay among them (the client is closing). */
+  removeAllListeners(): void
 }
 
 let internalsOf: (tracker: OrderTracker) => OrderTrackerInternals
@@ -107,7 +110,7 @@ function supersedes(next: TrackedOrder, current: TrackedOrder): boolean {
  * client.orders.get(order.order_id) // the latest state, without asking the exchange
  * client.orders.open() // every order that can still trade, reconciled after each reconnect
  */
-export class OrderTracker extends TypedEmitter<OrderTrackerEvents> {
+export class OrderTracker extends EventSource<OrderTrackerEvents> {
   readonly #orders = new Map<string, Entry>()
   readonly #open = new Set<string>()
   /** Closed order ids, oldest first (Map keeps insertion order), for eviction. */
@@ -119,15 +122,22 @@ export class OrderTracker extends TypedEmitter<OrderTrackerEvents> {
     reconcile: (subjectId, list, fetchState, options) => this.#reconcile(subjectId, list, fetchState, options),
     applyOpenList: (subjectId, list, only) => this.#applyOpenList(subjectId, list, only),
     settleVanished: (orderId, fetched, subjectId) => this.#settleVanished(orderId, fetched, subjectId),
+    removeAllListeners: () => this.#events.removeAllListeners(),
   }
 
   static {
     internalsOf = (tracker) => tracker.#internals
   }
 
+  readonly #events: TypedEmitter<OrderTrackerEvents>
+
   constructor(options: OrderTrackerOptions = {}) {
     const onListenerError = options.onListenerError
-    super(onListenerError === undefined ? undefined : (error) => onListenerError(error))
+    const events = new TypedEmitter<OrderTrackerEvents>(
+      onListenerError === undefined ? undefined : (error) => onListenerError(error),
+    )
+    super(events)
+    this.#events = events
     this.#maxClosed = Math.max(0, options.maxClosedOrders ?? DEFAULT_MAX_CLOSED_ORDERS)
   }
 
@@ -149,7 +159,7 @@ export class OrderTracker extends TypedEmitter<OrderTrackerEvents> {
     }
     const entry: Entry = { order, subjectId: subjectId ?? current?.subjectId }
     this.#store(entry, current)
-    this.emit('order', order, entry.subjectId)
+    this.#events.emit('order', order, entry.subjectId)
     return current === undefined ? 'added' : 'updated'
   }
 
@@ -264,7 +274,7 @@ export class OrderTracker extends TypedEmitter<OrderTrackerEvents> {
     const order: TrackedOrder = { ...held.order, order_state: 'cancelled', cancel_reason: RECONCILE_NOT_FOUND_REASON }
     const entry: Entry = { order, subjectId: held.subjectId }
     this.#store(entry, held)
-    this.emit('order', order, entry.subjectId)
+    this.#events.emit('order', order, entry.subjectId)
   }
 
   #store(entry: Entry, previous: Entry | undefined): void {

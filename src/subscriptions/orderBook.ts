@@ -1,6 +1,7 @@
 import type { Interval } from '../protocol/channels.js'
 import type { BookChange, BookLevelChange } from '../protocol/types.js'
 import { TypedEmitter } from '../session/typedEmitter.js'
+import { EventSource } from '../transport/eventSource.js'
 import { AsyncQueue, DEFAULT_MAX_BUFFERED } from './asyncQueue.js'
 import type { BookCheck } from './bookSequencer.js'
 import { type BookLevel, BookSide } from './bookSide.js'
@@ -59,7 +60,7 @@ export function bookInternals(book: LocalOrderBook): LocalOrderBookInternals {
  * console.log(book.bids(10)) // top ten bids, highest first
  * await book.close()
  */
-export class LocalOrderBook extends TypedEmitter<LocalOrderBookEvents> {
+export class LocalOrderBook extends EventSource<LocalOrderBookEvents> {
   /** The instrument, e.g. `BTC-PERPETUAL`. */
   readonly instrument: string
   /** The channel's interval (`raw`, `100ms` or `agg2`). */
@@ -78,8 +79,12 @@ export class LocalOrderBook extends TypedEmitter<LocalOrderBookEvents> {
     internalsOf = (book) => book.#internals
   }
 
+  readonly #events: TypedEmitter<LocalOrderBookEvents>
+
   constructor(instrument: string, interval: Interval, options: { onListenerError?: (error: unknown) => void } = {}) {
-    super(options.onListenerError)
+    const events = new TypedEmitter<LocalOrderBookEvents>(options.onListenerError)
+    super(events)
+    this.#events = events
     this.instrument = instrument
     this.interval = interval
   }
@@ -106,7 +111,7 @@ export class LocalOrderBook extends TypedEmitter<LocalOrderBookEvents> {
     } else if (this.#stale || data.prev_change_id !== this.#changeId) {
       const firstGap = !this.#stale
       this.#stale = true
-      if (firstGap) this.emit('gap', data)
+      if (firstGap) this.#events.emit('gap', data)
       return 'gap'
     }
     applyLevels(this.#bids, data.bids)
@@ -115,7 +120,7 @@ export class LocalOrderBook extends TypedEmitter<LocalOrderBookEvents> {
     this.#timestamp = data.timestamp
     this.#stale = false
     // The update object is only built for someone to receive it: nothing per change otherwise.
-    if (this.listenerCount('update') > 0) this.emit('update', { book: this, change: data })
+    if (this.listenerCount('update') > 0) this.#events.emit('update', { book: this, change: data })
     return data.type === 'snapshot' ? 'snapshot' : 'ok'
   }
 

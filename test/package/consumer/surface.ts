@@ -16,6 +16,12 @@ export function internalsAreNotPublic(book: LocalOrderBook, sub: Subscription, t
   tracker.apply
   // @ts-expect-error nor reconcile it
   tracker.reconcile
+  // @ts-expect-error nor emit an order event the client would relay
+  tracker.emit
+  // @ts-expect-error nor remove the client's own listener
+  tracker.removeAllListeners
+  // @ts-expect-error nor emit a made-up book update
+  book.emit
 }
 
 /** The WebSocket option is typed (not `any`) without @types/ws: a class that makes sockets. */
