@@ -1,6 +1,6 @@
 import type { BookChange } from '../protocol/types.js'
 import type { CallOptions } from '../session/rpcCaller.js'
-import { LocalOrderBook } from '../subscriptions/orderBook.js'
+import { bookInternals, LocalOrderBook } from '../subscriptions/orderBook.js'
 import type { Subscription } from '../subscriptions/subscription.js'
 import type { TypedEmitter } from '../transport/typedEmitter.js'
 import type { ClientEvents, GapEvent } from './events.js'
@@ -45,11 +45,12 @@ export class OrderBooks {
     let entry = this.#books.get(channel)
     if (!entry) {
       const book = new LocalOrderBook(instrument, interval)
+      const feed = bookInternals(book)
       // What a book channel delivers is a book change (the payload of `book.*` in the spec).
       const created: Entry = {
         book,
         refs: 0,
-        ready: this.#subscribe(channel, (data) => book.apply(data as BookChange), options),
+        ready: this.#subscribe(channel, (data) => feed.apply(data as BookChange), options),
       }
       entry = created
       this.#books.set(channel, created)
@@ -79,6 +80,7 @@ export class OrderBooks {
    */
   gap(event: GapEvent): void {
     this.#events.emit('gap', event)
-    this.#books.get(event.channel)?.book.reset()
+    const entry = this.#books.get(event.channel)
+    if (entry) bookInternals(entry.book).reset()
   }
 }

@@ -45,7 +45,7 @@ export class Revocation {
     this.#hooks.failConnect(error)
     if (!this.#emitted) {
       this.#emitted = true
-      this.#p.logger.warn('session revoked; the client stops', { code: error.exchangeCode })
+      this.#p.logger.warn({ code: error.exchangeCode }, 'session revoked; the client stops')
       this.#p.events.emit('revoked', error)
     }
     void this.#hooks.close()
@@ -56,7 +56,7 @@ export class Revocation {
     if (this.#p.connection.state === 'closed' || this.#emitted) return
     this.#emitted = true
     const error = new RevokedError(`Session ${sessionName} was revoked by an operator`)
-    this.#p.logger.warn('session revoked through the store; logging out', { session: sessionName })
+    this.#p.logger.warn({ session: sessionName }, 'session revoked through the store; logging out')
     this.#p.events.emit('revoked', error)
     this.#hooks.failConnect(error)
     if (this.#p.gate.ready.isOpen) {

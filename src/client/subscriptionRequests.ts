@@ -1,6 +1,6 @@
 import { ClientClosedError, DeribitError } from '../errors.js'
 import type { CallOptions } from '../session/rpcCaller.js'
-import { Subscription } from '../subscriptions/subscription.js'
+import { Subscription, subscriptionInternals } from '../subscriptions/subscription.js'
 import type { NotificationHandler } from '../subscriptions/subscriptionRegistry.js'
 import { untilDeadline } from './identityGate.js'
 import type { ClientParts } from './parts.js'
@@ -37,8 +37,9 @@ export class SubscriptionRequests {
       // With a handler, nobody may ever iterate: an unread buffer must not fill up and end the subscription.
       bufferBeforeIteration: handler === undefined,
     })
+    const sink = subscriptionInternals(subscription)
     const deliver: NotificationHandler = (data, channel, label) => {
-      subscription.push(channel, data, label)
+      sink.push(channel, data, label)
       handler?.(data, channel, label)
     }
     subscriptions.add(subscription, deliver, subscriptions.registry.activeIdentity)
