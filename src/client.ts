@@ -1,7 +1,7 @@
 import { inspect } from 'node:util'
-import { type ConnectOptions, Connector } from './client/connector.js'
+import { Connector } from './client/connector.js'
 import type { ClientEvents, ClientState } from './client/events.js'
-import type { DeribitClientOptions } from './client/options.js'
+import type { ConnectOptions, DeribitClientOptions } from './client/options.js'
 import { type BookInterval, type HeldOrderBook, OrderBooks } from './client/orderBooks.js'
 import type { ClientParts } from './client/parts.js'
 import { assembleClient } from './client/parts.js'
@@ -23,7 +23,7 @@ import type { SessionContext } from './session/sessionContext.js'
 import type { Subscription } from './subscriptions/subscription.js'
 import type { NotificationHandler } from './subscriptions/subscriptionRegistry.js'
 
-export type { ConnectOptions } from './client/connector.js'
+export type { ConnectOptions } from './client/options.js'
 export type { HeldOrderBook } from './client/orderBooks.js'
 export type { NotificationHandler } from './subscriptions/subscriptionRegistry.js'
 

@@ -1,19 +1,6 @@
 import { ClientClosedError, ConnectionClosedError, type DeribitError, RevokedError } from '../errors.js'
+import type { ConnectOptions } from './options.js'
 import type { ClientParts } from './parts.js'
-
-/** Options of {@link DeribitClient.connect}. */
-export interface ConnectOptions {
-  signal?: AbortSignal
-  /** @default 30_000 */
-  timeoutMs?: number
-  /**
-   * Keep trying (with the reconnect backoff) when the exchange cannot be reached, until
-   * `timeoutMs`. By default the first failed attempt (a refused connection, an unknown host, an
-   * HTTP status, a TLS error) rejects at once with `NOT_CONNECTED` saying why, and the client closes.
-   * @default false
-   */
-  keepRetrying?: boolean
-}
 
 /** What {@link Connector} needs besides the parts. */
 export interface ConnectorHooks {
