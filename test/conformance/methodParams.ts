@@ -250,6 +250,8 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
     return { currency: 'BTC', id: w.id }
   },
   'private/add_to_address_book': () => bookEntry('withdrawal'),
+  // The walk reaches add_to_address_book first, so this book has entries to describe.
+  'private/get_address_book': () => ({ currency: 'BTC', type: 'withdrawal' }),
   'private/update_in_address_book': async (c) => {
     const entry = bookEntry('withdrawal')
     await c.setup.result('private/add_to_address_book', entry)

@@ -166,6 +166,8 @@ export async function walkMethods(sim: Simulator, only?: readonly string[]): Pro
   const account = sim.createAccount({ subaccounts: 1 })
   // An announcement, so set_announcement_as_read has one to mark.
   sim.announce('Conformance', 'A walk of every method')
+  // A custody account, so list_custody_accounts has one to describe.
+  sim.linkCustodyAccount(account.mainAccountId, { currency: 'BTC', name: 'copper', balance: 1, autoDeposit: true })
   const setup = await WsRpc.open(sim.url)
   const checks: MethodCheck[] = []
   try {
