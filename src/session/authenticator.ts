@@ -83,6 +83,9 @@ export class Authenticator {
     const signing = this.signIn(caller, current?.sessionName ?? this.#options.sessionName)
     // The identity query rides right behind the sign-in (the exchange answers in order): one round trip less.
     const main = this.#askMainSubject(caller)
+    // Signature auth lands on the main account: final unless the session was on a subaccount.
+    const subject = current?.subjectId
+    if (subject === undefined || subject === this.#mainSubjectId) announce(caller, signing, subject)
     try {
       result = await signing
     } catch (error) {
@@ -111,7 +114,11 @@ export class Authenticator {
     const context = this.contextFrom(signed, transition, current, main)
     if (current?.subjectId === undefined || current.subjectId === main) return context
     const exchanged = await exchangeToken(caller, context.refreshToken, current.subjectId, {})
-    const authed = await authenticateWithRefreshToken(caller, exchanged.refresh_token)
+    const authed = await announce(
+      caller,
+      authenticateWithRefreshToken(caller, exchanged.refresh_token),
+      current.subjectId,
+    )
     return this.contextFrom(authed, 'refresh', current, current.subjectId)
   }
 
@@ -125,7 +132,7 @@ export class Authenticator {
     for (let attempt = 0; ; attempt++) {
       const { context, spent } = await this.#options.persistence.spendRefreshToken(from, async (claimed) =>
         this.contextFrom(
-          await authenticateWithRefreshToken(caller, claimed.refreshToken),
+          await announce(caller, authenticateWithRefreshToken(caller, claimed.refreshToken), claimed.subjectId),
           'refresh',
           claimed,
           claimed.subjectId,
@@ -174,14 +181,14 @@ export class Authenticator {
   /** `exchange_token` to another subject, then the connection authenticates as it (a new session). */
   async exchange(caller: RpcCaller, from: SessionContext, subjectId: number, scope?: string): Promise<TokenResult> {
     const exchanged = await exchangeToken(caller, from.refreshToken, subjectId, scope ? { scope } : {})
-    const authed = await authenticateWithRefreshToken(caller, exchanged.refresh_token)
+    const authed = await announce(caller, authenticateWithRefreshToken(caller, exchanged.refresh_token), subjectId)
     return { context: this.contextFrom(authed, 'exchange', from, subjectId), newSession: true }
   }
 
   /** `fork_token` into a new named session, then the connection authenticates as it. */
   async fork(caller: RpcCaller, from: SessionContext, sessionName: string): Promise<TokenResult> {
     const forked = await forkToken(caller, from.refreshToken, sessionName)
-    const authed = await authenticateWithRefreshToken(caller, forked.refresh_token)
+    const authed = await announce(caller, authenticateWithRefreshToken(caller, forked.refresh_token), from.subjectId)
     return { context: this.contextFrom(authed, 'fork', from, from.subjectId), newSession: true }
   }
 
@@ -247,4 +254,19 @@ export class Authenticator {
     asked.catch(() => undefined)
     return asked
   }
+}
+
+/**
+ * Tells the caller that the authentication settling the connection's next identity is written
+ * (see {@link RpcCaller.authWritten}); returns the authentication unchanged.
+ */
+function announce<T>(caller: RpcCaller, authenticating: Promise<T>, subjectId: number | undefined): Promise<T> {
+  caller.authWritten?.(
+    authenticating.then(
+      () => true,
+      () => false,
+    ),
+    subjectId,
+  )
+  return authenticating
 }
