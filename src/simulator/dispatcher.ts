@@ -4,6 +4,7 @@ import type { RpcErrorObject } from '../protocol/types.js'
 import type { SimConnection } from './connection.js'
 import { type CallContext, SimRpcError } from './contract.js'
 import type { FaultState } from './faultState.js'
+import { observedParams } from './paramReads.js'
 import { validateParams, wsOnlyBySpec } from './requestValidation.js'
 import { type CallAuth, NO_RESPONSE, type ServerCall, type ServerDeps, type ServerMethod } from './serverMethod.js'
 import { type Presenter, unauthorized } from './sessions.js'
@@ -69,7 +70,7 @@ export class Dispatcher {
       }
       const auth = own.access === 'private' ? this.#resolveAuth(req.params, caller) : undefined
       const call: ServerCall = {
-        params: validateParams(req.method, req.params),
+        params: observedParams(req.method, validateParams(req.method, req.params)),
         conn: caller.conn,
         presenter: caller.presenter,
         auth,
@@ -98,7 +99,7 @@ export class Dispatcher {
       transport: caller.conn === undefined ? 'http' : 'ws',
       now: this.deps.clock.nowMs(),
     }
-    const result = await handler(params, ctx)
+    const result = await handler(observedParams(req.method, params), ctx)
     return { kind: 'result', result, after: [] }
   }
 

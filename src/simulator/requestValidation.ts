@@ -8,11 +8,14 @@ const TABLE: Readonly<Record<string, MethodSpec>> = METHOD_TABLE
  * Params the spec marks required that Deribit requires only in some forms of the call: each
  * `grant_type` of `public/auth` needs its own subset, which the auth handler checks; and
  * `public/get_instruments` without `currency` answers every instrument on the live exchange
- * (ccxt's `loadMarkets` calls it so), which the handler does.
+ * (ccxt's `loadMarkets` calls it so), which the handler does; `private/cancel_quotes` needs
+ * `currency` or `currency_pair` only for the `cancel_type` of that name.
  */
 const CONDITIONALLY_REQUIRED: Readonly<Record<string, ReadonlySet<string>>> = {
   'public/auth': new Set(['client_id', 'client_secret', 'refresh_token', 'timestamp', 'signature']),
   'public/get_instruments': new Set(['currency']),
+  // Each needed by its own `cancel_type` only (the handler checks); with another type it narrows.
+  'private/cancel_quotes': new Set(['currency', 'currency_pair']),
 }
 
 const NUMERIC = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/

@@ -38,11 +38,19 @@ const VALUES: Readonly<Record<string, readonly string[]>> = {
   resolution: ['1'],
 }
 
+/** Values a family needs beyond {@link VALUES}: new instruments the walk lists are options. */
+const FAMILY_VALUES: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
+  'instrument.state.(kind).(currency)': { kind: ['option'] },
+}
+
 /** The family's channel name with the simulator's instrument, BTC, btc_usd and 100ms filled in. */
 export function instantiate(spec: ChannelSpec): string {
   let name = spec.family
   for (const p of spec.params) {
-    const value = (VALUES[p.name] ?? []).find((v) => p.enum === undefined || p.enum.includes(v)) ?? p.enum?.[0]
+    const value =
+      (FAMILY_VALUES[spec.family]?.[p.name] ?? VALUES[p.name] ?? []).find(
+        (v) => p.enum === undefined || p.enum.includes(v),
+      ) ?? p.enum?.[0]
     if (value === undefined) throw new Error(`no value for ${p.name} of ${spec.family}`)
     name = name.replace(`(${p.name})`, value)
   }
@@ -116,6 +124,8 @@ export async function walkChannels(sim: Simulator, waitMs = 4000): Promise<Chann
     await trader.result('private/buy', { instrument_name: INSTRUMENT, amount: 10, price: t.best_ask_price, mmp: true })
     // An announcement, for the announcements channel.
     sim.announce('Conformance', 'A walk of every channel family', false)
+    // New strikes, for instrument.state (otherwise only an expiry on the clock lists instruments).
+    sim.market.listStrikes('BTC')
     return await results
   } finally {
     await trader.close()

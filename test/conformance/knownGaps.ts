@@ -84,9 +84,17 @@ export const CHANNELS_WITH_DEFECTIVE_EXAMPLES: readonly string[] = [
  * - `continuation_with_null` is documented as NULL when there is no next page, but typed integer;
  * - the instrument schema allows only `USD` as `quote_currency`, while its own `get_instrument`
  *   example quotes an option in `BTC` (options quote in their coin, linear instruments in USDC);
- * - `continuation` is typed string, while the spec's own `get_block_rfqs` example ends with null.
+ * - `continuation` is typed string, while the spec's own `get_block_rfqs` example ends with null;
+ * - `underlying_index` is typed number, while its own field text names it a future's name or
+ *   `index_price`, and its own example carries `"index_price"`;
+ * - the instrument schema allows only `BTC` and `ETH` as `settlement_currency`, while the same
+ *   schema's `counter_currency` and the `currency` param of `get_instruments` name USDC, which
+ *   the linear perpetuals settle in.
  */
 export const SPEC_TEXT_DEFECTS: ReadonlySet<string> = new Set([
+  '/result/underlying_index #/components/schemas/underlying_index/type must be number',
+  '/result/settlement_currency #/properties/settlement_currency/enum must be equal to one of the allowed values',
+  '/result/*/settlement_currency #/properties/settlement_currency/enum must be equal to one of the allowed values',
   '/result/continuation #/components/schemas/continuation_with_null/type must be integer',
   '/result/*/quote_currency #/properties/quote_currency/enum must be equal to one of the allowed values',
   '/result/continuation #/components/schemas/continuation/type must be string',
@@ -96,17 +104,34 @@ export const SPEC_TEXT_DEFECTS: ReadonlySet<string> = new Set([
  * Simulated methods whose answer to valid params is not yet what the spec says, with why.
  * Owners: the market and trading engineers of issue 14. Delete a line when its method conforms.
  */
-export const NOT_YET_CONFORMING: Readonly<Record<string, string>> = {
-  'public/get_currencies': 'coin_type is outside the spec enum',
-}
+export const NOT_YET_CONFORMING: Readonly<Record<string, string>> = {}
 
 /**
  * Channel families the simulator does not yet serve, though it accepts their subscription
  * (`[]`, or subscribed with nothing ever sent). Each must come to deliver payloads of the spec's
  * shape, or be refused with an error. Owners: the market and trading engineers of issue 14.
  */
-export const NOT_YET_DELIVERING: readonly string[] = [
-  // Event-driven: it delivers when an expiry settles (test/simulator/server/marketChannels.test.ts),
-  // which a walk on the wall clock does not reach.
-  'instrument.state.(kind).(currency)',
-]
+export const NOT_YET_DELIVERING: readonly string[] = []
+
+/**
+ * Documented params the simulator reads (their type and enum are checked) but that change nothing
+ * here, by method, with why; the README's simulator section lists them. Every other documented
+ * param of an implemented method is honoured or refused (test/conformance/params.test.ts).
+ */
+export const PARAMS_WITHOUT_EFFECT: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'private/get_order_history_by_currency': { historical: 'one store: recent and historical records are the same' },
+  'private/get_order_history_by_instrument': { historical: 'one store: recent and historical records are the same' },
+  'private/get_user_trades_by_currency': { historical: 'one store: recent and historical records are the same' },
+  'private/get_user_trades_by_instrument': { historical: 'one store: recent and historical records are the same' },
+  'private/get_user_trades_by_currency_and_time': {
+    historical: 'one store: recent and historical records are the same',
+  },
+  'private/get_user_trades_by_instrument_and_time': {
+    historical: 'one store: recent and historical records are the same',
+  },
+  'private/get_user_trades_by_order': { historical: 'one store: recent and historical records are the same' },
+  'private/cancel_all_by_instrument': { include_combos: 'no combo instruments are listed' },
+  'public/get_supported_index_names': { type: 'every simulated index prices both spot and derivatives' },
+  'private/mass_quote': { wait_for_response: 'matching is synchronous: every answer carries its matching results' },
+  'private/change_margin_model': { dry_run: 'only the current model is accepted, so nothing changes either way' },
+}

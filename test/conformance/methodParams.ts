@@ -212,7 +212,8 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
 const PREFERRED = ['BTC', 'future', 'btc_usd', 'BTC-PERPETUAL', 'all', 'any', 'limit', 'buy']
 const SUBACCOUNT_PARAMS = new Set(['sid', 'subaccount_id', 'subject_id', 'destination', 'user_id', 'target_uid'])
 
-function generated(p: ParamSpec, ctx: RecipeContext): unknown {
+/** A valid-looking value of a param, from its table entry (an enum's preferred value, a number, …). */
+export function generated(p: ParamSpec, ctx: RecipeContext): unknown {
   if (p.enum !== undefined) return PREFERRED.find((v) => p.enum?.includes(v)) ?? p.enum[0]
   if (p.name === 'instrument_name') return INSTRUMENT
   if (p.name === 'index_name') return 'btc_usd'

@@ -37,6 +37,13 @@ export interface MethodCheck {
 const TABLE = METHOD_TABLE as Readonly<Record<string, MethodSpec>>
 const DEFECTS = exampleDefects('methods')
 
+/** A success response's schema mismatches, split into the spec's own known defects and the rest. */
+export function judgeResponse(method: string, frame: Json): { mismatches: string[]; tolerated: string[] } {
+  const known = new Set([...(DEFECTS.get(method) ?? []), ...SPEC_TEXT_DEFECTS])
+  const all = responseMismatches(method, frame)
+  return { mismatches: all.filter((m) => !known.has(m)), tolerated: all.filter((m) => known.has(m)) }
+}
+
 function classify(method: string, transport: 'ws' | 'http', frame: Json | undefined): MethodCheck {
   const base = { method, transport, mismatches: [], tolerated: [] }
   const error = frame?.error as { code?: number; message?: string } | undefined
@@ -50,14 +57,12 @@ function classify(method: string, transport: 'ws' | 'http', frame: Json | undefi
   if (error !== undefined || frame === undefined || !('result' in frame)) {
     return { ...base, status: 'error', detail: error ?? frame ?? 'no answer' }
   }
-  const known = new Set([...(DEFECTS.get(method) ?? []), ...SPEC_TEXT_DEFECTS])
-  const all = responseMismatches(method, frame)
-  const mismatches = all.filter((m) => !known.has(m))
-  const tolerated = all.filter((m) => known.has(m))
+  const { mismatches, tolerated } = judgeResponse(method, frame)
   return { ...base, status: mismatches.length === 0 ? 'valid' : 'invalid', mismatches, tolerated }
 }
 
-async function authenticate(ws: WsRpc, ctx: Pick<RecipeContext, 'clientId' | 'clientSecret'>): Promise<Json> {
+/** Authenticates `ws` with the account's API key. */
+export async function authenticate(ws: WsRpc, ctx: Pick<RecipeContext, 'clientId' | 'clientSecret'>): Promise<Json> {
   return (await ws.result('public/auth', {
     grant_type: 'client_credentials',
     client_id: ctx.clientId,
@@ -115,7 +120,7 @@ async function overHttp(
 }
 
 /** A deposit address of a second user, if the simulator makes them. */
-async function otherUserAddress(sim: Simulator): Promise<string | undefined> {
+export async function otherUserAddress(sim: Simulator): Promise<string | undefined> {
   const other = sim.createAccount()
   const ws = await WsRpc.open(sim.url)
   try {

@@ -229,18 +229,23 @@ export function portfolioWire(
 }
 
 /** Account-level fields shared by the summary and the summaries. */
-export function accountIdentity(account: Account): Record<string, unknown> {
-  return {
+export function accountIdentity(account: Account, extended: boolean): Record<string, unknown> {
+  const identity: Record<string, unknown> = {
     id: account.id,
     username: account.settings.username,
     system_name: account.settings.username,
     email: account.settings.email,
     type: account.type,
+    security_keys_enabled: false,
+  }
+  // `extended: true` adds the account's settings; without it only what the spec requires.
+  if (!extended) return identity
+  return {
+    ...identity,
     creation_timestamp: account.createdMs,
     referrer_id: null,
     login_enabled: account.settings.loginEnabled,
     receive_notifications: account.settings.receiveNotifications,
-    security_keys_enabled: false,
     mmp_enabled: false,
     interuser_transfers_enabled: false,
     self_trading_reject_mode: account.restrictions.selfTrading.mode,
@@ -254,10 +259,11 @@ export function accountSummaryWire(
   currency: string,
   market: Market,
   openOrders: Iterable<OrderRecord>,
+  extended = false,
 ): Record<string, unknown> {
   return {
     ...portfolioWire(account, currency, market, openOrders),
-    ...accountIdentity(account),
+    ...accountIdentity(account, extended),
     limits: structuredClone(ACCOUNT_LIMITS),
   }
 }

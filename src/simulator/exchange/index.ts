@@ -13,7 +13,7 @@ import { MarketHistory } from './history.js'
 import type { InstrumentSpec } from './instruments.js'
 import { type AccountProfile, DEFAULT_STARTING_BALANCE, Ledger } from './ledger.js'
 import { LinkedOrders } from './linkedOrders.js'
-import { Listing, type Roll } from './listing.js'
+import { COINS, Listing, type Roll } from './listing.js'
 import { coinOf, Market, markFrom } from './market.js'
 import { MarketFeeds } from './marketFeeds.js'
 import { DEFAULT_MARKET_RATE_HZ, MarketGenerator } from './marketGenerator.js'
@@ -88,6 +88,12 @@ export interface MarketControls {
   skipChangeId(instrument: string): void
   /** Advances the generator `n` steps synchronously (default 1). */
   tick(n?: number): void
+  /**
+   * Lists a strike further out on each side of every live option expiry of `currency` (`BTC` or
+   * `ETH`) now, as the exchange does by itself when the index nears the edge of a ladder: each new
+   * call and put is announced `created` then `started` on `instrument.state.*`. Returns their names.
+   */
+  listStrikes(currency: string): string[]
 }
 
 /** The exchange side plus controls and oracles for tests. */
@@ -165,6 +171,10 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
     for (; nextDaily <= t; nextDaily += DAY_MS) dailySettlement(nextDaily)
     const roll = listing.roll(t)
     if (roll.expired.length > 0 || roll.listed.length > 0) applyRoll(roll)
+    for (const coin of COINS) {
+      const listed = listing.followIndex(coin, market.coin(coin).index, t)
+      if (listed.length > 0) applyRoll({ expired: [], listed })
+    }
   }
   const applyRoll = (roll: Roll): void => {
     for (const spec of roll.expired) {
@@ -263,6 +273,14 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
       burstBookChanges: (instrument, count) => gen.burstBookChanges(known(instrument), count),
       skipChangeId: (instrument) => feed.skip(engine.book(known(instrument))),
       tick: (n) => gen.tick(n),
+      listStrikes: (currency) => {
+        const coin = COINS.find((c) => c === currency)
+        if (coin === undefined) throw new RangeError(`no options on ${currency}`)
+        advance()
+        const listed = listing.widenStrikes(coin, now())
+        applyRoll({ expired: [], listed })
+        return listed.map((s) => s.instrument_name)
+      },
     },
     openAccount: (accountId, profile) => {
       ledger.open(accountId, profile)

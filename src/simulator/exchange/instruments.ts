@@ -62,7 +62,6 @@ export function instrumentWire(spec: InstrumentSpec, active = true): Record<stri
     tick_size_steps: spec.tick_size_steps.map((s) => ({ ...s })),
     taker_commission: spec.taker_commission,
     settlement_period: spec.settlement_period,
-    settlement_currency: spec.settlement_currency,
     rfq: false,
     quote_currency: spec.quote_currency,
     price_index: spec.price_index,
@@ -83,6 +82,8 @@ export function instrumentWire(spec: InstrumentSpec, active = true): Record<stri
     block_trade_commission: clean(spec.taker_commission / 2),
     base_currency: spec.base_currency,
   }
+  // The spec adds no settlement currency to spot pairs: nothing settles, the pair just trades.
+  if (spec.kind !== 'spot') wire.settlement_currency = spec.settlement_currency
   if (spec.max_leverage !== undefined) wire.max_leverage = spec.max_leverage
   wire.state = active ? 'open' : 'delivered'
   if (spec.kind === 'future') wire.future_type = spec.instrument_type
@@ -100,6 +101,9 @@ const CURRENCY_WIRE: Record<string, Record<string, unknown>> = {
     min_confirmations: 1,
     min_withdrawal_fee: 0.0001,
     withdrawal_fee: 0.0001,
+    network_currency: 'BTC',
+    network_fee: 0.0001,
+    decimals: 8,
   },
   ETH: {
     coin_type: 'ETHER',
@@ -109,15 +113,23 @@ const CURRENCY_WIRE: Record<string, Record<string, unknown>> = {
     min_confirmations: 1,
     min_withdrawal_fee: 0.0001,
     withdrawal_fee: 0.0006,
+    network_currency: 'ETH',
+    network_fee: 0.0006,
+    decimals: 6,
   },
+  // An ERC-20 token: it moves on Ethereum, so its coin type (the spec knows only BITCOIN and
+  // ETHER) and network are Ethereum's.
   USDC: {
-    coin_type: 'ERC20',
+    coin_type: 'ETHER',
     currency: 'USDC',
     currency_long: 'USD Coin',
     fee_precision: 4,
     min_confirmations: 1,
     min_withdrawal_fee: 1,
     withdrawal_fee: 1,
+    network_currency: 'ETH',
+    network_fee: 1,
+    decimals: 6,
   },
 }
 

@@ -90,7 +90,8 @@ function linear(coin: Coin, id: number, kind: 'future' | 'spot'): InstrumentSpec
     counter_currency: 'USDC',
     instrument_type: 'linear',
     tick_size: btc ? 1 : 0.1,
-    contract_size: btc ? 0.001 : 0.01,
+    // Amounts are in coin, one coin a contract (the spec types contract_size integer).
+    contract_size: 1,
     min_trade_amount: btc ? 0.001 : 0.01,
     taker_commission: kind === 'spot' ? 0 : 0.0005,
     max_leverage: kind === 'spot' ? undefined : 50,
@@ -133,39 +134,42 @@ function future(coin: Coin, expiry: number, listed: number): InstrumentSpec {
   }
 }
 
+/** The call and the put of one strike. */
+function strikePair(coin: Coin, expiry: number, listed: number, strike: number): InstrumentSpec[] {
+  return (['call', 'put'] as const).map((type) => {
+    const name = `${coin}-${expiryCode(expiry)}-${strike}-${type === 'call' ? 'C' : 'P'}`
+    return {
+      instrument_name: name,
+      instrument_id: idOf(name),
+      kind: 'option',
+      base_currency: coin,
+      settlement_currency: coin,
+      quote_currency: coin,
+      counter_currency: 'USD',
+      instrument_type: 'reversed',
+      settlement_period: periodOf(expiry),
+      tick_size: 0.0001,
+      tick_size_steps: [{ above_price: 0.005, tick_size: 0.0005 }],
+      contract_size: 1,
+      min_trade_amount: coin === 'BTC' ? 0.1 : 1,
+      maker_commission: 0.0003,
+      taker_commission: 0.0003,
+      max_leverage: undefined,
+      price_index: `${coin.toLowerCase()}_usd`,
+      expiration_timestamp: expiry,
+      creation_timestamp: listed,
+      option_type: type,
+      strike,
+    }
+  })
+}
+
 function options(coin: Coin, expiry: number, listed: number, index: number): InstrumentSpec[] {
   const step = STRIKE_STEP[coin]
   const atm = Math.max(step * (STRIKES_EACH_SIDE + 1), Math.round(index / step) * step)
   const out: InstrumentSpec[] = []
-  for (let k = -STRIKES_EACH_SIDE; k <= STRIKES_EACH_SIDE; k++) {
-    const strike = atm + k * step
-    for (const type of ['call', 'put'] as const) {
-      const name = `${coin}-${expiryCode(expiry)}-${strike}-${type === 'call' ? 'C' : 'P'}`
-      out.push({
-        instrument_name: name,
-        instrument_id: idOf(name),
-        kind: 'option',
-        base_currency: coin,
-        settlement_currency: coin,
-        quote_currency: coin,
-        counter_currency: 'USD',
-        instrument_type: 'reversed',
-        settlement_period: periodOf(expiry),
-        tick_size: 0.0001,
-        tick_size_steps: [{ above_price: 0.005, tick_size: 0.0005 }],
-        contract_size: 1,
-        min_trade_amount: coin === 'BTC' ? 0.1 : 1,
-        maker_commission: 0.0003,
-        taker_commission: 0.0003,
-        max_leverage: undefined,
-        price_index: `${coin.toLowerCase()}_usd`,
-        expiration_timestamp: expiry,
-        creation_timestamp: listed,
-        option_type: type,
-        strike,
-      })
-    }
-  }
+  for (let k = -STRIKES_EACH_SIDE; k <= STRIKES_EACH_SIDE; k++)
+    out.push(...strikePair(coin, expiry, listed, atm + k * step))
   return out
 }
 
@@ -192,6 +196,8 @@ export class Listing {
   /** Expired instruments by name, oldest expiry first. */
   readonly expired = new Map<string, InstrumentSpec>()
   private nextExpiry = Number.POSITIVE_INFINITY
+  /** Per coin, the lowest ladder top and highest ladder bottom over its option expiries. */
+  private readonly edges = new Map<Coin, { low: number; high: number }>()
 
   /** Lists what is live at `start`; expired instruments reach {@link HISTORY_DAYS} back. */
   constructor(
@@ -219,7 +225,60 @@ export class Listing {
       this.expired.set(spec.instrument_name, spec)
     }
     const listed = this.listDated(now, now)
+    this.edges.clear()
     return { expired, listed }
+  }
+
+  /**
+   * Lists a strike further out on each side of every live option expiry of `coin` (a side only
+   * when its new strike stays above zero), as an exchange does when the price runs toward the
+   * edge of its strike ladder. Returns the new calls and puts.
+   */
+  widenStrikes(coin: Coin, listedAt: number, sides: { up: boolean; down: boolean } = { up: true, down: true }) {
+    const step = STRIKE_STEP[coin]
+    const listed: InstrumentSpec[] = []
+    for (const [expiry, { low, high }] of this.ladders(coin)) {
+      const strikes = [...(sides.up ? [high + step] : []), ...(sides.down && low - step > 0 ? [low - step] : [])]
+      for (const strike of strikes)
+        for (const spec of strikePair(coin, expiry, listedAt, strike)) listed.push(this.add(spec))
+    }
+    this.edges.delete(coin)
+    return listed
+  }
+
+  /**
+   * Lists new strikes where the index `index` of `coin` has come within one strike of the edge of
+   * an expiry's ladder (cheap when it has not: the tightest edges are kept between listings).
+   */
+  followIndex(coin: Coin, index: number, listedAt: number): InstrumentSpec[] {
+    const step = STRIKE_STEP[coin]
+    let edge = this.edges.get(coin)
+    if (edge === undefined) {
+      const ladders = [...this.ladders(coin).values()]
+      edge = {
+        high: Math.min(...ladders.map((l) => l.high)),
+        low: Math.max(...ladders.map((l) => l.low)),
+      }
+      this.edges.set(coin, edge)
+    }
+    const up = index > edge.high - step
+    const down = index < edge.low + step && edge.low - step > 0
+    return up || down ? this.widenStrikes(coin, listedAt, { up, down }) : []
+  }
+
+  /** The lowest and highest strike of each live option expiry of `coin`. */
+  private ladders(coin: Coin): Map<number, { low: number; high: number }> {
+    const out = new Map<number, { low: number; high: number }>()
+    for (const s of this.active) {
+      if (s.kind !== 'option' || s.base_currency !== coin || s.strike === undefined) continue
+      const l = out.get(s.expiration_timestamp)
+      if (l === undefined) out.set(s.expiration_timestamp, { low: s.strike, high: s.strike })
+      else {
+        l.low = Math.min(l.low, s.strike)
+        l.high = Math.max(l.high, s.strike)
+      }
+    }
+    return out
   }
 
   /** Lists any dated instrument of the series at `t` that is not listed yet. */

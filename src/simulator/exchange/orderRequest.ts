@@ -11,7 +11,7 @@ import { type InstrumentSpec, tickAt } from './instruments.js'
 import type { NewOrder, OrderExtras } from './matchingEngine.js'
 import { isMultipleOf, round8, roundToStep } from './numbers.js'
 import { isMarketType, isTriggerType, type OrderType, type TimeInForce, type TriggerSource } from './orderRecord.js'
-import { optionalBoolean, optionalEnum, optionalNumber, optionalString, type Params } from './params.js'
+import { optionalBoolean, optionalEnum, optionalNumber, optionalString, type Params, refuseUnless } from './params.js'
 
 /** Longest `label` Deribit accepts. */
 export const MAX_LABEL_LENGTH = 64
@@ -130,7 +130,9 @@ export function readOrder(
   const type: OrderType = requested === 'market_limit' ? 'limit' : requested
   const amount = amountParam(params, spec, defaults.amount === undefined) ?? (defaults.amount as number)
   const limit = type === 'limit' || type === 'stop_limit' || type === 'take_limit'
-  let price = limit && requested !== 'market_limit' ? priceParam(params, 'price', spec, true) : undefined
+  const priced = limit && requested !== 'market_limit'
+  refuseUnless(params, 'price', priced, 'only for limit, stop_limit and take_limit orders')
+  let price = priced ? priceParam(params, 'price', spec, true) : undefined
   if (requested === 'market_limit') price = bestOpposite(core, spec, direction)
   const advanced = advancedPrice(params, spec, price, core.market.indexOf(spec))
   price = advanced.price

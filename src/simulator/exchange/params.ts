@@ -79,3 +79,8 @@ export function timeRange(params: Params): { start: number; end: number } {
   if (start > end) throw invalidParams('end_timestamp', 'must not be before start_timestamp')
   return { start, end }
 }
+
+/** Refuses `name` where it does not apply (another order type, another form of the call), naming `reason`. */
+export function refuseUnless(params: Params, name: string, applies: boolean, reason: string): void {
+  if (!applies && params[name] !== undefined && params[name] !== null) throw invalidParams(name, reason)
+}

@@ -48,8 +48,12 @@ describe('account settings', () => {
     expect(taker.trades).toEqual([])
     h.call('private/cancel_all', {}, 1)
     h.call('private/set_self_trading_config', { mode: 'reject_taker', extended_to_subaccounts: false }, 1)
-    expect(h.call<Json>('private/get_account_summary', { currency: 'BTC' }, 1).self_trading_reject_mode).toBe(
-      'reject_taker',
+    expect(
+      h.call<Json>('private/get_account_summary', { currency: 'BTC', extended: true }, 1).self_trading_reject_mode,
+    ).toBe('reject_taker')
+    // Without `extended` the summary carries only the identity the spec requires.
+    expect(h.call<Json>('private/get_account_summary', { currency: 'BTC' }, 1)).not.toHaveProperty(
+      'self_trading_reject_mode',
     )
     const again = h.call<OrderResult>('private/sell', { instrument_name: BTC, amount: 10, price }, 1)
     const refused = h.call<OrderResult>('private/buy', { instrument_name: BTC, amount: 10, price }, 1)

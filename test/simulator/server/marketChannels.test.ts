@@ -118,6 +118,36 @@ describe('public channel families', () => {
     expect(news.body).toContain(weekly.instrument_name)
   })
 
+  it('list new strikes as created then started, tradable at once', async () => {
+    const { sim, clock, c } = await start()
+    const before = (await c.result('public/get_instruments', { currency: 'BTC', kind: 'option' })) as Json[]
+    await c.result('public/subscribe', { channels: ['instrument.state.option.BTC', 'instrument.state.any.any'] })
+    const names = sim.market.listStrikes('BTC')
+    // One strike above and one below on each expiry, a call and a put each.
+    const expiries = new Set(before.map((o) => o.expiration_timestamp))
+    expect(names).toHaveLength(expiries.size * 4)
+    await c.waitFor(() => data(c, 'instrument.state.option.BTC').length === names.length * 2)
+    const name = names[0] as string
+    expect(data(c, 'instrument.state.option.BTC').filter((d) => (d as Json).instrument_name === name)).toEqual([
+      { instrument_name: name, state: 'created', timestamp: clock.now },
+      { instrument_name: name, state: 'started', timestamp: clock.now },
+    ])
+    await c.waitFor(() => data(c, 'instrument.state.any.any').length === names.length * 2)
+    const after = (await c.result('public/get_instruments', { currency: 'BTC', kind: 'option' })) as Json[]
+    expect(after.map((o) => o.instrument_name)).toEqual(
+      expect.arrayContaining([...before.map((o) => o.instrument_name), ...names]),
+    )
+    const strikes = (list: Json[]) => list.map((o) => o.strike as number)
+    expect(Math.max(...strikes(after))).toBeGreaterThan(Math.max(...strikes(before)))
+    expect(Math.min(...strikes(after))).toBeLessThan(Math.min(...strikes(before)))
+    expect(await c.result('public/ticker', { instrument_name: name })).toMatchObject({
+      instrument_name: name,
+      state: 'open',
+      mark_price: expect.any(Number),
+    })
+    expect(() => sim.market.listStrikes('USDC')).toThrow(RangeError)
+  })
+
   it('charts trades per resolution on chart.trades', async () => {
     const { sim, c } = await start()
     await c.result('public/subscribe', { channels: ['chart.trades.BTC-PERPETUAL.1', 'chart.trades.BTC-PERPETUAL.1D'] })

@@ -48,15 +48,17 @@ export function accountMethods(core: ExchangeCore): Record<string, MethodHandler
     'private/get_account_summary': (params, ctx) => {
       const account = readAccount(ledger, callerAccount(core, ctx), params)
       const currency = currencyParam(params, false)
-      optionalBoolean(params, 'extended')
-      return accountSummaryWire(account, currency, market, engine.liveOrders(account.id))
+      const extended = optionalBoolean(params, 'extended') ?? false
+      return accountSummaryWire(account, currency, market, engine.liveOrders(account.id), extended)
     },
     'private/get_account_summaries': (params, ctx) => {
       const account = readAccount(ledger, callerAccount(core, ctx), params)
-      optionalBoolean(params, 'extended')
+      const extended = optionalBoolean(params, 'extended') ?? false
       return {
-        ...accountIdentity(account),
-        summaries: CURRENCIES.map((c) => accountSummaryWire(account, c, market, engine.liveOrders(account.id))),
+        ...accountIdentity(account, extended),
+        summaries: CURRENCIES.map((c) =>
+          accountSummaryWire(account, c, market, engine.liveOrders(account.id), extended),
+        ),
       }
     },
     'private/get_transaction_log': (params, ctx) => {

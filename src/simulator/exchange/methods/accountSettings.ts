@@ -107,7 +107,8 @@ export function accountSettingsMethods(core: ExchangeCore): Record<string, Metho
       if (mode === undefined) throw invalidParams('mode', 'value required')
       const extended = optionalBoolean(params, 'extended_to_subaccounts')
       if (extended === undefined) throw invalidParams('extended_to_subaccounts', 'value required')
-      optionalBoolean(params, 'block_rfq_self_match_prevention')
+      if (optionalBoolean(params, 'block_rfq_self_match_prevention') === true)
+        throw notSimulated('block_rfq_self_match_prevention', 'block RFQs are not simulated')
       account.restrictions.selfTrading = { mode, extendedToSubaccounts: extended }
       return 'ok'
     },

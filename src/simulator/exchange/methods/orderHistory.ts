@@ -27,6 +27,7 @@ import {
   optionalNumber,
   optionalString,
   type Params,
+  refuseUnless,
   requiredString,
 } from '../params.js'
 
@@ -52,18 +53,36 @@ function timeParam(params: Params, name: string): number {
   return value
 }
 
-/** Closed orders, newest first: filled or cancelled ones, the unfilled cancelled only when asked. */
-function historyPage(params: Params, orders: readonly OrderRecord[]): unknown[] {
+/** How far back order history reaches without `include_old`, as on Deribit. */
+const RECENT_ORDERS_MS = 2 * 86_400_000
+
+/**
+ * Closed orders, newest first: filled or cancelled ones, the unfilled cancelled only when asked,
+ * those last updated more than two days ago only with `include_old`.
+ */
+function historyPage(params: Params, orders: readonly OrderRecord[], now: number): unknown {
   const count = countParam(params, 20, 1000)
-  const offset = offsetParam(params)
   const unfilled = optionalBoolean(params, 'include_unfilled') ?? false
-  optionalBoolean(params, 'include_old')
+  const old = optionalBoolean(params, 'include_old') ?? false
+  // One store: recent and historical records are the same (README, parameters without effect).
   optionalBoolean(params, 'historical')
-  const closed = orders.filter((o) => !isLive(o) && (unfilled || o.filled > 0))
-  return closed
+  const paged = optionalBoolean(params, 'with_continuation') ?? false
+  const token = optionalString(params, 'continuation')
+  refuseUnless(params, 'offset', token === undefined, 'not with continuation')
+  const closed = orders
+    .filter((o) => !isLive(o) && (unfilled || o.filled > 0) && (old || o.updatedMs >= now - RECENT_ORDERS_MS))
     .reverse()
-    .slice(offset, offset + count)
-    .map(orderWire)
+  // A continuation is the id of the last order of the previous page: the next page starts after it.
+  let start = offsetParam(params)
+  if (token !== undefined) {
+    const at = closed.findIndex((o) => o.id === token)
+    if (at < 0) throw invalidParams('continuation', 'unknown continuation')
+    start = at + 1
+  }
+  const page = closed.slice(start, start + count)
+  if (!paged) return page.map(orderWire)
+  const more = start + count < closed.length
+  return { orders: page.map(orderWire), continuation: more ? (page.at(-1)?.id ?? null) : null }
 }
 
 /** `{trades, has_more}` in a time window, sorted as asked (default newest first). */
@@ -139,6 +158,7 @@ export function orderHistoryMethods(core: ExchangeCore): Record<string, MethodHa
       return historyPage(
         params,
         engine.ordersOf(account.id).filter((o) => o.instrument.instrument_name === name),
+        core.now(),
       )
     },
     'private/get_order_history_by_currency': (params, ctx) => {
@@ -147,6 +167,7 @@ export function orderHistoryMethods(core: ExchangeCore): Record<string, MethodHa
       return historyPage(
         params,
         engine.ordersOf(account.id).filter((o) => names.has(o.instrument.instrument_name)),
+        core.now(),
       )
     },
     'private/get_open_orders_by_label': (params, ctx) => {

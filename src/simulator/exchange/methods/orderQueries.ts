@@ -16,7 +16,7 @@ import {
 } from '../exchangeCore.js'
 import { KINDS } from '../instruments.js'
 import { isTriggerType, type OrderRecord, orderWire } from '../orderRecord.js'
-import { optionalEnum, optionalNumber, type Params, requiredString } from '../params.js'
+import { optionalBoolean, optionalEnum, optionalNumber, type Params, requiredString } from '../params.js'
 
 const OPEN_ORDER_TYPES = [
   'all',
@@ -60,6 +60,8 @@ function tradesPage(params: Params, all: readonly Record<string, unknown>[]): un
   const trades = all.filter(inRange(params))
   const count = Math.max(1, Math.min(1000, Math.floor(optionalNumber(params, 'count') ?? DEFAULT_TRADES_COUNT)))
   const sorting = optionalEnum(params, 'sorting', ['asc', 'desc', 'default'] as const) ?? 'desc'
+  // One store: recent and historical records are the same (README, parameters without effect).
+  optionalBoolean(params, 'historical')
   const newest = trades.slice(-count)
   return { trades: sorting === 'asc' ? newest : newest.reverse(), has_more: trades.length > count }
 }

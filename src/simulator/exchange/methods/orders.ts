@@ -21,7 +21,7 @@ import { submitOrder } from '../linkedRequest.js'
 import { roundToStep } from '../numbers.js'
 import { isTriggerType, type OrderRecord, orderWire } from '../orderRecord.js'
 import { amountParam, checkValidUntil, priceParam } from '../orderRequest.js'
-import { optionalBoolean, optionalEnum, optionalNumber, type Params, requiredString } from '../params.js'
+import { optionalBoolean, optionalEnum, optionalNumber, type Params, refuseUnless, requiredString } from '../params.js'
 import { trail } from '../triggers.js'
 
 const CANCEL_TYPES = ['all', 'limit', 'trigger_all', 'stop', 'take', 'trailing_stop'] as const
@@ -68,6 +68,7 @@ function editOrder(core: ExchangeCore, order: OrderRecord, params: Params): unkn
     if (mmp && order.type !== 'limit') throw invalidParams('mmp', 'only for limit orders')
     order.mmp = mmp
   }
+  refuseUnless(params, 'trigger_price', isTriggerType(order.type), 'only for trigger orders')
   return core.engine.edit(order, {
     amount,
     price,
@@ -128,6 +129,7 @@ export function orderMethods(core: ExchangeCore): Record<string, MethodHandler> 
       return editOrder(core, ownOrder(core, params, callerAccount(core, ctx)), params)
     },
     'private/edit_by_label': (params, ctx) => {
+      checkValidUntil(params, core.now())
       const account = callerAccount(core, ctx)
       const label = requiredString(params, 'label')
       const spec = instrumentParam(core, params)
@@ -140,6 +142,7 @@ export function orderMethods(core: ExchangeCore): Record<string, MethodHandler> 
       const spec = instrumentParam(core, params)
       const type = optionalEnum(params, 'type', ['limit', 'market'] as const)
       if (type === undefined) throw invalidParams('type', 'value required')
+      refuseUnless(params, 'price', type === 'limit', 'only for limit orders')
       const size = account.positions.get(spec.instrument_name)?.size ?? 0
       if (size === 0) throw invalidParams('instrument_name', 'no open position')
       return engine.submit({
@@ -188,6 +191,8 @@ export function orderMethods(core: ExchangeCore): Record<string, MethodHandler> 
       freezeQuotes(core, params, account.id)
       const spec = instrumentParam(core, params)
       const type = optionalEnum(params, 'type', CANCEL_TYPES) ?? 'all'
+      // No combo instruments are listed, so there are no combo orders to include.
+      optionalBoolean(params, 'include_combos')
       return cancelResult(
         params,
         engine.cancelWhere(account.id, (o) => o.instrument === spec && cancelTypeMatches(type, o)),

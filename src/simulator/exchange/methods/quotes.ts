@@ -19,6 +19,7 @@ import {
   optionalNumber,
   optionalString,
   type Params,
+  refuseUnless,
   requiredString,
 } from '../params.js'
 
@@ -157,16 +158,17 @@ export function quoteMethods(core: ExchangeCore): Record<string, MethodHandler> 
     },
     'private/get_mmp_config': (params, ctx) => {
       const account = callerAccount(core, ctx)
-      optionalBoolean(params, 'block_rfq')
+      refuseBlockRfq(params)
       return mmp.configs(account.id, indexParam(params, false), groupParam(params))
     },
     'private/get_mmp_status': (params, ctx) => {
       const account = callerAccount(core, ctx)
-      optionalBoolean(params, 'block_rfq')
+      refuseBlockRfq(params)
       return mmp.status(account.id, indexParam(params, false), groupParam(params))
     },
     'private/reset_mmp': (params, ctx) => {
       const account = callerAccount(core, ctx)
+      refuseBlockRfq(params)
       const index = indexParam(params, true) as string
       if (!mmp.reset(account.id, index, groupParam(params)))
         throw invalidParams('index_name', 'no MMP configuration for this index and group')
@@ -242,8 +244,43 @@ export function quoteMethods(core: ExchangeCore): Record<string, MethodHandler> 
   }
 }
 
-/** Which quotes a `cancel_quotes` request selects. */
+/** MMP of block RFQs (`block_rfq: true`) is not simulated: no block RFQs are. */
+function refuseBlockRfq(params: Params): void {
+  if (optionalBoolean(params, 'block_rfq') === true) throw notSimulated('block_rfq', 'block RFQs are not simulated')
+}
+
+/** The params only one `cancel_type` of `cancel_quotes` reads; given to another type they are refused. */
+const CANCEL_TYPE_PARAMS: Readonly<Record<string, readonly string[]>> = {
+  delta: ['min_delta', 'max_delta'],
+  quote_set_id: ['quote_set_id'],
+  instrument: ['instrument_name'],
+  instrument_kind: ['kind'],
+}
+
+/**
+ * Which quotes a `cancel_quotes` request selects. The spec marks `currency` and `currency_pair`
+ * required whatever the `cancel_type`, so a client following it sends them with every type: given
+ * with another type they narrow its selection (to that currency's and that pair's quotes).
+ */
 function quoteFilter(
+  core: ExchangeCore,
+  params: Params,
+  type: (typeof CANCEL_TYPES)[number],
+): (o: OrderRecord) => boolean {
+  for (const [other, names] of Object.entries(CANCEL_TYPE_PARAMS))
+    for (const name of names) refuseUnless(params, name, other === type, `only for cancel_type ${other}`)
+  const selected = byCancelType(core, params, type)
+  const currency = type === 'currency' ? undefined : optionalString(params, 'currency')
+  const pair = type === 'currency_pair' ? undefined : optionalString(params, 'currency_pair')
+  return (o) =>
+    selected(o) &&
+    (currency === undefined ||
+      o.instrument.settlement_currency === currency ||
+      o.instrument.base_currency === currency) &&
+    (pair === undefined || o.instrument.price_index === pair)
+}
+
+function byCancelType(
   core: ExchangeCore,
   params: Params,
   type: (typeof CANCEL_TYPES)[number],
