@@ -18,7 +18,6 @@ import type { ChannelName } from './protocol/channelNames.js'
 import type { ChannelPayload } from './protocol/channelPayloads.js'
 import type { MethodName, MethodResult } from './protocol/methodTypes.js'
 import type { Order, OrderResult } from './protocol/types.js'
-import { isRepeatable } from './rpc/callPolicy.js'
 import { redactCredentials } from './session/credentials.js'
 import type { HeldSessionInfo } from './session/heldSessions.js'
 import type { CallOptions } from './session/rpcCaller.js'
@@ -216,23 +215,10 @@ export class DeribitClient {
    * positions[0]?.size // number
    */
   call<M extends MethodName>(method: M, ...args: CallArgs<M>): Promise<MethodResult<M>>
-  async call(method: string, params?: Record<string, unknown>, options: CallOptions = {}): Promise<unknown> {
-    const { gate, persistence, options: resolved } = this.#p
-    this.#usable()
-    const deadline = Date.now() + (options.timeoutMs ?? resolved.requestTimeoutMs)
-    persistence.touch(Date.now())
-    const lease = gate.tryAcquire(deadline) ?? (await gate.acquire(deadline, options.signal))
-    try {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await lease.call<unknown>(method, params ?? {}, { deadline, signal: options.signal })
-        } catch (error) {
-          if (attempt >= 3 || Date.now() >= deadline || !(await this.#mayRepeat(error, method))) throw error
-        }
-      }
-    } finally {
-      lease.release()
-    }
+  call(method: string, params?: Record<string, unknown>, options?: CallOptions): Promise<unknown> {
+    const state = this.state
+    if (state === 'closed' || state === 'idle') return Promise.reject(unusable(state))
+    return this.#p.calls.call(method, params, options ?? {})
   }
 
   /**
@@ -247,17 +233,6 @@ export class DeribitClient {
       o?: CallOptions,
     ) => Promise<unknown>
     return untyped.call(this, method, params, options)
-  }
-
-  /** Whether a failed call may go again: never written, an expired token (refreshed first), or a lost read. */
-  async #mayRepeat(error: unknown, method: string): Promise<boolean> {
-    if (!(error instanceof DeribitError)) return false
-    if (error.code === 'NOT_CONNECTED') return (error.data as { identityChanged?: boolean })?.identityChanged !== true
-    if (error.code === 'AUTH_FAILED' && error.exchangeCode === 13009 && this.session && method.startsWith('private/')) {
-      await this.#p.refreshOnExpiry()
-      return true
-    }
-    return (error.code === 'CONNECTION_CLOSED' || error.code === 'RATE_LIMITED') && isRepeatable(method)
   }
 
   /**
@@ -526,8 +501,7 @@ export class DeribitClient {
   /** Calls need a client that was connected and not closed: anything else fails at once. */
   #usable(): void {
     const state = this.state
-    if (state === 'closed') throw new ClientClosedError()
-    if (state === 'idle') throw new ConnectionClosedError('Not connected: call connect() first', { notSent: true })
+    if (state === 'closed' || state === 'idle') throw unusable(state)
   }
 
   /** An operator revoked this session through the store: log out, close, never reconnect. */
@@ -561,4 +535,11 @@ function normaliseChannels(channels: string | readonly string[]): string[] {
     throw new DeribitError('INVALID_ARGUMENT', 'channels must be one or more non-empty strings')
   }
   return [...new Set(list)]
+}
+
+/** Why a client in `state` takes no calls. */
+function unusable(state: 'closed' | 'idle'): DeribitError {
+  return state === 'closed'
+    ? new ClientClosedError()
+    : new ConnectionClosedError('Not connected: call connect() first', { notSent: true })
 }

@@ -1,23 +1,15 @@
 import { AbortError, ConnectionClosedError, DeribitError } from '../errors.js'
 import type { IdentityLease, LeaseCallOptions } from '../orders/orderEntry.js'
-import type { RpcClient } from '../rpc/rpcClient.js'
+import type { CallSink, RpcClient } from '../rpc/rpcClient.js'
 import { ReadyGate } from './readyGate.js'
-
-/** Who the connection is signed in as, for pinning operations to it. */
-export interface Carrier {
-  /** The socket the identity is signed in on. */
-  epoch: number
-  /** The (sub)account; undefined for a public-only client. */
-  subjectId: number | undefined
-  /** The registry's identity key. */
-  identity: string
-}
 
 /** What the gate needs from the client. */
 export interface IdentityGateOptions {
-  rpc: Pick<RpcClient, 'call'>
-  /** The identity the connection carries now (only read while the carrier gate is open). */
-  carrier: () => Carrier
+  rpc: Pick<RpcClient, 'request'>
+  /** The socket the connection's identity is signed in on (only read while the carrier gate is open). */
+  epoch: () => number
+  /** The (sub)account the connection carries; undefined for a public-only client. */
+  subjectId: () => number | undefined
   /** True while the socket is down and being re-established. */
   reconnecting: () => boolean
   /** Settles when every transition queued so far has ended; undefined when none is queued. */
@@ -37,7 +29,14 @@ export class IdentityGate {
   /** Open while issued operations may send: connected and signed in, no re-authentication under way. */
   readonly carrying = new ReadyGate()
   readonly #options: IdentityGateOptions
-  readonly #leases = new Map<Lease, number>()
+  /**
+   * Leases not released, oldest first: a list linked through the leases (issue numbers only
+   * grow, so appending keeps it ordered), so that taking and releasing one, on every call,
+   * allocates nothing and hashes nothing.
+   */
+  #oldest: Lease | undefined
+  #newest: Lease | undefined
+  #held = 0
   readonly #drains = new Set<{ before: number; done: () => void }>()
   #issued = 0
 
@@ -47,7 +46,7 @@ export class IdentityGate {
 
   /** Operations in flight. */
   get inFlight(): number {
-    return this.#leases.size
+    return this.#held
   }
 
   /**
@@ -61,13 +60,11 @@ export class IdentityGate {
     if (failFast && ahead === undefined && !this.carrying.isOpen && this.#options.reconnecting()) {
       throw new ConnectionClosedError('Not sent: the connection is down', { notSent: true })
     }
-    const lease = new Lease(this, ++this.#issued)
-    this.#leases.set(lease, deadline)
+    const lease = this.#take(deadline)
     try {
       if (ahead !== undefined) await untilDeadline(ahead, deadline, signal)
       await this.carrying.wait(Math.max(1, deadline - Date.now()), signal)
-      const { subjectId } = this.#options.carrier()
-      lease.bind(subjectId)
+      lease.subjectId = this.#options.subjectId()
       return lease
     } catch (error) {
       lease.release()
@@ -81,9 +78,21 @@ export class IdentityGate {
    */
   tryAcquire(deadline: number): IdentityLease | undefined {
     if (!this.carrying.isOpen || this.#options.transitionsAhead() !== undefined) return undefined
-    const lease = new Lease(this, ++this.#issued)
-    this.#leases.set(lease, deadline)
-    lease.bind(this.#options.carrier().subjectId)
+    const lease = this.#take(deadline)
+    lease.subjectId = this.#options.subjectId()
+    return lease
+  }
+
+  #take(deadline: number): Lease {
+    const lease = new Lease(this, ++this.#issued, deadline)
+    const newest = this.#newest
+    if (newest === undefined) this.#oldest = lease
+    else {
+      newest.next = lease
+      lease.prev = newest
+    }
+    this.#newest = lease
+    this.#held++
     return lease
   }
 
@@ -115,8 +124,8 @@ export class IdentityGate {
 
   #latestBefore(before: number): number | undefined {
     let latest: number | undefined
-    for (const [lease, deadline] of this.#leases) {
-      if (lease.issued < before) latest = Math.max(latest ?? 0, deadline)
+    for (let lease = this.#oldest; lease !== undefined && lease.issued < before; lease = lease.next) {
+      latest = Math.max(latest ?? 0, lease.deadline)
     }
     return latest
   }
@@ -130,66 +139,94 @@ export class IdentityGate {
 
   /** @internal */
   release(lease: Lease): void {
-    if (!this.#leases.delete(lease)) return
+    const { prev, next } = lease
+    if (prev === undefined) this.#oldest = next
+    else prev.next = next
+    if (next === undefined) this.#newest = prev
+    else next.prev = prev
+    lease.prev = undefined
+    lease.next = undefined
+    this.#held--
+    if (this.#drains.size === 0) return
     for (const waiter of [...this.#drains]) {
       if (this.#latestBefore(waiter.before) === undefined) waiter.done()
     }
   }
 
-  /** @internal A leased call: waits for the carrier, checks the subject, writes on that socket. */
-  send<T>(lease: Lease, method: string, params: Record<string, unknown>, options: LeaseCallOptions): Promise<T> {
+  /**
+   * A leased call: waits for the carrier, checks the subject, writes on that socket, and tells
+   * `sink` the outcome (synchronously when it fails before anything is written).
+   */
+  write<T>(
+    lease: IdentityLease,
+    method: string,
+    params: Record<string, unknown>,
+    options: LeaseCallOptions,
+    sink: CallSink<T>,
+  ): void {
     // Carried now (the usual case): no wait, so a call costs no extra turn of the event loop.
-    if (this.carrying.isOpen) return this.#write<T>(lease, method, params, options)
-    return this.carrying
-      .wait(Math.max(1, options.deadline - Date.now()), options.signal)
-      .then(() => this.#write<T>(lease, method, params, options))
+    if (this.carrying.isOpen) {
+      this.#write(lease, method, params, options, sink)
+      return
+    }
+    this.carrying.wait(Math.max(1, options.deadline - Date.now()), options.signal).then(
+      () => this.#write(lease, method, params, options, sink),
+      (error: DeribitError) => sink.reject(error),
+    )
   }
 
-  #write<T>(lease: Lease, method: string, params: Record<string, unknown>, options: LeaseCallOptions): Promise<T> {
-    const carrier = this.#options.carrier()
-    if (carrier.subjectId !== lease.subjectId) {
-      return Promise.reject(
+  #write<T>(
+    lease: IdentityLease,
+    method: string,
+    params: Record<string, unknown>,
+    options: LeaseCallOptions,
+    sink: CallSink<T>,
+  ): void {
+    if (this.#options.subjectId() !== lease.subjectId) {
+      sink.reject(
         new DeribitError(
           'NOT_CONNECTED',
           `${method} not sent: the connection no longer carries subject ${lease.subjectId ?? 'main'}`,
           { method, data: { identityChanged: true } },
         ),
       )
+      return
     }
-    return this.#options.rpc.call<T>(method, params, {
-      epoch: carrier.epoch,
-      timeoutMs: Math.max(1, (options.answerBy ?? options.deadline) - Date.now()),
-      ...(options.signal ? { signal: options.signal } : {}),
-    })
+    this.#options.rpc.request<T>(
+      method,
+      params,
+      {
+        epoch: this.#options.epoch(),
+        timeoutMs: Math.max(1, (options.answerBy ?? options.deadline) - Date.now()),
+        signal: options.signal,
+      },
+      sink,
+    )
   }
 }
 
-/** One operation's hold on its identity. */
+/** One operation's hold on its identity; a link in the gate's list of leases. */
 class Lease implements IdentityLease {
   readonly #gate: IdentityGate
   /** When it was issued, relative to transitions (see {@link IdentityGate.nextIssue}). */
   readonly issued: number
-  #subjectId: number | undefined
+  /** The operation's deadline: a drain waits no longer for it. */
+  readonly deadline: number
+  /** The (sub)account the operation acts for, chosen once when it may start. */
+  subjectId: number | undefined
+  prev: Lease | undefined
+  next: Lease | undefined
   #released = false
 
-  constructor(gate: IdentityGate, issued: number) {
+  constructor(gate: IdentityGate, issued: number, deadline: number) {
     this.#gate = gate
     this.issued = issued
-  }
-
-  /** The (sub)account the operation acts for, chosen once when it may start. */
-  get subjectId(): number | undefined {
-    return this.#subjectId
-  }
-
-  /** @internal */
-  bind(subjectId: number | undefined): void {
-    this.#subjectId = subjectId
+    this.deadline = deadline
   }
 
   call<T>(method: string, params: Record<string, unknown>, options: LeaseCallOptions): Promise<T> {
     if (this.#released) return Promise.reject(new DeribitError('NOT_CONNECTED', `${method} after its operation ended`))
-    return this.#gate.send<T>(this, method, params, options)
+    return new Promise<T>((resolve, reject) => this.#gate.write<T>(this, method, params, options, { resolve, reject }))
   }
 
   release(): void {

@@ -23,6 +23,7 @@ import { TypedEmitter } from '../transport/typedEmitter.js'
 import { Connection } from './connection.js'
 import type { ClientEvents, GapEvent, TransitionEvent } from './events.js'
 import { IdentityGate } from './identityGate.js'
+import { LeasedCalls } from './leasedCalls.js'
 import { Lifetime } from './lifetime.js'
 import { NotificationRouter } from './notificationRouter.js'
 import { CLIENT_PACING_HEADROOM, DEFAULT_CLIENT_OPTIONS, type DeribitClientOptions } from './options.js'
@@ -75,6 +76,8 @@ export interface ClientParts {
   router: NotificationRouter
   tracker: OrderTracker
   orderEntry: OrderEntry
+  /** `client.call()`, each call pinned to its identity. */
+  calls: LeasedCalls
   /** A refresh through the transition queue. */
   refresh(cause: TransitionEvent['cause']): Promise<SessionContext>
   /** A refresh now, for an operation that met an expired token. */
@@ -212,7 +215,8 @@ export function assembleClient(options: DeribitClientOptions, hooks: FacadeHooks
   const reconciler = new OrderReconciler(tracker, options.currencies ?? DEFAULT_CLIENT_OPTIONS.currencies)
   const gate = new IdentityGate({
     rpc,
-    carrier: () => ({ epoch: socket.epoch, subjectId: active.subjectId, identity: active.identityKey() }),
+    epoch: () => socket.epoch,
+    subjectId: () => active.subjectId,
     reconnecting: () => connection?.state === 'reconnecting' || connection?.state === 'connecting',
     transitionsAhead: () => transitions?.ahead(),
   })
@@ -292,6 +296,13 @@ export function assembleClient(options: DeribitClientOptions, hooks: FacadeHooks
       },
     )
   }
+  const calls = new LeasedCalls({
+    gate,
+    timeoutMs: resolved.requestTimeoutMs,
+    touch: (now) => persistence.touch(now),
+    hasSession: () => active.current !== undefined,
+    refreshOnExpiry: () => queue.refreshNow((from, caller) => auth.refresh(caller, from)),
+  })
   const orderEntry = new OrderEntry({
     acquire: (deadline, signal) => gate.acquire(deadline, signal, resolved.ordersWhileDisconnected === 'fail'),
     refreshOnExpiry: () => queue.refreshNow((from, caller) => auth.refresh(caller, from)),
@@ -317,6 +328,7 @@ export function assembleClient(options: DeribitClientOptions, hooks: FacadeHooks
     router,
     tracker,
     orderEntry,
+    calls,
     refresh,
     refreshOnExpiry: () => queue.refreshNow((from, caller) => auth.refresh(caller, from)),
     onSocketError: (listener) => socket.on('error', listener),

@@ -10,7 +10,7 @@ import {
 import { MAX_REQUEST_BYTES } from '../protocol/errorCodes.js'
 import type { RpcErrorObject } from '../protocol/types.js'
 import { type Logger, silentLogger } from '../transport/logger.js'
-import { SYSTEM_TIMERS, type Timers } from '../transport/timers.js'
+import { monotonicNow, SYSTEM_TIMERS, type Timers } from '../transport/timers.js'
 import type { CreditLimiter } from './creditLimiter.js'
 import { DEFAULT_MAX_FRAME_BYTES, type FrameSink, readFrame } from './frame.js'
 
@@ -60,19 +60,29 @@ export interface CallOptions {
   epoch?: number | undefined
 }
 
+/**
+ * Where {@link RpcClient.request} reports a call's outcome: exactly one method is called, once.
+ * An object rather than two callbacks, so a caller that is itself the sink allocates no closure.
+ */
+export interface CallSink<T = unknown> {
+  resolve(value: T): void
+  reject(error: DeribitError): void
+}
+
 /** A call from `call()` to its settlement. `id`/`epoch` are set when the frame is written. */
 interface Call {
   readonly method: string
   readonly params: Record<string, unknown> | undefined
   readonly pinnedEpoch: number | undefined
   readonly signal: AbortSignal | undefined
-  readonly resolve: (value: unknown) => void
-  readonly reject: (error: DeribitError) => void
+  readonly sink: CallSink
+  /** When it times out, on the {@link monotonicNow} clock. */
+  readonly deadline: number
+  readonly timeoutMs: number
   id: number
   epoch: number
   written: boolean
   settled: boolean
-  timer: unknown
   onAbort: (() => void) | undefined
   queueAbort: AbortController | undefined
 }
@@ -97,6 +107,18 @@ export class RpcClient {
   /** Calls waiting in the limiter. */
   readonly #queued = new Set<Call>()
   #lastId = 0
+  /**
+   * The one timer that times calls out, armed while calls are pending, for the earliest deadline
+   * among them (or earlier). One timer for all calls rather than one each: with calls of one
+   * timeout, deadlines only grow, so calls in flight together arm it once.
+   */
+  #deadlineTimer: unknown
+  /** The deadline {@link RpcClient.#deadlineTimer} is armed for; Infinity when it is not armed. */
+  #armedFor = Number.POSITIVE_INFINITY
+  readonly #onDeadline = (): void => this.#expire()
+  readonly #disarmIfIdle = (): void => {
+    if (this.#inFlight.size === 0 && this.#queued.size === 0) this.#disarm()
+  }
   /** Where `handleMessage` sends each classified frame; the context is the socket epoch. */
   readonly #frames: FrameSink<number> = {
     notification: (channel, data, label) => {
@@ -119,6 +141,12 @@ export class RpcClient {
         this.#logger.error('protocol error handler threw', { error: describe(thrown) })
       }
     },
+  }
+
+  /** Where the answer to a `test_request` goes: only a failure is worth a line in the log. */
+  readonly #testAnswer: CallSink = {
+    resolve: () => {},
+    reject: (error) => this.#logger.warn('answering test_request failed', { error: describe(error) }),
   }
 
   constructor(options: RpcClientOptions) {
@@ -151,7 +179,29 @@ export class RpcClient {
    * errors or logs.
    */
   call<T>(method: string, params?: Record<string, unknown>, options: CallOptions = {}): Promise<T> {
-    return this.#start(method, params, options, false) as Promise<T>
+    const signal = options.signal
+    if (signal?.aborted) return Promise.reject(new AbortError(`${method} was aborted`, { method }))
+    return new Promise<T>((resolve, reject) => {
+      this.#start(method, params, options, false, { resolve: resolve as (value: unknown) => void, reject })
+    })
+  }
+
+  /**
+   * {@link RpcClient.call} without a promise: the outcome goes to `sink`, synchronously from the
+   * frame's arrival (or at once, when nothing could be written). For a caller that settles its
+   * own promise: an answer then reaches user code in the same turn, with no promise in between.
+   */
+  request<T>(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options: CallOptions,
+    sink: CallSink<T>,
+  ): void {
+    if (options.signal?.aborted) {
+      sink.reject(new AbortError(`${method} was aborted`, { method }))
+      return
+    }
+    this.#start(method, params, options, false, sink as CallSink)
   }
 
   /**
@@ -176,60 +226,88 @@ export class RpcClient {
     }
   }
 
+  /** Times out every pending call whose deadline has passed, and arms the timer for the next one. */
+  #expire(): void {
+    this.#deadlineTimer = undefined
+    this.#armedFor = Number.POSITIVE_INFINITY
+    // A timer may fire up to a millisecond before the high-resolution clock reaches its deadline.
+    const now = monotonicNow() + 1
+    const expired: Call[] = []
+    let next = Number.POSITIVE_INFINITY
+    for (const pending of [this.#inFlight.values(), this.#queued.values()]) {
+      for (const call of pending) {
+        if (call.deadline <= now) expired.push(call)
+        else if (call.deadline < next) next = call.deadline
+      }
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.#arm(next)
+    for (const call of expired) {
+      this.#settle(
+        call,
+        new TimeoutError(`${call.method} got no answer within ${call.timeoutMs} ms`, {
+          method: call.method,
+          data: { written: call.written },
+        }),
+      )
+    }
+  }
+
+  #arm(deadline: number): void {
+    if (deadline >= this.#armedFor) return
+    this.#disarm()
+    this.#armedFor = deadline
+    this.#deadlineTimer = this.#timers.setTimeout(this.#onDeadline, Math.max(0, deadline - monotonicNow()))
+  }
+
+  #disarm(): void {
+    if (this.#deadlineTimer !== undefined) this.#timers.clearTimeout(this.#deadlineTimer)
+    this.#deadlineTimer = undefined
+    this.#armedFor = Number.POSITIVE_INFINITY
+  }
+
   #start(
     method: string,
     params: Record<string, unknown> | undefined,
     options: CallOptions,
     bypassLimiter: boolean,
-  ): Promise<unknown> {
+    sink: CallSink,
+  ): void {
     const signal = options.signal
-    if (signal?.aborted) return Promise.reject(new AbortError(`${method} was aborted`, { method }))
-    return new Promise<unknown>((resolve, reject) => {
-      const call: Call = {
-        method,
-        params,
-        pinnedEpoch: options.epoch,
-        signal,
-        resolve,
-        reject,
-        id: 0,
-        epoch: -1,
-        written: false,
-        settled: false,
-        timer: undefined,
-        onAbort: undefined,
-        queueAbort: undefined,
-      }
-      const timeoutMs = options.timeoutMs ?? this.#requestTimeoutMs
-      call.timer = this.#timers.setTimeout(() => {
-        call.timer = undefined
-        this.#settle(
-          call,
-          new TimeoutError(`${method} got no answer within ${timeoutMs} ms`, {
-            method,
-            data: { written: call.written },
-          }),
-        )
-      }, timeoutMs)
-      if (signal !== undefined) {
-        call.onAbort = () =>
-          this.#settle(call, new AbortError(`${method} was aborted`, { method, data: { written: call.written } }))
-        signal.addEventListener('abort', call.onAbort, { once: true })
-      }
-      const limiter = this.#limiter
-      if (limiter === undefined || bypassLimiter || limiter.tryAcquire(method)) {
-        this.#write(call)
-        return
-      }
-      const queueAbort = new AbortController()
-      call.queueAbort = queueAbort
-      this.#queued.add(call)
-      limiter
-        .schedule(method, () => this.#write(call), queueAbort.signal)
-        .catch((error: unknown) => {
-          this.#settle(call, error instanceof DeribitError ? error : new DeribitError('RPC_ERROR', describe(error)))
-        })
-    })
+    const timeoutMs = options.timeoutMs ?? this.#requestTimeoutMs
+    const call: Call = {
+      method,
+      params,
+      pinnedEpoch: options.epoch,
+      signal,
+      sink,
+      deadline: monotonicNow() + timeoutMs,
+      timeoutMs,
+      id: 0,
+      epoch: -1,
+      written: false,
+      settled: false,
+      onAbort: undefined,
+      queueAbort: undefined,
+    }
+    if (call.deadline < this.#armedFor) this.#arm(call.deadline)
+    if (signal !== undefined) {
+      call.onAbort = () =>
+        this.#settle(call, new AbortError(`${method} was aborted`, { method, data: { written: call.written } }))
+      signal.addEventListener('abort', call.onAbort, { once: true })
+    }
+    const limiter = this.#limiter
+    if (limiter === undefined || bypassLimiter || limiter.tryAcquire(method)) {
+      this.#write(call)
+      return
+    }
+    const queueAbort = new AbortController()
+    call.queueAbort = queueAbort
+    this.#queued.add(call)
+    limiter
+      .schedule(method, () => this.#write(call), queueAbort.signal)
+      .catch((error: unknown) => {
+        this.#settle(call, error instanceof DeribitError ? error : new DeribitError('RPC_ERROR', describe(error)))
+      })
   }
 
   /** Writes a call's frame if it is still wanted and the expected socket is open. */
@@ -300,19 +378,13 @@ export class RpcClient {
     // Never delayed (the exchange closes a connection that does not answer), but still counted:
     // the exchange charges it to the same pool the paced requests draw from.
     this.#limiter?.charge('public/test')
-    this.#start('public/test', undefined, { epoch }, true).catch((error: unknown) => {
-      this.#logger.warn('answering test_request failed', { error: describe(error) })
-    })
+    this.#start('public/test', undefined, { epoch }, true, this.#testAnswer)
   }
 
   /** Settles a call exactly once and releases everything it holds. */
   #settle(call: Call, error: DeribitError | undefined, result?: unknown): void {
     if (call.settled) return
     call.settled = true
-    if (call.timer !== undefined) {
-      this.#timers.clearTimeout(call.timer)
-      call.timer = undefined
-    }
     if (call.onAbort !== undefined) {
       call.signal?.removeEventListener('abort', call.onAbort)
       call.onAbort = undefined
@@ -324,10 +396,19 @@ export class RpcClient {
       call.queueAbort = undefined
       queueAbort.abort(error)
     }
-    if (error === undefined) call.resolve(result)
-    else call.reject(error)
+    if (error === undefined) call.sink.resolve(result)
+    else call.sink.reject(error)
+    // Nothing left to time out: the timer goes, unless the caller's own continuation (which runs
+    // first: its job was queued by the line above) makes the next call, as a caller that awaits
+    // one call after another does. So such a caller does not set and clear a timer per call.
+    if (this.#deadlineTimer !== undefined && this.#inFlight.size === 0 && this.#queued.size === 0) {
+      void SETTLED.then(this.#disarmIfIdle)
+    }
   }
 }
+
+/** Settled already: what `then` on it runs comes after the jobs queued before it. */
+const SETTLED = Promise.resolve()
 
 function notConnected(method: string): ConnectionClosedError {
   return new ConnectionClosedError(`${method} not sent: no open connection`, { method, notSent: true })

@@ -6,6 +6,7 @@ import { SIGNATURE_WINDOW_MS } from './authMethods.js'
 import type { Dispatcher } from './dispatcher.js'
 import { type EchoId, encodeError, encodeResult } from './envelope.js'
 import type { RateLimiter } from './rateLimiter.js'
+import { arrayParamsOf } from './requestValidation.js'
 import type { CallAuth, ServerDeps } from './serverMethod.js'
 
 /** Prefix of HTTP method paths: `/api/v2/{public|private}/{name}`. */
@@ -27,13 +28,21 @@ function queryValue(raw: string): unknown {
   return raw
 }
 
-/** GET query string → params: strings, and JSON for lists and objects; arrays as repeated keys (`a=1&a=2`, `a[]=1`) or JSON. */
-export function paramsFromQuery(search: URLSearchParams): Record<string, unknown> {
+/**
+ * GET query string → params: strings, and JSON for lists and objects; arrays as repeated keys
+ * (`a=1&a=2`, `a[]=1`) or JSON. A single plain value of a param that `lists` names (the method's
+ * array params) is a one-item list: `ids=x` is how a query string carries `["x"]`.
+ */
+export function paramsFromQuery(
+  search: URLSearchParams,
+  lists: ReadonlySet<string> = new Set(),
+): Record<string, unknown> {
   const entries: Array<[string, unknown]> = []
   for (const rawKey of new Set(search.keys())) {
     const key = rawKey.endsWith('[]') ? rawKey.slice(0, -2) : rawKey
     const values = search.getAll(rawKey).map(queryValue)
-    entries.push([key, values.length > 1 || rawKey.endsWith('[]') ? values : values[0]])
+    const list = values.length > 1 || rawKey.endsWith('[]') || (lists.has(key) && !Array.isArray(values[0]))
+    entries.push([key, list ? values : values[0]])
   }
   // fromEntries defines own properties: `?__proto__={...}` must not become the params' prototype.
   return Object.fromEntries(entries)
@@ -97,11 +106,13 @@ export class HttpApi {
       // An absolute-form target that is not a URL (`GET http://[ HTTP/1.1`): the client's mistake, not a 500.
       return this.#fail(res, 400, null, { code: 11050, message: 'bad_request' }, usIn)
     }
-    if (!url.pathname.startsWith(HTTP_API_PREFIX)) {
+    // `/api/v2` itself (with or without the slash) takes a JSON-RPC body naming the method.
+    const atRoot = url.pathname === HTTP_API_PREFIX.slice(0, -1)
+    if (!url.pathname.startsWith(HTTP_API_PREFIX) && !atRoot) {
       return this.#fail(res, 404, null, { ...JSONRPC_ERRORS.methodNotFound }, usIn)
     }
-    let method = url.pathname.slice(HTTP_API_PREFIX.length)
-    let params = paramsFromQuery(url.searchParams)
+    let method = atRoot ? '' : url.pathname.slice(HTTP_API_PREFIX.length)
+    let params = paramsFromQuery(url.searchParams, arrayParamsOf(method))
     let id: EchoId
     if (req.method === 'POST' && body.trim() !== '') {
       let value: unknown

@@ -13,6 +13,7 @@ import { type SimulatorHandle, startSimulatorServer } from './server.js'
 
 export type { CreatedAccount } from './accounts.js'
 export type { ConnectionInfo, ConnectionLogView, LoggedConnectionFrame, LoggedFrame } from './connectionLog.js'
+export type { Custodian, CustodyLink } from './exchange/custody.js'
 export type { Exchange, MarketControls } from './exchange/index.js'
 export type { ConnectionSelector, SimulatorFaults } from './faults.js'
 export {

@@ -1,4 +1,5 @@
 import type { AccountDirectory, EventSink, ExchangeSide } from './contract.js'
+import type { CustodyLink } from './exchange/custody.js'
 
 /** Controls of the exchange's market generator (`sim.market`). */
 export interface MarketControls {
@@ -30,8 +31,10 @@ export interface ExchangeWithMarket<M extends MarketControls = MarketControls> e
   openOrders?(accountId: number): unknown[]
   /** Orders ever placed by the account (any state), optionally with one label. */
   orderCount?(accountId: number, label?: string): number
-  /** Credits a deposit from outside the simulator, when the exchange has a wallet. */
-  deposit?(accountId: number, currency: string, amount: number): void
+  /** Receives a deposit from outside the simulator (from the faucet, or from `from`), when the exchange has a wallet. */
+  deposit?(accountId: number, currency: string, amount: number, from?: string): void
+  /** Links a custody account to an account, when the exchange keeps them. */
+  linkCustodyAccount?(accountId: number, link: CustodyLink): void
   /** Locks or unlocks an account's currency (`user.lock`), when the exchange supports it. */
   lockAccount?(accountId: number, currency: string, locked: boolean): void
   /** Publishes an announcement, when the exchange keeps them. */

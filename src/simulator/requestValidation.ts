@@ -18,6 +18,15 @@ const CONDITIONALLY_REQUIRED: Readonly<Record<string, ReadonlySet<string>>> = {
   'private/cancel_quotes': new Set(['currency', 'currency_pair']),
 }
 
+/**
+ * Params the spec types string that carry a JSON object: the spec's own request examples send the
+ * object itself, and GET sends its JSON text. Both pass here; the handler reads either.
+ */
+const JSON_OBJECT_PARAMS: Readonly<Record<string, ReadonlySet<string>>> = {
+  'private/set_clearance_originator': new Set(['deposit_id', 'originator']),
+  'private/pme/simulate': new Set(['simulated_positions']),
+}
+
 const NUMERIC = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/
 
 /** A value that failed its type: the reason to send in `data.reason`. */
@@ -107,6 +116,7 @@ export function validateParams(method: string, params: Record<string, unknown>):
   const spec = Object.hasOwn(TABLE, method) ? TABLE[method] : undefined
   if (spec === undefined) return params
   const conditional = CONDITIONALLY_REQUIRED[method]
+  const jsonObjects = JSON_OBJECT_PARAMS[method]
   let out: Record<string, unknown> | undefined
   for (const p of spec.params) {
     const value = Object.hasOwn(params, p.name) ? params[p.name] : undefined
@@ -114,6 +124,7 @@ export function validateParams(method: string, params: Record<string, unknown>):
       if (p.required && conditional?.has(p.name) !== true) throw invalidParams(p.name, 'missing')
       continue
     }
+    if (jsonObjects?.has(p.name) === true && typeof value === 'object' && !Array.isArray(value)) continue
     const v = conform(p, value)
     if (v instanceof Mismatch) throw invalidParams(p.name, v.reason)
     if (v !== value) {
@@ -127,4 +138,10 @@ export function validateParams(method: string, params: Record<string, unknown>):
 /** Whether the spec tags `method` WebSocket-only (over HTTP Deribit answers 10030). */
 export function wsOnlyBySpec(method: string): boolean {
   return Object.hasOwn(TABLE, method) && TABLE[method]?.wsOnly === true
+}
+
+/** The names of `method`'s array params (a query string's single value of one is a one-item list). */
+export function arrayParamsOf(method: string): ReadonlySet<string> {
+  const spec = Object.hasOwn(TABLE, method) ? TABLE[method] : undefined
+  return new Set(spec?.params.filter((p) => p.type === 'array').map((p) => p.name))
 }

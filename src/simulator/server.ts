@@ -9,6 +9,7 @@ import { ConnectionLog, type ConnectionLogView } from './connectionLog.js'
 import { connectionMethods } from './connectionMethods.js'
 import type { CallContext } from './contract.js'
 import { Dispatcher } from './dispatcher.js'
+import type { CustodyLink } from './exchange/custody.js'
 import { FaultState } from './faultState.js'
 import { createFaults, type SimulatorFaults } from './faults.js'
 import { HttpApi } from './httpApi.js'
@@ -57,9 +58,17 @@ export interface SimulatorHandle<M extends MarketControls = MarketControls> exte
   orderCount(accountId: number, label?: string): number
   /**
    * Credits a deposit to an account from outside the simulator (a faucet): the balance grows
-   * and the deposit shows in `private/get_deposits`. Throws when the exchange has no wallet.
+   * and the deposit shows in `private/get_deposits`. With `from`, the deposit comes from that
+   * outside address: unless the account declared it a `deposit_source` in its address book, it
+   * waits (`pending_user_input`) until the account names its originator with
+   * `private/set_clearance_originator`. Throws when the exchange has no wallet.
    */
-  deposit(accountId: number, currency: string, amount: number): void
+  deposit(accountId: number, currency: string, amount: number, from?: string): void
+  /**
+   * Links a custody account (Copper, Cobo) holding `balance` to an account, as if it had set one
+   * up with the custodian; `private/list_custody_accounts` lists it.
+   */
+  linkCustodyAccount(accountId: number, link: CustodyLink): void
   /**
    * Locks (or unlocks) an account's currency as a risk desk would: new orders in it are refused,
    * `private/get_user_locks` reports it and `user.lock` announces it.
@@ -186,9 +195,13 @@ export async function startSimulatorServer<E extends ExchangeWithMarket>(
       const conn = ws.connections.get(connectionId)
       return conn === undefined ? [] : hub.channelsOf(conn)
     },
-    deposit(accountId, currency, amount) {
+    deposit(accountId, currency, amount, from) {
       if (exchange.deposit === undefined) throw new Error('this exchange has no wallet')
-      exchange.deposit(accountId, currency, amount)
+      exchange.deposit(accountId, currency, amount, from)
+    },
+    linkCustodyAccount(accountId, link) {
+      if (exchange.linkCustodyAccount === undefined) throw new Error('this exchange has no custody accounts')
+      exchange.linkCustodyAccount(accountId, link)
     },
     lockAccount(accountId, currency, locked) {
       if (exchange.lockAccount === undefined) throw new Error('this exchange has no account locks')

@@ -224,7 +224,8 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
   send(text: string): boolean {
     const attempt = this.#attempt
     if (this.#state !== 'open' || attempt?.ws === undefined || attempt.ws.readyState !== OPEN) return false
-    attempt.rws.send(text)
+    // Straight to the open socket: RWS's send would check the same state again and build a log line's arguments.
+    attempt.ws.send(text)
     return true
   }
 

@@ -5,8 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Simulator, startSimulator } from '../../src/simulator/index.js'
+import { CHANNELS_WITH_DEFECTIVE_EXAMPLES } from './knownGaps.js'
 import { judgeResponse } from './methodWalk.js'
 import { WsRpc } from './rpcClients.js'
+import { exampleDefects, payloadMismatches } from './specSchemas.js'
 
 type Json = Record<string, unknown>
 
@@ -73,6 +75,52 @@ describe('market data over every kind of instrument', () => {
         problems.push(...(await ask(method, { instrument_name })).problems)
     }
     expect(problems).toEqual([])
+  })
+
+  it('delivers each instrument channel within the schema for every kind of instrument', async () => {
+    const listed = (await ask('public/get_instruments', {})).result as Json[]
+    const first = (test: (i: Json) => boolean) => String(listed.find(test)?.instrument_name)
+    const names = [
+      first((i) => i.settlement_period === 'perpetual' && i.instrument_type === 'reversed'),
+      first((i) => i.kind === 'future' && i.instrument_type === 'linear'),
+      first((i) => i.kind === 'future' && i.settlement_period !== 'perpetual'),
+      first((i) => i.kind === 'spot'),
+      first((i) => i.kind === 'option' && i.base_currency === 'ETH'),
+    ]
+    const families: [string, (name: string) => string][] = [
+      ['ticker.(instrument_name).(interval)', (n) => `ticker.${n}.100ms`],
+      ['book.(instrument_name).(interval)', (n) => `book.${n}.100ms`],
+      ['trades.(instrument_name).(interval)', (n) => `trades.${n}.100ms`],
+      ['quote.(instrument_name)', (n) => `quote.${n}`],
+      ['incremental_ticker.(instrument_name)', (n) => `incremental_ticker.${n}`],
+      ['chart.trades.(instrument_name).(resolution)', (n) => `chart.trades.${n}.1`],
+    ]
+    const channels = names.flatMap((n) => families.map(([family, channel]) => ({ family, channel: channel(n) })))
+    const sub = await WsRpc.open(sim.url)
+    try {
+      await sub.result('public/subscribe', { channels: channels.map((c) => c.channel) })
+      for (const n of names) await sim.market.burstTrades(n, 3)
+      sim.market.tick(400)
+      const defects = exampleDefects('channels')
+      const problems: string[] = []
+      for (const { family, channel } of channels) {
+        const note = await sub.firstNotification(channel, 5000)
+        if (note === undefined) {
+          problems.push(`${channel}: nothing`)
+          continue
+        }
+        const known = CHANNELS_WITH_DEFECTIVE_EXAMPLES.includes(family) ? (defects.get(family) ?? new Set()) : new Set()
+        const data = (note.params as Json).data
+        problems.push(
+          ...payloadMismatches(family, data)
+            .filter((m) => !known.has(m))
+            .map((m) => `${channel}: ${m}`),
+        )
+      }
+      expect(problems).toEqual([])
+    } finally {
+      await sub.close()
+    }
   })
 
   it('omits the settlement currency of spot pairs only, and gives linear instruments whole-coin contracts', async () => {

@@ -22,6 +22,8 @@ export interface RecipeContext {
   now: number
   /** A deposit address of another user, for transfers to a user; undefined when none could be made. */
   otherUserAddress: string | undefined
+  /** Makes a deposit waiting for its originator and returns its `deposit_id`. */
+  heldDeposit: () => Promise<Json>
 }
 
 /** The perpetual every walk trades on. */
@@ -84,6 +86,46 @@ async function mmpConfig(c: RecipeContext): Promise<void> {
   })
 }
 
+const beneficiary = {
+  beneficiary_vasp_name: 'Conformance VASP',
+  beneficiary_vasp_did: 'did:example:conformance',
+  beneficiary_company_name: 'Conformance Ltd',
+  beneficiary_address: '1 Conformance Street',
+  agreed: true,
+  personal: false,
+}
+
+/** An address book entry's params (a fresh address unless given). */
+const bookEntry = (type: string, address = unique('conformance-address')) => ({
+  currency: 'BTC',
+  type,
+  address,
+  label: unique('label'),
+  ...beneficiary,
+})
+
+/**
+ * Puts `address` in the main account's `type` book (withdrawals and transfers to users go only
+ * there). The walk calls each method twice, so an entry may already be there: that refusal is fine.
+ */
+async function booked(c: RecipeContext, type: string): Promise<string> {
+  const address = c.otherUserAddress ?? 'no_other_user'
+  await c.setup.call('private/add_to_address_book', bookEntry(type, address))
+  return address
+}
+
+/** A fresh address with a saved beneficiary. */
+async function savedBeneficiary(c: RecipeContext): Promise<Json> {
+  const address = unique('conformance-beneficiary')
+  await c.setup.result('private/save_address_beneficiary', {
+    currency: 'BTC',
+    address,
+    unhosted: false,
+    ...beneficiary,
+  })
+  return { currency: 'BTC', address }
+}
+
 const market = () => ({ instrument_name: INSTRUMENT, amount: 10, type: 'market' })
 const channels = (list: string[]) => () => ({ channels: list })
 
@@ -136,10 +178,10 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
     amount: 0.01,
     destination: c.subaccountId,
   }),
-  'private/submit_transfer_to_user': (c) => ({
+  'private/submit_transfer_to_user': async (c) => ({
     currency: 'BTC',
     amount: 0.01,
-    destination: c.otherUserAddress ?? 'no_other_user',
+    destination: await booked(c, 'transfer'),
   }),
   'private/reset_mmp': async (c) => {
     await mmpConfig(c)
@@ -175,7 +217,7 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
     const t = (await c.setup.result('private/submit_transfer_to_user', {
       currency: 'BTC',
       amount: 0.01,
-      destination: c.otherUserAddress ?? 'no_other_user',
+      destination: await booked(c, 'transfer'),
     })) as Json
     return { currency: 'BTC', id: t.id }
   },
@@ -198,15 +240,41 @@ export const RECIPES: Readonly<Record<string, Recipe>> = {
     const me = (await c.setup.result('private/get_account_summary', { currency: 'BTC' })) as Json
     return { source_uid: me.id, target_uid: c.subaccountId, trades: [{ instrument_name: INSTRUMENT, amount: 10 }] }
   },
-  'private/withdraw': (c) => ({ currency: 'BTC', address: c.otherUserAddress ?? 'no_address', amount: 0.01 }),
+  'private/withdraw': async (c) => ({ currency: 'BTC', address: await booked(c, 'withdrawal'), amount: 0.01 }),
   'private/cancel_withdrawal': async (c) => {
     const w = (await c.setup.result('private/withdraw', {
       currency: 'BTC',
-      address: c.otherUserAddress ?? 'no_address',
+      address: await booked(c, 'withdrawal'),
       amount: 0.01,
     })) as Json
     return { currency: 'BTC', id: w.id }
   },
+  'private/add_to_address_book': () => bookEntry('withdrawal'),
+  // The walk reaches add_to_address_book first, so this book has entries to describe.
+  'private/get_address_book': () => ({ currency: 'BTC', type: 'withdrawal' }),
+  'private/update_in_address_book': async (c) => {
+    const entry = bookEntry('withdrawal')
+    await c.setup.result('private/add_to_address_book', entry)
+    return { ...entry, label: unique('relabelled') }
+  },
+  'private/remove_from_address_book': async (c) => {
+    const entry = bookEntry('deposit_source')
+    await c.setup.result('private/add_to_address_book', entry)
+    return { currency: entry.currency, type: entry.type, address: entry.address }
+  },
+  'private/save_address_beneficiary': () => ({
+    currency: 'BTC',
+    address: unique('conformance-beneficiary'),
+    unhosted: true,
+    ...beneficiary,
+  }),
+  'private/get_address_beneficiary': savedBeneficiary,
+  'private/delete_address_beneficiary': savedBeneficiary,
+  'private/set_clearance_originator': async (c) => ({
+    deposit_id: await c.heldDeposit(),
+    originator: { is_personal: false, company_name: 'Sender Ltd', address: '2 Sender Road' },
+  }),
+  'private/pme/simulate': () => ({ currency: 'BTC', simulated_positions: { [INSTRUMENT]: -0.5 } }),
 }
 
 const PREFERRED = ['BTC', 'future', 'btc_usd', 'BTC-PERPETUAL', 'all', 'any', 'limit', 'buy']

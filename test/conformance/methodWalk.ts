@@ -133,23 +133,46 @@ export async function otherUserAddress(sim: Simulator): Promise<string | undefin
   }
 }
 
+let heldDeposits = 0
+
+/**
+ * What every recipe may use, for `account` with `setup` authenticated on it: the other user's
+ * address, the account's credentials and ids, the time, and a way to make a held deposit.
+ */
+export async function recipeBase(
+  sim: Simulator,
+  account: ReturnType<Simulator['createAccount']>,
+  setup: WsRpc,
+): Promise<Omit<RecipeContext, 'refreshToken'>> {
+  return {
+    setup,
+    otherUserAddress: await otherUserAddress(sim),
+    clientId: account.clientId,
+    clientSecret: account.clientSecret,
+    subaccountId: account.subaccountIds[0] ?? account.mainAccountId,
+    now: Number(await setup.result('public/get_time')),
+    heldDeposit: async () => {
+      // From an outside wallet the account never declared: it waits for its originator.
+      sim.deposit(account.mainAccountId, 'BTC', 0.5, `outside-wallet-${++heldDeposits}`)
+      const page = (await setup.result('private/get_deposits', { currency: 'BTC', count: 1 })) as { data: Json[] }
+      const [d] = page.data
+      return { currency: 'BTC', user_id: account.mainAccountId, address: d?.address, tx_hash: d?.transaction_id }
+    },
+  }
+}
+
 /** Calls every method of the table (or `only` those) on both transports, one after another. */
 export async function walkMethods(sim: Simulator, only?: readonly string[]): Promise<MethodCheck[]> {
   const account = sim.createAccount({ subaccounts: 1 })
   // An announcement, so set_announcement_as_read has one to mark.
   sim.announce('Conformance', 'A walk of every method')
+  // A custody account, so list_custody_accounts has one to describe.
+  sim.linkCustodyAccount(account.mainAccountId, { currency: 'BTC', name: 'copper', balance: 1, autoDeposit: true })
   const setup = await WsRpc.open(sim.url)
   const checks: MethodCheck[] = []
   try {
     await authenticate(setup, account)
-    const base = {
-      setup,
-      otherUserAddress: await otherUserAddress(sim),
-      clientId: account.clientId,
-      clientSecret: account.clientSecret,
-      subaccountId: account.subaccountIds[0] ?? account.mainAccountId,
-      now: Number(await setup.result('public/get_time')),
-    }
+    const base = await recipeBase(sim, account, setup)
     // A position and a fill, so the account's read methods have something to show.
     await setup.result('private/buy', { instrument_name: 'BTC-PERPETUAL', amount: 10, type: 'market' })
     for (const method of only ?? Object.keys(TABLE)) {

@@ -11,7 +11,7 @@ import { NOT_SIMULATED_CODE } from '../../src/simulator/contract.js'
 import type { Simulator } from '../../src/simulator/index.js'
 import { listenToParamReads } from '../../src/simulator/paramReads.js'
 import { generated, paramsFor, type RecipeContext } from './methodParams.js'
-import { authenticate, otherUserAddress } from './methodWalk.js'
+import { authenticate, recipeBase } from './methodWalk.js'
 import { WsRpc } from './rpcClients.js'
 
 type Json = Record<string, unknown>
@@ -75,14 +75,7 @@ export async function auditParams(sim: Simulator, only?: readonly string[]): Pro
   const checks: ParamCheck[] = []
   try {
     await authenticate(setup, account)
-    const base: Omit<RecipeContext, 'refreshToken'> = {
-      setup,
-      otherUserAddress: await otherUserAddress(sim),
-      clientId: account.clientId,
-      clientSecret: account.clientSecret,
-      subaccountId: account.subaccountIds[0] ?? account.mainAccountId,
-      now: Number(await setup.result('public/get_time')),
-    }
+    const base = await recipeBase(sim, account, setup)
     await setup.result('private/buy', { instrument_name: 'BTC-PERPETUAL', amount: 10, type: 'market' })
     for (const method of only ?? Object.keys(TABLE)) {
       const spec = TABLE[method]

@@ -121,6 +121,51 @@ describe('RpcClient', () => {
     expect(vi.getTimerCount()).toBe(0)
   })
 
+  it('times every call out at its own deadline, a shorter one issued after a longer one included', async () => {
+    vi.useFakeTimers()
+    const { rpc } = setup()
+    const outcome = (p: Promise<unknown>) =>
+      p.then(
+        () => 'answered',
+        (e: DeribitError) => e.code,
+      )
+    const long = outcome(rpc.call('public/get_time', undefined, { timeoutMs: 1000 }))
+    const short = outcome(rpc.call('public/test', undefined, { timeoutMs: 100 }))
+    const middle = outcome(rpc.call('public/status', undefined, { timeoutMs: 500 }))
+    await vi.advanceTimersByTimeAsync(99)
+    expect(rpc.pendingCount).toBe(3)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(await short).toBe('TIMEOUT')
+    expect(rpc.pendingCount).toBe(2)
+    await vi.advanceTimersByTimeAsync(399)
+    expect(rpc.pendingCount).toBe(2)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(await middle).toBe('TIMEOUT')
+    await vi.advanceTimersByTimeAsync(500)
+    expect(await long).toBe('TIMEOUT')
+    expect(rpc.pendingCount).toBe(0)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('request() reports to a sink: the answer in the turn it arrives, a failure before anything is written at once', () => {
+    const { socket, rpc, answer } = setup()
+    const outcomes: unknown[] = []
+    const sink = {
+      resolve: (value: unknown) => outcomes.push(['ok', value]),
+      reject: (e: DeribitError) => outcomes.push(['error', e.code]),
+    }
+    rpc.request('public/test', {}, {}, sink)
+    answer(1, { result: 'pong' })
+    expect(outcomes).toEqual([['ok', 'pong']])
+    socket.state = 'connecting'
+    rpc.request('public/test', {}, {}, sink)
+    expect(outcomes).toEqual([
+      ['ok', 'pong'],
+      ['error', 'NOT_CONNECTED'],
+    ])
+    expect(rpc.pendingCount).toBe(0)
+  })
+
   it('aborts, removing its listener and timer', async () => {
     vi.useFakeTimers()
     const { rpc, answer } = setup()

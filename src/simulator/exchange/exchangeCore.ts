@@ -3,6 +3,9 @@
  * plus the lookups every handler repeats (instrument, currency, caller's account, own order).
  */
 import { type AccountDirectory, type CallContext, invalidParams, SimRpcError } from '../contract.js'
+import type { AddressBeneficiaries } from './addressBeneficiaries.js'
+import type { AddressBook } from './addressBook.js'
+import type { CustodyAccounts } from './custody.js'
 import type { MarketHistory } from './history.js'
 import { CURRENCIES, type InstrumentSpec } from './instruments.js'
 import type { Account, Ledger } from './ledger.js'
@@ -37,6 +40,12 @@ export interface ExchangeCore {
   readonly mmp: Mmp
   readonly ledger: Ledger
   readonly wallet: Wallet
+  /** Withdrawal, transfer and deposit-source addresses of every account. */
+  readonly addressBook: AddressBook
+  /** Travel-rule beneficiary records of addresses. */
+  readonly beneficiaries: AddressBeneficiaries
+  /** Custody accounts operators linked. */
+  readonly custody: CustodyAccounts
   /** The server's account registry (subaccounts created or removed here must reach it). */
   readonly directory: AccountDirectory
   readonly now: () => number

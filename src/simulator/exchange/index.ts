@@ -5,9 +5,12 @@
 import type { Order } from '../../protocol/types.js'
 import type { AccountDirectory, EventSink, ExchangeSide, InstrumentFacts, MethodHandler } from '../contract.js'
 import { marginsOf } from './accountViews.js'
+import { AddressBeneficiaries } from './addressBeneficiaries.js'
+import { AddressBook } from './addressBook.js'
 import { BookFeed } from './bookFeed.js'
 import { DAY_MS, nextDailySettlement } from './calendar.js'
 import { channelRefusal, type GroupedView, groupedViews, isPublicChannelName, parseBookChannel } from './channels.js'
+import { CustodyAccounts, type CustodyLink } from './custody.js'
 import type { ExchangeCore } from './exchangeCore.js'
 import { MarketHistory } from './history.js'
 import type { InstrumentSpec } from './instruments.js'
@@ -20,12 +23,15 @@ import { DEFAULT_MARKET_RATE_HZ, MarketGenerator } from './marketGenerator.js'
 import { MatchingEngine } from './matchingEngine.js'
 import { accountMethods } from './methods/account.js'
 import { accountSettingsMethods } from './methods/accountSettings.js'
+import { addressBookMethods } from './methods/addressBook.js'
+import { custodyMethods } from './methods/custody.js'
 import { historyMethods } from './methods/history.js'
 import { marketDataMethods } from './methods/marketData.js'
 import { notSimulatedMethods } from './methods/notSimulated.js'
 import { orderHistoryMethods } from './methods/orderHistory.js'
 import { orderQueryMethods } from './methods/orderQueries.js'
 import { orderMethods } from './methods/orders.js'
+import { portfolioMarginMethods } from './methods/portfolioMargin.js'
 import { quoteMethods } from './methods/quotes.js'
 import { referenceDataMethods } from './methods/referenceData.js'
 import { subaccountMethods } from './methods/subaccounts.js'
@@ -33,6 +39,7 @@ import { supportingMethods } from './methods/supporting.js'
 import { tradeTapeMethods } from './methods/tradeTape.js'
 import { walletMethods } from './methods/wallet.js'
 import { Mmp } from './mmp.js'
+import { round8 } from './numbers.js'
 import { OrderIds, orderWire } from './orderRecord.js'
 import { Random } from './random.js'
 import { deliveryPrice, settleFunding, settlePositions } from './settlement.js'
@@ -106,8 +113,15 @@ export interface Exchange extends ExchangeSide {
   openOrders(accountId: number): Order[]
   /** How many orders (any state) the account has placed, optionally only those with `label`. */
   orderCount(accountId: number, label?: string): number
-  /** Credits a deposit from outside the simulator (a faucet); it shows in `private/get_deposits`. */
-  deposit(accountId: number, currency: string, amount: number): void
+  /**
+   * Receives a deposit from outside the simulator; it shows in `private/get_deposits`. Without
+   * `from` it is the simulator's faucet and is credited at once; from an outside address `from`
+   * it is credited at once only if the account declared `from` as a deposit source, and otherwise
+   * waits for `private/set_clearance_originator`.
+   */
+  deposit(accountId: number, currency: string, amount: number, from?: string): void
+  /** Links a custody account to an account (`private/list_custody_accounts` lists it). */
+  linkCustodyAccount(accountId: number, link: CustodyLink): void
   /**
    * Locks (or unlocks) an account's currency, as Deribit's risk desk would: new orders settling
    * in it are refused (13021), `get_user_locks` reports it and `user.lock` announces it.
@@ -134,7 +148,12 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
   const anyInstrument = (name: string): InstrumentSpec | undefined =>
     listing.byName.get(name) ?? listing.expired.get(name)
   const lookup = (name: string): InstrumentSpec | undefined => listing.byName.get(name)
-  for (const spec of listing.active) market.seedStats(spec, market.mark(spec))
+  // What was listed before the start has open positions already (spot has none); what is listed later starts at 0.
+  const oiRandom = new Random((options.seed ^ 0x2545f491) >>> 0)
+  for (const spec of listing.active) {
+    const oi = spec.kind === 'spot' ? 0 : round8(oiRandom.int(1_000, 20_000) * spec.min_trade_amount)
+    market.seedStats(spec, market.mark(spec), oi)
+  }
   const tape = new Tape(sink, anyInstrument, market)
   const ledger = new Ledger(options.startingBalance ?? DEFAULT_STARTING_BALANCE, now)
   const ids = new OrderIds()
@@ -231,6 +250,9 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
     mmp,
     ledger,
     wallet,
+    addressBook: new AddressBook(now),
+    beneficiaries: new AddressBeneficiaries(now),
+    custody: new CustodyAccounts(),
     directory,
     now,
   }
@@ -247,6 +269,9 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
     ...accountMethods(core),
     ...subaccountMethods(core),
     ...walletMethods(core),
+    ...addressBookMethods(core),
+    ...custodyMethods(core),
+    ...portfolioMarginMethods(core),
     ...quoteMethods(core),
     ...accountSettingsMethods(core),
   }
@@ -322,8 +347,15 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
     announce: (title, body, important = false) => {
       feeds?.announce(title, body, important)
     },
-    deposit: (accountId, currency, amount) => {
-      wallet.deposit(ledger.get(accountId), currency, amount, 'sim-faucet')
+    deposit: (accountId, currency, amount, from) => {
+      // An outside wallet the account did not declare as a deposit source waits for its originator.
+      const held =
+        from !== undefined && core.addressBook.find(accountId, currency, 'deposit_source', from) === undefined
+      wallet.deposit(ledger.get(accountId), currency, amount, from ?? 'sim-faucet', { held })
+    },
+    linkCustodyAccount: (accountId, link) => {
+      ledger.get(accountId)
+      core.custody.link(accountId, link)
     },
     close: () => gen.close(),
   }

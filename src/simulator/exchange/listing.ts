@@ -180,6 +180,21 @@ function seriesAt(series: readonly [Cadence, number][], t: number): Set<number> 
   return out
 }
 
+/**
+ * When a calendar listing `count` expiries of each series ahead first listed `expiry`: at the
+ * expiry `count` before it in a series it belongs to (the earliest over the series).
+ */
+function listedSince(series: readonly [Cadence, number][], expiry: number, fallback: number): number {
+  let since = fallback
+  for (const [cadence, count] of series) {
+    const before = expiriesBetween(cadence, expiry - 400 * DAY_MS, expiry)
+    if (before.at(-1) !== expiry) continue
+    const at = before[before.length - 1 - count]
+    if (at !== undefined) since = Math.min(since, at)
+  }
+  return since
+}
+
 /** What changed in the listing when the clock moved. */
 export interface Roll {
   readonly expired: readonly InstrumentSpec[]
@@ -212,7 +227,12 @@ export class Listing {
       for (const e of [...past].sort((a, b) => a - b))
         this.expired.set(`${coin}-${expiryCode(e)}`, future(coin, e, e - 90 * DAY_MS))
     }
-    this.listDated(start, start)
+    // What is live at the start was listed earlier, when its series first reached it (its
+    // history, candles and settlements go back to then), but not before the history does.
+    for (const spec of this.listDated(start, start)) {
+      const series = spec.kind === 'option' ? OPTION_SERIES : FUTURE_SERIES
+      spec.creation_timestamp = Math.max(from, listedSince(series, spec.expiration_timestamp, start))
+    }
   }
 
   /** Moves expired instruments out and lists their successors; cheap when nothing is due. */

@@ -157,14 +157,16 @@ export class Market {
 
   /**
    * Starts an instrument's statistics at `price` (its mark at listing), so the ticker's last,
-   * high and low are numbers before the first trade, as the spec types them.
+   * high and low are numbers before the first trade, as the spec types them; an instrument
+   * listed before the simulator started starts with `openInterest` already open.
    */
-  seedStats(spec: InstrumentSpec, price: number): void {
+  seedStats(spec: InstrumentSpec, price: number, openInterest = 0): void {
     const s = this.statsOf(spec.instrument_name)
     s.lastPrice ??= price
     s.openPrice ??= price
     s.high ??= price
     s.low ??= price
+    if (s.openInterest === 0) s.openInterest = openInterest
   }
 
   /** Records a trade; returns its `trade_seq` and sets the tick direction. */

@@ -4,9 +4,12 @@
  * its destination when it completes; what waits (transfers to another user, withdrawals)
  * completes {@link PENDING_MS} later on the simulator clock and can be cancelled until then.
  * Nothing here ever touches a blockchain: a withdrawal to another simulated account's deposit
- * address arrives there as a deposit, any other address just leaves the simulator.
+ * address arrives there as a deposit, any other address just leaves the simulator. A deposit
+ * from an outside wallet the account has not declared is held (`pending`, clearance
+ * `pending_user_input`) until the account names its originator; only then is it credited.
  */
 import { SimRpcError } from '../contract.js'
+import { type AddressRecord, DepositAddresses } from './depositAddresses.js'
 import type { Account, Ledger } from './ledger.js'
 import { round8 } from './numbers.js'
 
@@ -58,6 +61,18 @@ export interface WithdrawalRecord {
   state: 'unconfirmed' | 'completed' | 'cancelled'
 }
 
+/** Deribit's travel-rule clearance states a simulated deposit passes through. */
+export type ClearanceState = 'pending_user_input' | 'success'
+
+/** Who sent a deposit, as the account declared it (`private/set_clearance_originator`). */
+export interface Originator {
+  readonly isPersonal: boolean
+  readonly firstName: string | undefined
+  readonly lastName: string | undefined
+  readonly companyName: string | undefined
+  readonly address: string
+}
+
 /** One deposit. */
 export interface DepositRecord {
   readonly accountId: number
@@ -67,21 +82,18 @@ export interface DepositRecord {
   readonly transactionId: string
   readonly sourceAddress: string
   readonly receivedMs: number
-}
-
-/** A deposit address. */
-export interface AddressRecord {
-  readonly accountId: number
-  readonly currency: string
-  readonly address: string
-  readonly createdMs: number
+  updatedMs: number
+  state: 'pending' | 'completed'
+  clearance: ClearanceState
+  originator: Originator | undefined
 }
 
 export class Wallet {
   readonly transfers: TransferRecord[] = []
   readonly withdrawals: WithdrawalRecord[] = []
   readonly deposits: DepositRecord[] = []
-  private readonly addresses = new Map<string, AddressRecord>()
+  /** Deposit addresses, so that money sent to one reaches its account. */
+  readonly addresses: DepositAddresses
   private nextId = 1
   private pending = 0
 
@@ -90,7 +102,9 @@ export class Wallet {
     private readonly now: () => number,
     /** What an account may move out in a currency now (balance not tied up as margin). */
     private readonly withdrawable: (account: Account, currency: string) => number,
-  ) {}
+  ) {
+    this.addresses = new DepositAddresses(now)
+  }
 
   /** Completes the transfers and withdrawals whose wait is over. Cheap when nothing waits. */
   process(): void {
@@ -200,15 +214,20 @@ export class Wallet {
       })
   }
 
-  /** Credits a deposit (a test's faucet, or a completed withdrawal to a simulated address). */
+  /**
+   * Receives a deposit (a test's faucet, or a completed withdrawal to a simulated address) at
+   * `to`, by default the account's current deposit address. A `held` deposit waits for
+   * {@link clearDeposit}; any other is credited at once.
+   */
   deposit(
     account: Account,
     currency: string,
     amount: number,
     sourceAddress: string,
-    to: AddressRecord = this.currentAddress(account, currency) ?? this.createAddress(account, currency),
+    options: { to?: AddressRecord; held?: boolean } = {},
   ): DepositRecord {
-    const address = to
+    const address = options.to ?? this.addresses.current(account, currency) ?? this.addresses.create(account, currency)
+    const now = this.now()
     const record: DepositRecord = {
       accountId: account.id,
       currency,
@@ -216,35 +235,35 @@ export class Wallet {
       amount,
       transactionId: transactionIdOf(currency, this.nextId++),
       sourceAddress,
-      receivedMs: this.now(),
+      receivedMs: now,
+      updatedMs: now,
+      state: 'pending',
+      clearance: 'pending_user_input',
+      originator: undefined,
     }
     this.deposits.push(record)
-    this.ledger.moveCash(account, currency, amount, 'deposit', { address: address.address })
+    if (options.held !== true) this.credit(record)
     return record
   }
 
-  /** A new deposit address; it becomes the account's current one for that currency. */
-  createAddress(account: Account, currency: string): AddressRecord {
-    const n = this.nextId++
-    const record: AddressRecord = {
-      accountId: account.id,
-      currency,
-      address: `sim-${currency.toLowerCase()}-${account.id}-${n}`,
-      createdMs: this.now(),
-    }
-    this.addresses.set(`${account.id}/${currency}`, record)
-    this.addresses.set(record.address, record)
-    return record
+  /** Clears a held deposit with its declared originator and credits it. */
+  clearDeposit(record: DepositRecord, originator: Originator): void {
+    if (record.state !== 'pending')
+      throw new SimRpcError(-32602, 'Invalid params', {
+        param: 'deposit_id',
+        reason: 'deposit is not waiting for originator information',
+      })
+    record.originator = originator
+    record.updatedMs = this.now()
+    this.credit(record)
   }
 
-  /** The account's current deposit address for a currency, if it made one. */
-  currentAddress(account: Account, currency: string): AddressRecord | undefined {
-    return this.addresses.get(`${account.id}/${currency}`)
-  }
-
-  /** The simulated account a deposit address belongs to. */
-  addressOwner(address: string): AddressRecord | undefined {
-    return this.addresses.get(address)
+  private credit(record: DepositRecord): void {
+    record.state = 'completed'
+    record.clearance = 'success'
+    const account = this.ledger.find(record.accountId)
+    if (account !== undefined)
+      this.ledger.moveCash(account, record.currency, record.amount, 'deposit', { address: record.address })
   }
 
   private debit(account: Account, currency: string, amount: number, type: string, info: Record<string, unknown>) {
@@ -274,10 +293,10 @@ export class Wallet {
     record.state = 'completed'
     record.updatedMs = this.now()
     record.confirmedMs = record.updatedMs
-    const owner = this.addressOwner(record.address)
+    const owner = this.addresses.owner(record.address)
     const account = owner === undefined ? undefined : this.ledger.find(owner.accountId)
     if (owner !== undefined && account !== undefined && owner.currency === record.currency)
-      this.deposit(account, record.currency, record.amount, `sim-withdrawal-${record.id}`, owner)
+      this.deposit(account, record.currency, record.amount, `sim-withdrawal-${record.id}`, { to: owner })
   }
 }
 

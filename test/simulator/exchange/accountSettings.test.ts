@@ -114,7 +114,7 @@ describe('account settings', () => {
 })
 
 describe('not simulated', () => {
-  it('answers block trade, block RFQ, combo and address-book methods with not_simulated naming the area', () => {
+  it('answers block trade, block RFQ and combo methods with not_simulated naming the area', () => {
     const h = harness()
     expect(h.fail('private/execute_block_trade', {}, 1)).toMatchObject({
       code: NOT_SIMULATED_CODE,
@@ -123,6 +123,6 @@ describe('not simulated', () => {
     })
     expect(h.fail('private/create_block_rfq', {}, 1)).toMatchObject({ code: NOT_SIMULATED_CODE })
     expect(h.fail('private/create_combo', {}, 1)).toMatchObject({ code: NOT_SIMULATED_CODE })
-    expect(h.fail('private/get_address_book', {}, 1)).toMatchObject({ code: NOT_SIMULATED_CODE })
+    expect(h.fail('private/get_leg_prices', {}, 1)).toMatchObject({ code: NOT_SIMULATED_CODE })
   })
 })

@@ -111,3 +111,23 @@ export function harness(overrides: Partial<ExchangeOptions> = {}): Harness {
 export function closeAll(): void {
   for (const exchange of open.splice(0)) exchange.close()
 }
+
+/** Adds `address` to `account`'s address book of `type` (with beneficiary facts), as a bot must before sending there. */
+export function book(h: Harness, account: number, currency: string, type: string, address: string): void {
+  h.call(
+    'private/add_to_address_book',
+    {
+      currency,
+      type,
+      address,
+      label: `${type} ${address}`,
+      beneficiary_vasp_name: 'Simulated VASP',
+      beneficiary_vasp_did: 'did:sim:vasp',
+      beneficiary_company_name: 'Receiver Ltd',
+      beneficiary_address: '1 Test Street',
+      agreed: true,
+      personal: false,
+    },
+    account,
+  )
+}

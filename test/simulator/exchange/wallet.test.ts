@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { PENDING_MS, WITHDRAWAL_FEES } from '../../../src/simulator/exchange/wallet.js'
-import { closeAll, type Harness, harness } from './harness.js'
+import { book, closeAll, type Harness, harness } from './harness.js'
 
 afterEach(closeAll)
 
@@ -75,22 +75,22 @@ describe('transfers', () => {
 
   it('holds a transfer to another user until it confirms; cancelled before that, it refunds', () => {
     const h = tree()
-    const t = h.call<Json>(
-      'private/submit_transfer_to_user',
-      { currency: 'BTC', amount: 2, destination: 'sim_user_2' },
-      MAIN,
-    )
+    const { address } = h.call<{ address: string }>('private/create_deposit_address', { currency: 'BTC' }, OTHER)
+    const transfer = { currency: 'BTC', amount: 2, destination: address }
+    expect(h.fail('private/submit_transfer_to_user', transfer, MAIN)).toMatchObject({
+      code: -32602,
+      data: { param: 'destination' },
+    })
+    expect(balance(h, MAIN)).toBe(10)
+    book(h, MAIN, 'BTC', 'transfer', address)
+    const t = h.call<Json>('private/submit_transfer_to_user', transfer, MAIN)
     expect(t).toMatchObject({ type: 'user', state: 'prepared' })
     expect(balance(h, MAIN)).toBe(8)
     expect(balance(h, OTHER)).toBe(10)
     const cancelled = h.call<Json>('private/cancel_transfer_by_id', { currency: 'BTC', id: t.id }, MAIN)
     expect(cancelled.state).toBe('cancelled')
     expect(balance(h, MAIN)).toBe(10)
-    const u = h.call<Json>(
-      'private/submit_transfer_to_user',
-      { currency: 'BTC', amount: 3, destination: 'sim_user_2' },
-      MAIN,
-    )
+    const u = h.call<Json>('private/submit_transfer_to_user', { ...transfer, amount: 3 }, MAIN)
     h.clock.now += PENDING_MS
     expect(balance(h, OTHER)).toBe(13)
     expect(balance(h, MAIN)).toBe(7)
@@ -108,6 +108,7 @@ describe('deposits and withdrawals', () => {
     expect(h.call<Json>('private/get_current_deposit_address', { currency: 'BTC' }, OTHER).address).toBe(
       address.address,
     )
+    book(h, MAIN, 'BTC', 'withdrawal', address.address as string)
     const w = h.call<Json>('private/withdraw', { currency: 'BTC', address: address.address, amount: 1 }, MAIN)
     expect(w).toMatchObject({ state: 'unconfirmed', fee: WITHDRAWAL_FEES.BTC, confirmed_timestamp: null })
     expect(balance(h, MAIN)).toBeCloseTo(10 - 1 - (WITHDRAWAL_FEES.BTC ?? 0), 8)
@@ -123,6 +124,7 @@ describe('deposits and withdrawals', () => {
 
   it('an unconfirmed withdrawal can be cancelled and refunds amount and fee', () => {
     const h = tree()
+    book(h, MAIN, 'ETH', 'withdrawal', '0xexternal')
     const w = h.call<Json>(
       'private/withdraw',
       { currency: 'ETH', address: '0xexternal', amount: 5, priority: 'low' },
@@ -134,7 +136,7 @@ describe('deposits and withdrawals', () => {
       code: 10009,
     })
     expect(
-      h.fail('private/withdraw', { currency: 'ETH', address: '0x', amount: 1, priority: 'asap' }, MAIN),
+      h.fail('private/withdraw', { currency: 'ETH', address: '0xexternal', amount: 1, priority: 'asap' }, MAIN),
     ).toMatchObject({
       code: -32602,
       data: { param: 'priority' },

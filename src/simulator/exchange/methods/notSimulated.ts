@@ -36,19 +36,6 @@ export const NOT_SIMULATED: Readonly<Record<string, readonly string[]>> = {
     'private/get_block_rfq_user_info',
   ],
   'combo books are not simulated': ['private/create_combo', 'private/get_leg_prices'],
-  'portfolio margin is not simulated': ['private/pme/simulate'],
-  'address books, travel-rule beneficiaries and custody are not simulated': [
-    'private/get_address_book',
-    'private/add_to_address_book',
-    'private/remove_from_address_book',
-    'private/update_in_address_book',
-    'private/save_address_beneficiary',
-    'private/get_address_beneficiary',
-    'private/delete_address_beneficiary',
-    'private/list_address_beneficiaries',
-    'private/set_clearance_originator',
-    'private/list_custody_accounts',
-  ],
 }
 
 /** A handler per not-simulated method, answering {@link notSimulated} with the reason. */

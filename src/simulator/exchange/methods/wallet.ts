@@ -2,7 +2,8 @@
  * Wallet methods over the simulated {@link Wallet}: transfers (`submit_transfer_to_subaccount`,
  * `submit_transfer_between_subaccounts`, `submit_transfer_to_user`, `get_transfers`,
  * `cancel_transfer_by_id`), deposit addresses, `get_deposits`, `withdraw`, `cancel_withdrawal`,
- * `get_withdrawals`, and `get_reward_eligibility` (the simulator pays no rewards).
+ * `get_withdrawals`, `set_clearance_originator`, and `get_reward_eligibility` (the simulator pays
+ * no rewards). Withdrawals and transfers to users go only to addresses of the caller's address book.
  */
 import type { MethodHandler } from '../../contract.js'
 import { invalidParams } from '../../contract.js'
@@ -11,7 +12,13 @@ import { callerAccount, currencyParam, type ExchangeCore } from '../exchangeCore
 import type { Account } from '../ledger.js'
 import { round8 } from '../numbers.js'
 import { optionalEnum, optionalNumber, optionalString, type Params, requiredString } from '../params.js'
-import { PRIORITIES, type TransferRecord, type WithdrawalRecord } from '../wallet.js'
+import {
+  type DepositRecord,
+  type Originator,
+  PRIORITIES,
+  type TransferRecord,
+  type WithdrawalRecord,
+} from '../wallet.js'
 
 /** Most items one page of `get_transfers` / `get_deposits` / `get_withdrawals` returns. */
 const MAX_PAGE = 1000
@@ -73,14 +80,74 @@ function withdrawalWire(w: WithdrawalRecord): Record<string, unknown> {
   return wire
 }
 
-/** The destination of `submit_transfer_to_user`: another simulated user's username or deposit address. */
-function userDestination(core: ExchangeCore, caller: Account, destination: string): Account {
-  const owner = core.wallet.addressOwner(destination)
-  const account = owner === undefined ? core.ledger.byUsername(destination) : core.ledger.find(owner.accountId)
-  if (account === undefined) throw invalidParams('destination', 'unknown user or address')
+/**
+ * The destination of `submit_transfer_to_user`: an address of the caller's `transfer` address book
+ * that is another simulated user's deposit address.
+ */
+function userDestination(core: ExchangeCore, caller: Account, currency: string, destination: string): Account {
+  if (core.addressBook.find(caller.id, currency, 'transfer', destination) === undefined)
+    throw invalidParams('destination', `not in the ${currency} transfer address book`)
+  const owner = core.wallet.addresses.owner(destination)
+  const account = owner === undefined ? undefined : core.ledger.find(owner.accountId)
+  if (account === undefined) throw invalidParams('destination', 'not a deposit address of a simulated user')
   if (sameTree(account, caller))
     throw invalidParams('destination', 'use submit_transfer_to_subaccount within your own accounts')
   return account
+}
+
+function depositWire(d: DepositRecord): Record<string, unknown> {
+  return {
+    currency: d.currency,
+    address: d.address,
+    amount: d.amount,
+    state: d.state,
+    clearance_state: d.clearance,
+    transaction_id: d.transactionId,
+    source_address: d.sourceAddress,
+    received_timestamp: d.receivedMs,
+    updated_timestamp: d.updatedMs,
+    note: '',
+  }
+}
+
+/** A param Deribit documents as a JSON object, which GET carries as its JSON text. */
+function jsonObject(params: Params, name: string): Record<string, unknown> {
+  let value = params[name]
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value)
+    } catch {
+      throw invalidParams(name, 'must be a JSON object')
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalidParams(name, 'must be an object')
+  return value as Record<string, unknown>
+}
+
+/** `deposit_id`: `{currency, user_id, address, tx_hash}`. */
+function depositId(params: Params) {
+  const v = jsonObject(params, 'deposit_id')
+  const { currency, user_id, address, tx_hash } = v
+  if (typeof currency !== 'string' || typeof address !== 'string' || typeof tx_hash !== 'string')
+    throw invalidParams('deposit_id', 'currency, address and tx_hash must be strings')
+  if (typeof user_id !== 'number') throw invalidParams('deposit_id', 'user_id must be a number')
+  return { currency, user_id, address, tx_hash }
+}
+
+/** `originator`: `{is_personal, first_name, last_name, company_name, address}`: a person or a company, and where. */
+function originatorParam(params: Params): Originator {
+  const v = jsonObject(params, 'originator')
+  const text = (key: string) => (typeof v[key] === 'string' && v[key] !== '' ? (v[key] as string) : undefined)
+  if (typeof v.is_personal !== 'boolean') throw invalidParams('originator', 'is_personal must be a boolean')
+  const address = text('address')
+  if (address === undefined) throw invalidParams('originator', 'address required')
+  const firstName = text('first_name')
+  const lastName = text('last_name')
+  const companyName = text('company_name')
+  if ((firstName === undefined || lastName === undefined) && companyName === undefined)
+    throw invalidParams('originator', 'name a person (first_name and last_name) or a company (company_name)')
+  return { isPersonal: v.is_personal, firstName, lastName, companyName, address }
 }
 
 /** Handlers for the wallet. */
@@ -114,7 +181,7 @@ export function walletMethods(core: ExchangeCore): Record<string, MethodHandler>
       const caller = callerAccount(core, ctx)
       const currency = currencyParam(params, false)
       const amount = amountParam(params)
-      const destination = userDestination(core, caller, requiredString(params, 'destination'))
+      const destination = userDestination(core, caller, currency, requiredString(params, 'destination'))
       return transferWire(core, wallet.transfer(caller, destination, currency, amount, 'user', undefined), caller.id)
     },
     'private/get_transfers': (params, ctx) => {
@@ -138,12 +205,12 @@ export function walletMethods(core: ExchangeCore): Record<string, MethodHandler>
     },
     'private/create_deposit_address': (params, ctx) => {
       const caller = callerAccount(core, ctx)
-      const a = wallet.createAddress(caller, currencyParam(params, false))
+      const a = wallet.addresses.create(caller, currencyParam(params, false))
       return { address: a.address, currency: a.currency, creation_timestamp: a.createdMs, type: 'deposit' }
     },
     'private/get_current_deposit_address': (params, ctx) => {
       const caller = callerAccount(core, ctx)
-      const a = wallet.currentAddress(caller, currencyParam(params, false))
+      const a = wallet.addresses.current(caller, currencyParam(params, false))
       return a === undefined
         ? null
         : { address: a.address, currency: a.currency, creation_timestamp: a.createdMs, type: 'deposit' }
@@ -157,23 +224,30 @@ export function walletMethods(core: ExchangeCore): Record<string, MethodHandler>
       )
       return {
         count: result.count,
-        data: result.data.map((d) => ({
-          currency: d.currency,
-          address: d.address,
-          amount: d.amount,
-          state: 'completed',
-          transaction_id: d.transactionId,
-          source_address: d.sourceAddress,
-          received_timestamp: d.receivedMs,
-          updated_timestamp: d.receivedMs,
-          note: '',
-        })),
+        data: result.data.map(depositWire),
       }
+    },
+    'private/set_clearance_originator': (params, ctx) => {
+      const caller = callerAccount(core, ctx)
+      const id = depositId(params)
+      const d = wallet.deposits.find(
+        (x) =>
+          x.accountId === caller.id &&
+          id.user_id === caller.id &&
+          x.currency === id.currency &&
+          x.address === id.address &&
+          x.transactionId === id.tx_hash,
+      )
+      if (d === undefined) throw invalidParams('deposit_id', 'deposit not found')
+      wallet.clearDeposit(d, originatorParam(params))
+      return depositWire(d)
     },
     'private/withdraw': (params, ctx) => {
       const caller = callerAccount(core, ctx)
       const currency = currencyParam(params, false)
       const address = requiredString(params, 'address')
+      if (core.addressBook.find(caller.id, currency, 'withdrawal', address) === undefined)
+        throw invalidParams('address', `not in the ${currency} withdrawal address book`)
       const amount = amountParam(params)
       const priority = optionalEnum(params, 'priority', Object.keys(PRIORITIES)) ?? 'high'
       const nonce = optionalString(params, 'nonce')
