@@ -61,7 +61,8 @@ function conform(type: SpecType, value: unknown): unknown {
       break
     }
     case 'boolean':
-      if (value === 'true' || value === 'false') value = value === 'true'
+      // Any case: Python's HTTP clients write booleans as `True` / `False`.
+      if (typeof value === 'string' && /^(true|false)$/i.test(value)) value = value.toLowerCase() === 'true'
       if (typeof value !== 'boolean') return new Mismatch('must be a boolean')
       break
     case 'array': {

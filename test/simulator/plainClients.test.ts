@@ -91,6 +91,9 @@ describe('HTTP GET, every value a string', () => {
     const badDepth = await get('/api/v2/public/get_order_book?instrument_name=BTC-PERPETUAL&depth=five')
     expect(badDepth.status).toBe(400)
     expect(badDepth.body.error).toMatchObject({ code: -32602, data: { param: 'depth' } })
+    // Python's clients write booleans capitalised.
+    const pythonic = await get('/api/v2/public/get_instruments?currency=BTC&kind=future&expired=False')
+    expect((pythonic.body.result as Json[]).length).toBe(list.length)
     const badBool = await get('/api/v2/public/get_instruments?currency=BTC&expired=maybe')
     expect(badBool.body.error).toMatchObject({ code: -32602, data: { param: 'expired' } })
   })
