@@ -22,8 +22,8 @@ import { redactCredentials } from './session/credentials.js'
 import type { HeldSessionInfo } from './session/heldSessions.js'
 import type { CallOptions } from './session/rpcCaller.js'
 import type { SessionContext } from './session/sessionContext.js'
-import { LocalOrderBook } from './subscriptions/orderBook.js'
-import { Subscription } from './subscriptions/subscription.js'
+import { bookInternals, LocalOrderBook } from './subscriptions/orderBook.js'
+import { Subscription, subscriptionInternals } from './subscriptions/subscription.js'
 import type { NotificationHandler } from './subscriptions/subscriptionRegistry.js'
 
 export type { NotificationHandler } from './subscriptions/subscriptionRegistry.js'
@@ -78,7 +78,7 @@ export class DeribitClient {
         // Listeners see the book as it was at the gap; then it waits, stale, for its new snapshot.
         const entry = this.#books.get(event.channel)
         this.#p.events.emit('gap', event)
-        entry?.book.reset()
+        if (entry) bookInternals(entry.book).reset()
       },
       onRevoked: (error) => this.#revoke(error),
       onRevokedInStore: (name) => void this.#revokedByOperator(name),
@@ -261,8 +261,9 @@ export class DeribitClient {
       bufferBeforeIteration: handler === undefined,
     })
     // The registry hands over what the exchange sent; the channel's payload type is what it sends.
+    const sink = subscriptionInternals(subscription)
     const deliver: NotificationHandler = (data, channel, label) => {
-      subscription.push(channel, data as ChannelPayload<C>, label)
+      sink.push(channel, data as ChannelPayload<C>, label)
       handler?.(data as ChannelPayload<C>, channel as C, label)
     }
     subscriptions.add(subscription, deliver, subscriptions.registry.activeIdentity)
@@ -322,7 +323,8 @@ export class DeribitClient {
     let entry = this.#books.get(channel)
     if (!entry) {
       const book = new LocalOrderBook(instrument, interval)
-      const ready = this.subscribe(channel, (data) => book.apply(data), options)
+      const feed = bookInternals(book)
+      const ready = this.subscribe(channel, (data) => feed.apply(data), options)
       const created = { book, refs: 0, ready }
       entry = created
       this.#books.set(channel, created)
@@ -509,7 +511,7 @@ export class DeribitClient {
     if (this.state === 'closed' || this.#revokedEmitted) return
     this.#revokedEmitted = true
     const error = new RevokedError(`Session ${sessionName} was revoked by an operator`)
-    this.#p.logger.warn('session revoked through the store; logging out', { session: sessionName })
+    this.#p.logger.warn({ session: sessionName }, 'session revoked through the store; logging out')
     this.#p.events.emit('revoked', error)
     this.#connectWaiter?.reject(error)
     if (this.#p.gate.ready.isOpen) {
@@ -522,7 +524,7 @@ export class DeribitClient {
     this.#connectWaiter?.reject(error)
     if (!this.#revokedEmitted) {
       this.#revokedEmitted = true
-      this.#p.logger.warn('session revoked; the client stops', { code: error.exchangeCode })
+      this.#p.logger.warn({ code: error.exchangeCode }, 'session revoked; the client stops')
       this.#p.events.emit('revoked', error)
     }
     void this.close()

@@ -202,15 +202,32 @@ export class StoreError extends DeribitError {
 /** Exchange codes that mean the credentials or token were not accepted. */
 const AUTH_CODES: ReadonlySet<number> = new Set([10000, 13004, 13009])
 
+/** Longest stretch of the exchange's `data.reason` kept in a message. */
+const MAX_REASON_CHARS = 200
+/** A token-like run (a token, a secret, a signature): never copied from the exchange into a message. */
+const TOKEN_LIKE = /[A-Za-z0-9._~+/=-]{32,}/g
+
 /**
- * Maps an exchange error object to the narrowest class. Only the method name and the
- * exchange's message go into the text: params may hold tokens.
+ * The exchange's explanation from `error.data` (`{ reason, param }`), made safe for a message:
+ * short, and with anything token-like cut out in case the exchange ever echoes a value.
+ */
+function exchangeReason(data: unknown): string {
+  if (typeof data !== 'object' || data === null) return ''
+  const { reason, param } = data as { reason?: unknown; param?: unknown }
+  const parts = [param, reason].filter((part): part is string => typeof part === 'string' && part !== '')
+  if (parts.length === 0) return ''
+  return `: ${parts.join(' ').slice(0, MAX_REASON_CHARS).replace(TOKEN_LIKE, '[redacted]')}`
+}
+
+/**
+ * Maps an exchange error object to the narrowest class. The method name, the exchange's message
+ * and its `data.reason`/`data.param` go into the text, never the call's params (they may hold tokens).
  */
 export function errorFromExchange(
   method: string,
   error: { code: number; message: string; data?: unknown },
 ): DeribitError {
-  const message = `${method} failed: ${error.message} (${error.code})`
+  const message = `${method} failed: ${error.message} (${error.code})${exchangeReason(error.data)}`
   const options = { exchangeCode: error.code, data: error.data, method }
   if (error.code === 10028) return new RateLimitedError(message, options)
   if (AUTH_CODES.has(error.code)) return new AuthError(message, options)

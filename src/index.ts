@@ -70,5 +70,6 @@ export { Subscription, type SubscriptionMessage, type SubscriptionOptions } from
 export { SubscriptionOverflowError } from './subscriptions/subscriptionOverflowError.js'
 export type { BackoffOptions } from './transport/backoff.js'
 export { DEFAULT_BACKOFF } from './transport/backoff.js'
-export type { Logger } from './transport/logger.js'
+export type { LogFields, Logger } from './transport/logger.js'
 export type { Timers } from './transport/timers.js'
+export type { WebSocketClass, WebSocketInstance } from './transport/webSocketClass.js'

@@ -3,7 +3,7 @@ import type { ClientCredentials, DeribitClientOptions } from '../client/options.
 import { DERIBIT_TESTNET_URL as TESTNET_URL } from '../client/presets.js'
 import { DeribitClient } from '../client.js'
 import type { DeribitError } from '../errors.js'
-import type { Logger } from '../transport/logger.js'
+import type { LogFields, Logger } from '../transport/logger.js'
 import { messageOf, UsageError } from './cliErrors.js'
 import { probeWebSocket } from './probe.js'
 
@@ -138,8 +138,8 @@ export async function connectClient(target: Target, options: ConnectClientOption
 
 /** A logger for `--verbose`: one line per message on stderr (the client never logs secrets). */
 export function stderrLogger(): Logger {
-  const write = (level: string) => (msg: string, meta?: Record<string, unknown>) => {
-    process.stderr.write(`[${level}] ${msg}${meta && Object.keys(meta).length > 0 ? ` ${JSON.stringify(meta)}` : ''}\n`)
+  const write = (level: string) => (fields: LogFields, msg: string) => {
+    process.stderr.write(`[${level}] ${msg}${Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : ''}\n`)
   }
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') }
 }

@@ -70,7 +70,7 @@ export class Connection {
     this.#o = options
     options.socket.on('open', (epoch) => void this.#establish(epoch))
     options.socket.on('close', (info) => this.#onClose(info.epoch, info.intentional, info.willReconnect))
-    options.socket.on('error', (error) => options.logger.debug('socket error', { error: error.message }))
+    options.socket.on('error', (error) => options.logger.debug({ error: error.message }, 'socket error'))
   }
 
   get state(): ClientState {
@@ -254,7 +254,7 @@ export class Connection {
       void behind.settle(false)
       if (this.#state === 'closed' || o.lifetime.ended) return
       if (error instanceof RevokedError) return o.onRevoked(error)
-      o.logger.warn('could not establish the session on the new socket; reconnecting', { error: String(error) })
+      o.logger.warn({ error: String(error) }, 'could not establish the session on the new socket; reconnecting')
       this.drop('establish failed', epoch)
     }
   }

@@ -1,4 +1,4 @@
-import type { OrderTracker } from '../orders/orderTracker.js'
+import { type OrderTracker, trackerInternals } from '../orders/orderTracker.js'
 import { isIncrementalBookChannel } from '../protocol/channels.js'
 import type { BookChange, Order } from '../protocol/types.js'
 import { BookSequencer } from '../subscriptions/bookSequencer.js'
@@ -63,10 +63,10 @@ export class NotificationRouter {
     const subject = this.#options.subject()
     const tracker = this.#options.tracker
     if (channel.startsWith('user.orders.')) {
-      for (const order of Array.isArray(data) ? data : [data]) tracker.apply(order as Order, subject)
+      for (const order of Array.isArray(data) ? data : [data]) trackerInternals(tracker).apply(order as Order, subject)
     } else if (channel.startsWith('user.changes.')) {
       const orders = (data as { orders?: unknown }).orders
-      if (Array.isArray(orders)) for (const order of orders) tracker.apply(order as Order, subject)
+      if (Array.isArray(orders)) for (const order of orders) trackerInternals(tracker).apply(order as Order, subject)
     }
   }
 

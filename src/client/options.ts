@@ -1,8 +1,8 @@
-import type WebSocket from 'ws'
 import type { CreditLimiterOptions } from '../rpc/creditLimiter.js'
 import type { SessionStore } from '../session/sessionStore.js'
 import type { BackoffOptions } from '../transport/backoff.js'
 import type { Logger } from '../transport/logger.js'
+import type { WebSocketClass } from '../transport/webSocketClass.js'
 
 /** API key credentials. With them the client signs (`client_signature`): the secret never goes over the wire. */
 export interface ClientCredentials {
@@ -66,8 +66,8 @@ export interface DeribitClientOptions {
   rateLimit?: Partial<CreditLimiterOptions> | false
   /** Receives diagnostics; never tokens or secrets. @default silent */
   logger?: Logger
-  /** WebSocket class. @default the `ws` package's WebSocket */
-  WebSocket?: typeof WebSocket
+  /** WebSocket class: `ws`'s or a subclass of it (see {@link WebSocketClass}). @default the `ws` package's WebSocket */
+  WebSocket?: WebSocketClass
   /**
    * Currencies whose open orders are reconciled after a transition or reconnect.
    * @default ['BTC', 'ETH', 'USDC']

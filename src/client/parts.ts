@@ -2,7 +2,7 @@ import WebSocket from 'ws'
 import { DeribitError, type RevokedError } from '../errors.js'
 import { OrderEntry } from '../orders/orderEntry.js'
 import { OrderReconciler } from '../orders/orderReconciler.js'
-import { OrderTracker } from '../orders/orderTracker.js'
+import { OrderTracker, trackerInternals } from '../orders/orderTracker.js'
 import { CreditLimiter } from '../rpc/creditLimiter.js'
 import { RpcClient } from '../rpc/rpcClient.js'
 import { ActiveSession, PUBLIC_IDENTITY } from '../session/activeSession.js'
@@ -103,7 +103,8 @@ export function assembleClient(options: DeribitClientOptions, hooks: FacadeHooks
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_CLIENT_OPTIONS.requestTimeoutMs,
     heartbeatIntervalSec: options.heartbeatIntervalSec ?? DEFAULT_CLIENT_OPTIONS.heartbeatIntervalSec,
     cancelOnDisconnect: options.cancelOnDisconnect ?? DEFAULT_CLIENT_OPTIONS.cancelOnDisconnect,
-    WebSocket: options.WebSocket ?? WebSocket,
+    // The option's type is `ws`'s class written out structurally (no @types/ws for users); it is that class.
+    WebSocket: (options.WebSocket as typeof WebSocket | undefined) ?? WebSocket,
     maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_CLIENT_OPTIONS.maxPayloadBytes,
     trackOrders: options.trackOrders ?? DEFAULT_CLIENT_OPTIONS.trackOrders,
     ordersWhileDisconnected: options.ordersWhileDisconnected ?? DEFAULT_CLIENT_OPTIONS.ordersWhileDisconnected,
@@ -111,7 +112,7 @@ export function assembleClient(options: DeribitClientOptions, hooks: FacadeHooks
   const lifetime = new Lifetime()
   const events: TypedEmitter<ClientEvents> = new TypedEmitter<ClientEvents>((error, event) => {
     // A listener's exception never changes the client's flow: it is reported, and that is all.
-    logger.warn('an event listener threw', { event: String(event), error: String(error) })
+    logger.warn({ event: String(event), error: String(error) }, 'an event listener threw')
     if (event !== 'error') {
       events.emit('error', new DeribitError('LISTENER_ERROR', `A '${String(event)}' listener threw`, { cause: error }))
     }
@@ -165,7 +166,7 @@ export function assembleClient(options: DeribitClientOptions, hooks: FacadeHooks
       ? new IdleWatchdog({
           timeoutMs: resolved.heartbeatIntervalSec * 2000 + 1000,
           onIdle: () => {
-            logger.warn('no frame within the heartbeat deadline: treating the socket as half-open')
+            logger.warn({}, 'no frame within the heartbeat deadline: treating the socket as half-open')
             socket.drop('half-open')
           },
         })
@@ -201,14 +202,14 @@ export function assembleClient(options: DeribitClientOptions, hooks: FacadeHooks
     initialIdentity: PUBLIC_IDENTITY,
     ...(resolved.trackOrders ? { signedInChannels: [TRACKER_CHANNEL] } : {}),
     onRefused: (channel, error) => {
-      logger.warn('the exchange refused a channel; its subscriptions ended', { channel })
+      logger.warn({ channel }, 'the exchange refused a channel; its subscriptions ended')
       events.emit('error', error)
     },
     onResnapshot: (channels, ms) => events.emit('resubscribed', { reason: 'gap', channels, ms }),
-    onHandlerError: (error, channel) => logger.warn('subscription handler threw', { channel, error: String(error) }),
+    onHandlerError: (error, channel) => logger.warn({ channel, error: String(error) }, 'subscription handler threw'),
   })
   const tracker = new OrderTracker({
-    onListenerError: (error) => logger.warn('order listener threw', { error: String(error) }),
+    onListenerError: (error) => logger.warn({ error: String(error) }, 'order listener threw'),
   })
   tracker.on('order', (order, subjectId) => events.emit('order', order, subjectId))
   router = new NotificationRouter({ subscriptions, tracker, subject: () => active.subjectId, onGap: hooks.onGap })
@@ -226,7 +227,7 @@ export function assembleClient(options: DeribitClientOptions, hooks: FacadeHooks
     caller: (epoch) => ({ call: (m, p, o) => rpc.call(m, p, { ...o, epoch }) }),
     carries: (epoch, subject) => socket.epoch === epoch && active.signedIn && active.subjectId === subject,
     onDegraded: (event) => {
-      logger.warn('order reconciliation failed; retrying', { attempt: event.attempt, retryInMs: event.retryInMs })
+      logger.warn({ attempt: event.attempt, retryInMs: event.retryInMs }, 'order reconciliation failed; retrying')
       events.emit('degraded', event)
     },
   })
@@ -289,7 +290,7 @@ export function assembleClient(options: DeribitClientOptions, hooks: FacadeHooks
       },
       (error: unknown) => {
         // A failed scheduled refresh is tried again with backoff while the token still lives.
-        logger.warn('scheduled refresh failed', { error: String(error) })
+        logger.warn({ error: String(error) }, 'scheduled refresh failed')
         const current = active.current
         if (lifetime.ended || !current || current.expiresAt <= Date.now()) return
         lifetime.timeout(() => onRefreshDue(), backoffDelay(refreshAttempt++, REFRESH_RETRY))
@@ -339,11 +340,11 @@ export function assembleClient(options: DeribitClientOptions, hooks: FacadeHooks
         const resumed = await persistence.resume(name)
         if (resumed) {
           active.resume(resumed)
-          logger.info('resuming stored session', { session: resumed.id })
+          logger.info({ session: resumed.id }, 'resuming stored session')
         }
       } catch (error) {
         if ((error as DeribitError).code === 'REVOKED') throw error
-        logger.warn('session store unreadable; authenticating afresh', { error: String(error) })
+        logger.warn({ error: String(error) }, 'session store unreadable; authenticating afresh')
       }
     },
     async endHeld(sessionId) {
@@ -398,7 +399,7 @@ export function assembleClient(options: DeribitClientOptions, hooks: FacadeHooks
       // What the store was told last lands before close() resolves: a restart reads it.
       await active.flush()
       events.removeAllListeners()
-      tracker.removeAllListeners()
+      trackerInternals(tracker).removeAllListeners()
     },
   }
 }

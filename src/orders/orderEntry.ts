@@ -5,7 +5,7 @@ import type { CallOptions } from '../session/rpcCaller.js'
 import { newOrderLabel } from './labels.js'
 import type { OrderReconciler } from './orderReconciler.js'
 import { settleByLabel } from './orderSettlement.js'
-import type { OrderTracker } from './orderTracker.js'
+import { type OrderTracker, trackerInternals } from './orderTracker.js'
 
 /**
  * Params of `private/buy` / `private/sell`, typed from the spec: names, required flags, types and
@@ -89,7 +89,7 @@ export class OrderEntry {
         onNone: (cause) => new OrderNotPlacedError(label, { cause }),
         unknown: (cause) => new OrderOutcomeUnknownError(label, { cause, subjectId: lease.subjectId }),
       })
-      this.#deps.tracker.apply(result.order, lease.subjectId)
+      trackerInternals(this.#deps.tracker).apply(result.order, lease.subjectId)
       return result
     })
   }
@@ -107,7 +107,7 @@ export class OrderEntry {
           lookup: async () => ({ order: await orderState(lease, params.order_id, deadline), trades: [] }),
         },
       )
-      this.#deps.tracker.apply(result.order, lease.subjectId)
+      trackerInternals(this.#deps.tracker).apply(result.order, lease.subjectId)
       return result
     })
   }
@@ -125,7 +125,7 @@ export class OrderEntry {
           lookup: () => orderState(lease, orderId, deadline),
         },
       )
-      this.#deps.tracker.apply(order, lease.subjectId)
+      trackerInternals(this.#deps.tracker).apply(order, lease.subjectId)
       return order
     })
   }

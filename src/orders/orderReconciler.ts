@@ -4,7 +4,7 @@ import type { Order } from '../protocol/types.js'
 import type { RpcCaller } from '../session/rpcCaller.js'
 import { currencyOfInstrument } from './instrumentCurrency.js'
 import { isOrder } from './orderShape.js'
-import type { OrderTracker } from './orderTracker.js'
+import { type OrderTracker, trackerInternals } from './orderTracker.js'
 
 /** One page of order history: the most a page may ask for. */
 const HISTORY_PAGE = 1000
@@ -64,7 +64,7 @@ export class OrderReconciler {
       )
       open = lists.flat()
     }
-    const { changed, missing } = this.#tracker.applyOpenList(
+    const { changed, missing } = trackerInternals(this.#tracker).applyOpenList(
       subject,
       open,
       perCurrency ? (order) => this.#currencies.includes(currencyOfInstrument(order.instrument_name)) : undefined,
@@ -109,7 +109,7 @@ export class OrderReconciler {
             for (const order of history) {
               if (!isOrder(order) || !left.has(order.order_id)) continue
               left.delete(order.order_id)
-              if (this.#tracker.apply(order, subject) !== 'ignored') settled++
+              if (trackerInternals(this.#tracker).apply(order, subject) !== 'ignored') settled++
             }
             if (history.length < HISTORY_PAGE) return
           }
@@ -123,10 +123,10 @@ export class OrderReconciler {
       [...left].map((id) => async () => {
         try {
           const order = await caller.call<Order>('private/get_order_state', { order_id: id })
-          if (this.#tracker.settleVanished(id, order, subject)) settled++
+          if (trackerInternals(this.#tracker).settleVanished(id, order, subject)) settled++
         } catch (error) {
           if ((error as DeribitError).exchangeCode === 10004) {
-            if (this.#tracker.settleVanished(id, undefined, subject)) settled++
+            if (trackerInternals(this.#tracker).settleVanished(id, undefined, subject)) settled++
           } else firstError ??= error
         }
       }),

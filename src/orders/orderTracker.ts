@@ -1,5 +1,6 @@
 import type { Order } from '../protocol/types.js'
 import { TypedEmitter } from '../session/typedEmitter.js'
+import { EventSource } from '../transport/eventSource.js'
 import { isOpenOrder, isOrder, stateRank } from './orderShape.js'
 
 /** Closed orders kept for lookups; open orders are always kept. */
@@ -29,7 +30,7 @@ export interface OrderTrackerOptions {
   onListenerError?: (error: unknown) => void
 }
 
-/** Result of {@link OrderTracker.reconcile}. */
+/** Result of reconciling an {@link OrderTracker} with the exchange's open orders. */
 export interface ReconcileResult {
   /** Orders on the exchange's list the tracker did not hold. */
   added: number
@@ -37,6 +38,44 @@ export interface ReconcileResult {
   updated: number
   /** Orders the tracker held open that turned out closed (or unknown to the exchange). */
   closed: number
+}
+
+/**
+ * What only the client may do to an {@link OrderTracker}: feed it updates and reconcile it with the
+ * exchange. Reached through {@link trackerInternals}, which the package entry does not export, so
+ * `client.orders` cannot be fed a made-up order or closed by hand.
+ * @internal
+ */
+export interface OrderTrackerInternals {
+  /**
+   * Records an order update for `subjectId` (the account it belongs to; undefined keeps
+   * what is known). Returns what happened; malformed input is `'ignored'`, never thrown.
+   */
+  apply(order: TrackedOrder, subjectId: number | undefined): 'added' | 'updated' | 'ignored'
+  /** Reconciles with the exchange's open orders of `subjectId` (see the method's own comment). */
+  reconcile(
+    subjectId: number | undefined,
+    openOnExchange: readonly TrackedOrder[],
+    fetchState: (orderId: string) => Promise<TrackedOrder | undefined>,
+    options?: { only?: (order: TrackedOrder) => boolean },
+  ): Promise<ReconcileResult>
+  /** Applies an open-order list; returns how many orders changed and the held ones it lacks. */
+  applyOpenList(
+    subjectId: number | undefined,
+    openOnExchange: readonly TrackedOrder[],
+    only?: (order: TrackedOrder) => boolean,
+  ): { changed: number; missing: string[] }
+  /** Settles an order that left the open list; returns whether the tracker changed. */
+  settleVanished(orderId: string, fetched: TrackedOrder | undefined, subjectId: number | undefined): boolean
+  /** Drops every listener, the client's relay among them (the client is closing). */
+  removeAllListeners(): void
+}
+
+let internalsOf: (tracker: OrderTracker) => OrderTrackerInternals
+
+/** The mutating side of `tracker`: the package's own, never exported from its entry. @internal */
+export function trackerInternals(tracker: OrderTracker): OrderTrackerInternals {
+  return internalsOf(tracker)
 }
 
 interface Entry {
@@ -71,17 +110,34 @@ function supersedes(next: TrackedOrder, current: TrackedOrder): boolean {
  * client.orders.get(order.order_id) // the latest state, without asking the exchange
  * client.orders.open() // every order that can still trade, reconciled after each reconnect
  */
-export class OrderTracker extends TypedEmitter<OrderTrackerEvents> {
+export class OrderTracker extends EventSource<OrderTrackerEvents> {
   readonly #orders = new Map<string, Entry>()
   readonly #open = new Set<string>()
   /** Closed order ids, oldest first (Map keeps insertion order), for eviction. */
   readonly #closed = new Map<string, true>()
   readonly #byLabel = new Map<string, Set<string>>()
   readonly #maxClosed: number
+  readonly #internals: OrderTrackerInternals = {
+    apply: (order, subjectId) => this.#apply(order, subjectId),
+    reconcile: (subjectId, list, fetchState, options) => this.#reconcile(subjectId, list, fetchState, options),
+    applyOpenList: (subjectId, list, only) => this.#applyOpenList(subjectId, list, only),
+    settleVanished: (orderId, fetched, subjectId) => this.#settleVanished(orderId, fetched, subjectId),
+    removeAllListeners: () => this.#events.removeAllListeners(),
+  }
+
+  static {
+    internalsOf = (tracker) => tracker.#internals
+  }
+
+  readonly #events: TypedEmitter<OrderTrackerEvents>
 
   constructor(options: OrderTrackerOptions = {}) {
     const onListenerError = options.onListenerError
-    super(onListenerError === undefined ? undefined : (error) => onListenerError(error))
+    const events = new TypedEmitter<OrderTrackerEvents>(
+      onListenerError === undefined ? undefined : (error) => onListenerError(error),
+    )
+    super(events)
+    this.#events = events
     this.#maxClosed = Math.max(0, options.maxClosedOrders ?? DEFAULT_MAX_CLOSED_ORDERS)
   }
 
@@ -94,7 +150,7 @@ export class OrderTracker extends TypedEmitter<OrderTrackerEvents> {
    * Records an order update for `subjectId` (the account it belongs to; undefined keeps
    * what is known). Returns what happened; malformed input is `'ignored'`, never thrown.
    */
-  apply(order: TrackedOrder, subjectId: number | undefined): 'added' | 'updated' | 'ignored' {
+  #apply(order: TrackedOrder, subjectId: number | undefined): 'added' | 'updated' | 'ignored' {
     if (!isOrder(order)) return 'ignored'
     const current = this.#orders.get(order.order_id)
     if (current !== undefined && !supersedes(order, current.order)) {
@@ -103,7 +159,7 @@ export class OrderTracker extends TypedEmitter<OrderTrackerEvents> {
     }
     const entry: Entry = { order, subjectId: subjectId ?? current?.subjectId }
     this.#store(entry, current)
-    this.emit('order', order, entry.subjectId)
+    this.#events.emit('order', order, entry.subjectId)
     return current === undefined ? 'added' : 'updated'
   }
 
@@ -146,7 +202,7 @@ export class OrderTracker extends TypedEmitter<OrderTrackerEvents> {
    * holds a newer update than the list (it never goes back in time). If `fetchState` throws,
    * the other orders are still settled, then the first error is rethrown.
    */
-  async reconcile(
+  async #reconcile(
     subjectId: number | undefined,
     openOnExchange: readonly TrackedOrder[],
     fetchState: (orderId: string) => Promise<TrackedOrder | undefined>,
@@ -154,7 +210,7 @@ export class OrderTracker extends TypedEmitter<OrderTrackerEvents> {
   ): Promise<ReconcileResult> {
     const result: ReconcileResult = { added: 0, updated: 0, closed: 0 }
     const sizeBefore = this.#orders.size
-    const { changed, missing } = this.applyOpenList(subjectId, openOnExchange, options.only)
+    const { changed, missing } = this.#applyOpenList(subjectId, openOnExchange, options.only)
     result.added = this.#orders.size - sizeBefore
     result.updated = changed - result.added
     let firstError: { error: unknown } | undefined
@@ -166,7 +222,7 @@ export class OrderTracker extends TypedEmitter<OrderTrackerEvents> {
         firstError ??= { error }
         continue
       }
-      if (!this.settleVanished(id, fetched, subjectId)) continue
+      if (!this.#settleVanished(id, fetched, subjectId)) continue
       if (this.#open.has(id)) result.updated++
       else result.closed++
     }
@@ -177,9 +233,9 @@ export class OrderTracker extends TypedEmitter<OrderTrackerEvents> {
   /**
    * Applies the exchange's open-order list for `subjectId` and returns how many orders it
    * changed, and the ids held open for that subject (within `only`) that the list lacks: they
-   * vanished meanwhile, and {@link settleVanished} settles each.
+   * vanished meanwhile, and `settleVanished` settles each.
    */
-  applyOpenList(
+  #applyOpenList(
     subjectId: number | undefined,
     openOnExchange: readonly TrackedOrder[],
     only?: (order: TrackedOrder) => boolean,
@@ -189,7 +245,7 @@ export class OrderTracker extends TypedEmitter<OrderTrackerEvents> {
     for (const order of openOnExchange) {
       if (!isOrder(order)) continue
       listed.add(order.order_id)
-      if (this.apply(order, subjectId) !== 'ignored') changed++
+      if (this.#apply(order, subjectId) !== 'ignored') changed++
     }
     const missing = [...this.#open].filter((id) => {
       const entry = this.#orders.get(id) as Entry
@@ -203,11 +259,11 @@ export class OrderTracker extends TypedEmitter<OrderTrackerEvents> {
    * (the exchange no longer knows it) closed as `cancelled` with {@link RECONCILE_NOT_FOUND_REASON}.
    * Returns whether the tracker changed; a notification that settled it first wins.
    */
-  settleVanished(orderId: string, fetched: TrackedOrder | undefined, subjectId: number | undefined): boolean {
+  #settleVanished(orderId: string, fetched: TrackedOrder | undefined, subjectId: number | undefined): boolean {
     const held = this.#orders.get(orderId)
     if (held === undefined || !isOpenOrder(held.order)) return false
     if (fetched !== undefined && isOrder(fetched) && fetched.order_id === orderId) {
-      return this.apply(fetched, subjectId) !== 'ignored'
+      return this.#apply(fetched, subjectId) !== 'ignored'
     }
     this.#forceClosed(held)
     return true
@@ -218,7 +274,7 @@ export class OrderTracker extends TypedEmitter<OrderTrackerEvents> {
     const order: TrackedOrder = { ...held.order, order_state: 'cancelled', cancel_reason: RECONCILE_NOT_FOUND_REASON }
     const entry: Entry = { order, subjectId: held.subjectId }
     this.#store(entry, held)
-    this.emit('order', order, entry.subjectId)
+    this.#events.emit('order', order, entry.subjectId)
   }
 
   #store(entry: Entry, previous: Entry | undefined): void {

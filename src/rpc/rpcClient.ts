@@ -125,7 +125,7 @@ export class RpcClient {
       try {
         this.#onNotification(channel, data, label)
       } catch (error) {
-        this.#logger.error('notification handler threw', { channel, error: describe(error) })
+        this.#logger.error({ channel, error: describe(error) }, 'notification handler threw')
       }
     },
     response: (id, result, error, epoch) => this.#onResponse(id, result, error, epoch),
@@ -133,12 +133,12 @@ export class RpcClient {
       if (type === 'test_request') this.#answerTestRequest(epoch)
     },
     invalid: (reason, epoch) => {
-      this.#logger.warn('dropped invalid frame', { reason, epoch })
+      this.#logger.warn({ reason, epoch }, 'dropped invalid frame')
       const error = new ProtocolError(`Dropped an invalid frame: ${reason}`)
       try {
         this.#onProtocolError?.(error)
       } catch (thrown) {
-        this.#logger.error('protocol error handler threw', { error: describe(thrown) })
+        this.#logger.error({ error: describe(thrown) }, 'protocol error handler threw')
       }
     },
   }
@@ -146,7 +146,7 @@ export class RpcClient {
   /** Where the answer to a `test_request` goes: only a failure is worth a line in the log. */
   readonly #testAnswer: CallSink = {
     resolve: () => {},
-    reject: (error) => this.#logger.warn('answering test_request failed', { error: describe(error) }),
+    reject: (error) => this.#logger.warn({ error: describe(error) }, 'answering test_request failed'),
   }
 
   constructor(options: RpcClientOptions) {
@@ -352,17 +352,17 @@ export class RpcClient {
     const call = typeof id === 'number' ? this.#inFlight.get(id) : undefined
     if (call === undefined) {
       if (typeof id === 'number' && Number.isInteger(id) && id > 0 && id <= this.#lastId) {
-        this.#logger.debug('ignored a late answer to a settled call', { id })
+        this.#logger.debug({ id }, 'ignored a late answer to a settled call')
       } else if (error !== undefined) {
         // E.g. -32600 for a frame too large, which Deribit sends without an id.
-        this.#logger.warn('exchange error for no known call', { id, code: error.code, message: error.message })
+        this.#logger.warn({ id, code: error.code, message: error.message }, 'exchange error for no known call')
       } else {
-        this.#logger.warn('dropped an answer with an unknown id', { id })
+        this.#logger.warn({ id }, 'dropped an answer with an unknown id')
       }
       return
     }
     if (call.epoch !== epoch) {
-      this.#logger.warn('dropped an answer that arrived on another connection', { id, epoch })
+      this.#logger.warn({ id, epoch }, 'dropped an answer that arrived on another connection')
       return
     }
     if (error === undefined) {

@@ -75,7 +75,7 @@ export class Authenticator {
         return await this.spendOnConnection(caller, current)
       } catch (error) {
         if (!(error instanceof AuthError)) throw error
-        logger.info('stored refresh token refused; falling back to signature auth', { code: error.exchangeCode })
+        logger.info({ code: error.exchangeCode }, 'stored refresh token refused; falling back to signature auth')
       }
     }
     if (!credentials) throw new RevokedError('Session tokens refused and no credentials to sign with')
@@ -157,7 +157,7 @@ export class Authenticator {
         return this.contextFrom(result, 'refresh', claimed, claimed.subjectId)
       } catch (error) {
         if (!(error instanceof AuthError) || !this.#options.credentials) throw error
-        this.#options.logger.info('refresh refused; falling back to signature auth')
+        this.#options.logger.info({}, 'refresh refused; falling back to signature auth')
         newSession = true
         return await this.#backInto(caller, claimed)
       }

@@ -94,9 +94,10 @@ export class HeldSessions {
       .filter((entry) => entry.context.id !== this.#activeId)
       .sort((a, b) => a.lastUsedAt - b.lastUsedAt)
     for (const entry of idle.slice(0, this.#held.size - MAX_HELD_SESSIONS)) {
-      this.#options.logger.info('holding too many sessions; letting the least recently used expire', {
-        session: entry.context.id,
-      })
+      this.#options.logger.info(
+        { session: entry.context.id },
+        'holding too many sessions; letting the least recently used expire',
+      )
       this.end(entry.context.id, now)
     }
   }
@@ -159,7 +160,7 @@ export class HeldSessions {
     if (this.#closed || entry.context.id === this.#activeId || !this.#held.has(entry.context.id)) return
     if (Date.now() - entry.lastUsedAt > this.#options.idleLimitMs) {
       // Idle too long: let it expire rather than keep spending refresh tokens on it.
-      this.#options.logger.info('held session idle past its limit; letting it expire', { session: entry.context.id })
+      this.#options.logger.info({ session: entry.context.id }, 'held session idle past its limit; letting it expire')
       this.end(entry.context.id, Date.now())
       return
     }
@@ -170,10 +171,10 @@ export class HeldSessions {
       entry.context = await refreshing
       if (this.#held.get(id) === entry && id !== this.#activeId) this.#arm(entry)
     } catch (error) {
-      this.#options.logger.warn('could not refresh a held session; it will expire', {
-        session: entry.context.id,
-        error: String(error),
-      })
+      this.#options.logger.warn(
+        { session: entry.context.id, error: String(error) },
+        'could not refresh a held session; it will expire',
+      )
     } finally {
       this.#refreshing.delete(id)
     }

@@ -82,7 +82,7 @@ export class SessionPersistence {
     try {
       return await this.#store.isRevoked(sessionName)
     } catch (error) {
-      this.#logger.warn('session store could not say whether the session is revoked', { error: String(error) })
+      this.#logger.warn({ error: String(error) }, 'session store could not say whether the session is revoked')
       return false
     }
   }
@@ -111,7 +111,7 @@ export class SessionPersistence {
         const current = await store.get(context.id).catch(() => undefined)
         return current?.context ?? context
       }
-      this.#logger.warn('could not save the session; going on with the tokens in memory', { error: String(error) })
+      this.#logger.warn({ error: String(error) }, 'could not save the session; going on with the tokens in memory')
       return context
     }
   }
@@ -140,9 +140,10 @@ export class SessionPersistence {
         if (error instanceof RevokedError) throw error
         if (!(error instanceof StoreError) || error.code !== 'STORE_CONFLICT') {
           // No store to coordinate with: behave as a single process rather than stop trading.
-          this.#logger.warn('session store unavailable for the refresh claim; refreshing alone', {
-            error: String(error),
-          })
+          this.#logger.warn(
+            { error: String(error) },
+            'session store unavailable for the refresh claim; refreshing alone',
+          )
           return { context: await spend(claimFrom), spent: true }
         }
         const current = await store.get(context.id)
@@ -153,7 +154,7 @@ export class SessionPersistence {
         const claimedAt = current.metadata.refreshClaimedAt
         const claimLive = claimedAt !== undefined && Date.now() - claimedAt < this.#claimWaitMs
         if (!claimLive && current.context.refreshToken !== context.refreshToken) {
-          this.#logger.info('another process refreshed this session first; adopting its tokens')
+          this.#logger.info({}, 'another process refreshed this session first; adopting its tokens')
           return { context: current.context, spent: false }
         }
         if (!claimLive) {
@@ -163,7 +164,7 @@ export class SessionPersistence {
         }
         if (Date.now() > deadline) {
           // The claimer went quiet (crashed?): take the claim over from the version it left.
-          this.#logger.warn('a refresh claim was never completed; taking it over')
+          this.#logger.warn({}, 'a refresh claim was never completed; taking it over')
           claimFrom = current.context
           continue
         }

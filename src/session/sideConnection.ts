@@ -54,7 +54,7 @@ export async function withSideConnection<T>(
     })
   })
   ws.on('message', (data) => rpc.handleMessage(String(data), 1))
-  ws.on('error', (error) => options.logger.debug('side connection error', { error: error.message }))
+  ws.on('error', (error) => options.logger.debug({ error: error.message }, 'side connection error'))
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(

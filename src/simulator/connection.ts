@@ -16,7 +16,7 @@ export interface ConnectionIdentity {
 export const MAX_BUFFERED_BYTES = 256 * 1024 * 1024
 
 /**
- * The identity key of a session (§10.3): a named session is its account and name; a
+ * The identity key of a session: a named session is its account and name; a
  * connection-scoped one is that very session, so every connection-scoped sign-in (signature or
  * credentials grant, or a token exchanged to the subject already on) is a new identity, and a
  * refresh grant, which keeps its session, is not.
@@ -44,8 +44,10 @@ export class SimConnection implements Subscriber {
   #queue: string[] = []
   #queuedBytes = 0
 
+  /** @internal The gateway's: it takes a `ws` socket, kept out of the published types (no `@types/ws` for users). */
   constructor(
     readonly id: number,
+    /** @internal */
     readonly socket: WebSocket,
     /** The TCP socket under the WebSocket: queued frames are written to it directly. */
     private readonly tcp: Socket | undefined,

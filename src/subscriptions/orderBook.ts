@@ -1,6 +1,7 @@
 import type { Interval } from '../protocol/channels.js'
 import type { BookChange, BookLevelChange } from '../protocol/types.js'
 import { TypedEmitter } from '../session/typedEmitter.js'
+import { EventSource } from '../transport/eventSource.js'
 import { AsyncQueue, DEFAULT_MAX_BUFFERED } from './asyncQueue.js'
 import type { BookCheck } from './bookSequencer.js'
 import { type BookLevel, BookSide } from './bookSide.js'
@@ -17,15 +18,38 @@ export interface BookUpdate {
 export interface LocalOrderBookEvents {
   /** A snapshot or change was applied. */
   update: [update: BookUpdate]
-  /** A change did not follow the last one; the book is stale until {@link LocalOrderBook.reset} and a new snapshot. */
+  /** A change did not follow the last one; the book is stale until the client resubscribes and a new snapshot arrives. */
   gap: [change: BookChange]
 }
 
 /**
- * A local copy of `book.{instrument}.{interval}`. Feed it every notification with
- * {@link apply}; it checks the `prev_change_id` chain itself. On a gap it stops applying
- * (and emits `gap`) until the owner resubscribes, calls {@link reset}, and feeds the new
- * snapshot. Reads are best-first. `client.orderBook()` does all of that for you.
+ * What only the client may do to a {@link LocalOrderBook}: apply the channel's notifications and
+ * empty it at a gap. Reached through {@link bookInternals}, which the package entry does not
+ * export, so a user cannot apply a made-up change or wipe a live book.
+ * @internal
+ */
+export interface LocalOrderBookInternals {
+  /**
+   * Applies one notification. A snapshot replaces the book; a change applies only if its
+   * `prev_change_id` equals the book's `changeId`, otherwise it is a gap and the book stays as it was.
+   */
+  apply(data: BookChange): BookCheck
+  /** Empties the book and waits for a snapshot. */
+  reset(): void
+}
+
+let internalsOf: (book: LocalOrderBook) => LocalOrderBookInternals
+
+/** The client's side of `book`: the package's own, never exported from its entry. @internal */
+export function bookInternals(book: LocalOrderBook): LocalOrderBookInternals {
+  return internalsOf(book)
+}
+
+/**
+ * A local copy of `book.{instrument}.{interval}`, kept by the client: `client.orderBook()` feeds
+ * it every notification and checks the `prev_change_id` chain. On a gap the book turns `stale`
+ * (and emits `gap`) until the client has resubscribed and applied the new snapshot. Reads are
+ * best-first. Only the client writes to it.
  *
  * @example
  * const book = await client.orderBook('BTC-PERPETUAL', { interval: '100ms' })
@@ -36,7 +60,7 @@ export interface LocalOrderBookEvents {
  * console.log(book.bids(10)) // top ten bids, highest first
  * await book.close()
  */
-export class LocalOrderBook extends TypedEmitter<LocalOrderBookEvents> {
+export class LocalOrderBook extends EventSource<LocalOrderBookEvents> {
   /** The instrument, e.g. `BTC-PERPETUAL`. */
   readonly instrument: string
   /** The channel's interval (`raw`, `100ms` or `agg2`). */
@@ -46,9 +70,21 @@ export class LocalOrderBook extends TypedEmitter<LocalOrderBookEvents> {
   #changeId: number | undefined
   #timestamp: number | undefined
   #stale = true
+  readonly #internals: LocalOrderBookInternals = {
+    apply: (data) => this.#apply(data),
+    reset: () => this.#reset(),
+  }
+
+  static {
+    internalsOf = (book) => book.#internals
+  }
+
+  readonly #events: TypedEmitter<LocalOrderBookEvents>
 
   constructor(instrument: string, interval: Interval, options: { onListenerError?: (error: unknown) => void } = {}) {
-    super(options.onListenerError)
+    const events = new TypedEmitter<LocalOrderBookEvents>(options.onListenerError)
+    super(events)
+    this.#events = events
     this.instrument = instrument
     this.interval = interval
   }
@@ -68,18 +104,14 @@ export class LocalOrderBook extends TypedEmitter<LocalOrderBookEvents> {
     return this.#stale
   }
 
-  /**
-   * Applies one notification. A snapshot replaces the book; a change applies only if its
-   * `prev_change_id` equals {@link changeId}, otherwise it is a gap and the book stays as it was.
-   */
-  apply(data: BookChange): BookCheck {
+  #apply(data: BookChange): BookCheck {
     if (data.type === 'snapshot') {
       this.#bids.clear()
       this.#asks.clear()
     } else if (this.#stale || data.prev_change_id !== this.#changeId) {
       const firstGap = !this.#stale
       this.#stale = true
-      if (firstGap) this.emit('gap', data)
+      if (firstGap) this.#events.emit('gap', data)
       return 'gap'
     }
     applyLevels(this.#bids, data.bids)
@@ -88,12 +120,11 @@ export class LocalOrderBook extends TypedEmitter<LocalOrderBookEvents> {
     this.#timestamp = data.timestamp
     this.#stale = false
     // The update object is only built for someone to receive it: nothing per change otherwise.
-    if (this.listenerCount('update') > 0) this.emit('update', { book: this, change: data })
+    if (this.listenerCount('update') > 0) this.#events.emit('update', { book: this, change: data })
     return data.type === 'snapshot' ? 'snapshot' : 'ok'
   }
 
-  /** Empties the book and waits for a snapshot. */
-  reset(): void {
+  #reset(): void {
     this.#bids.clear()
     this.#asks.clear()
     this.#changeId = undefined

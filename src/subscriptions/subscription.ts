@@ -26,6 +26,26 @@ export interface SubscriptionOptions {
 }
 
 /**
+ * What only the owner (the client) may do to a {@link Subscription}. Reached through
+ * {@link subscriptionInternals}, which the package entry does not export, so a user cannot push a
+ * made-up message into an iteration or end one without unsubscribing.
+ * @internal
+ */
+export interface SubscriptionInternals<T> {
+  /** Delivers one notification to the iteration (no-op when closed or nobody iterates yet). */
+  push(channel: string, data: T, label?: string): void
+  /** Ends iteration without calling unsubscribe (client closed, or channel gone), optionally with an error. */
+  end(error?: unknown): void
+}
+
+let internalsOf: <T>(subscription: Subscription<T>) => SubscriptionInternals<T>
+
+/** The owner's side of `subscription`: the package's own, never exported from its entry. @internal */
+export function subscriptionInternals<T>(subscription: Subscription<T>): SubscriptionInternals<T> {
+  return internalsOf(subscription)
+}
+
+/**
  * What `client.subscribe()` returns: the channels, `unsubscribe()`, and async iteration
  * (`for await (const { channel, data } of sub)`). One consumer at a time. Breaking out of
  * the loop unsubscribes; so does `await using`. If the consumer falls more than
@@ -47,6 +67,14 @@ export class Subscription<T = unknown> implements AsyncIterable<SubscriptionMess
   #queue: AsyncQueue<SubscriptionMessage<T>> | undefined
   #unsubscribing: Promise<void> | undefined
   #closed = false
+  readonly #internals: SubscriptionInternals<T> = {
+    push: (channel, data, label) => this.#push(channel, data, label),
+    end: (error) => this.#end(error),
+  }
+
+  static {
+    internalsOf = (subscription) => subscription.#internals
+  }
 
   constructor(options: SubscriptionOptions) {
     this.channels = Object.freeze([...options.channels])
@@ -60,8 +88,7 @@ export class Subscription<T = unknown> implements AsyncIterable<SubscriptionMess
     return this.#closed
   }
 
-  /** Owner: delivers one notification to the iteration (no-op when closed or nobody iterates yet). */
-  push(channel: string, data: T, label?: string): void {
+  #push(channel: string, data: T, label?: string): void {
     if (this.#closed || this.#queue === undefined) return
     this.#queue.push(label === undefined ? { channel, data } : { channel, data, label })
   }
@@ -69,7 +96,7 @@ export class Subscription<T = unknown> implements AsyncIterable<SubscriptionMess
   /** Removes the subscription; idempotent (every call returns the first call's promise). Ends iteration. */
   unsubscribe(): Promise<void> {
     if (this.#unsubscribing === undefined) {
-      this.end()
+      this.#end()
       try {
         this.#unsubscribing = this.#unsubscribe()
       } catch (error) {
@@ -79,8 +106,7 @@ export class Subscription<T = unknown> implements AsyncIterable<SubscriptionMess
     return this.#unsubscribing
   }
 
-  /** Owner: ends iteration without calling unsubscribe (client closed, or channel gone), optionally with an error. */
-  end(error?: unknown): void {
+  #end(error?: unknown): void {
     if (this.#closed) return
     this.#closed = true
     if (this.#queue === undefined) this.#queue = this.#makeQueue()

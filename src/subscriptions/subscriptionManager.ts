@@ -1,6 +1,6 @@
 import { AbortError, type DeribitError, TimeoutError } from '../errors.js'
 import type { Logger } from '../transport/logger.js'
-import type { Subscription } from './subscription.js'
+import { type Subscription, subscriptionInternals } from './subscription.js'
 import { type NotificationHandler, SubscriptionRegistry } from './subscriptionRegistry.js'
 import { type BehindAuthentication, type WireCall, WireSubscriptions } from './wireSubscriptions.js'
 
@@ -100,7 +100,7 @@ export class SubscriptionManager {
   /** Ends a subscription: its handler leaves every identity. Resolves the channels no longer desired. */
   remove(subscription: Subscription, error?: unknown): readonly string[] {
     const handler = this.#subscriptions.get(subscription)
-    subscription.end(error)
+    subscriptionInternals(subscription).end(error)
     if (handler === undefined) return []
     this.#subscriptions.delete(subscription)
     this.registry.removeHandler(handler)
@@ -275,7 +275,7 @@ export class SubscriptionManager {
               () => {
                 for (const c of unsubscribe) this.#resnapshot.delete(c)
               },
-              (error: unknown) => this.#options.logger.warn('unsubscribe failed', { error: String(error) }),
+              (error: unknown) => this.#options.logger.warn({ error: String(error) }, 'unsubscribe failed'),
             ),
         subscribe.length === 0
           ? undefined

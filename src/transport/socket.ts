@@ -176,7 +176,7 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
 
   constructor(options: SocketOptions) {
     const logger = options.logger ?? silentLogger
-    super((error, event) => logger.error('socket event listener threw', { event, error: describe(error) }))
+    super((error, event) => logger.error({ event, error: describe(error) }, 'socket event listener threw'))
     let parsed: URL
     try {
       parsed = new URL(options.url)
@@ -237,7 +237,7 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
   drop(reason = 'dropped'): boolean {
     const attempt = this.#attempt
     if (attempt === undefined || this.#intentional) return false
-    this.#logger.info('dropping socket', { epoch: attempt.opened ? attempt.epoch : undefined, reason })
+    this.#logger.info({ epoch: attempt.opened ? attempt.epoch : undefined, reason }, 'dropping socket')
     const ws = attempt.ws
     this.#end(attempt, 1006, reason)
     if (ws !== undefined) ws.terminate()
@@ -291,7 +291,7 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
     }
     this.#closeTimer = setTimeout(() => {
       this.#closeTimer = undefined
-      this.#logger.warn('close handshake timed out; terminating socket', { closeTimeoutMs: this.#closeTimeoutMs })
+      this.#logger.warn({ closeTimeoutMs: this.#closeTimeoutMs }, 'close handshake timed out; terminating socket')
       ws.terminate()
     }, this.#closeTimeoutMs)
     return done
@@ -364,7 +364,7 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
   #onRawError(ws: WsWebSocket, error: Error): void {
     const attempt = this.#attempt
     if (attempt === undefined || attempt.ws !== ws || attempt.ended || this.#intentional) {
-      this.#logger.debug('error on a socket being discarded', { message: error.message })
+      this.#logger.debug({ message: error.message }, 'error on a socket being discarded')
       return
     }
     attempt.error ??= error
@@ -372,7 +372,7 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
     const wrapped = oversized
       ? new ProtocolError('A frame exceeded maxPayloadBytes; the socket was closed', { cause: error })
       : new ConnectionClosedError(`WebSocket error: ${error.message}`, { cause: error })
-    this.#logger.warn('socket error', { message: error.message, epoch: attempt.opened ? attempt.epoch : undefined })
+    this.#logger.warn({ message: error.message, epoch: attempt.opened ? attempt.epoch : undefined }, 'socket error')
     this.emit('error', wrapped)
   }
 
@@ -382,7 +382,7 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
     attempt.opened = true
     attempt.epoch = this.#epoch
     attempt.openedAtMs = monotonicNow()
-    this.#logger.info('socket open', { epoch: attempt.epoch })
+    this.#logger.info({ epoch: attempt.epoch }, 'socket open')
     this.#setState('open')
     this.emit('open', attempt.epoch)
   }
@@ -403,7 +403,7 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
     try {
       onMessage(text, attempt.epoch)
     } catch (error) {
-      this.#logger.error('onMessage threw', { message: describe(error) })
+      this.#logger.error({ message: describe(error) }, 'onMessage threw')
     }
   }
 
@@ -435,7 +435,7 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
     if (attempt.opened && monotonicNow() - attempt.openedAtMs >= this.#stableAfterMs) this.#retry = 0
     const willReconnect = !intentional && this.#retry < this.#maxRetries
     if (attempt.opened) {
-      this.#logger.info('socket closed', { epoch: attempt.epoch, code, reason, intentional, willReconnect })
+      this.#logger.info({ epoch: attempt.epoch, code, reason, intentional, willReconnect }, 'socket closed')
       this.emit('close', { epoch: attempt.epoch, code, reason, intentional, willReconnect })
     }
     // Listeners may have called close(); it then found no attempt and finished on its own.
@@ -445,14 +445,14 @@ export class ReconnectingSocket extends TypedEmitter<SocketEvents> {
     }
     if (!willReconnect) {
       this.#setState('closed')
-      this.#logger.warn('giving up reconnecting', { retries: this.#retry })
+      this.#logger.warn({ retries: this.#retry }, 'giving up reconnecting')
       this.emit('error', new ConnectionClosedError(`Gave up after ${this.#retry} reconnect attempts`))
       return
     }
     const retry = this.#retry
     this.#retry += 1
     const delayMs = reconnectDelay(retry, this.#backoff, this.#random)
-    this.#logger.debug('reconnecting', { attempt: retry, delayMs })
+    this.#logger.debug({ attempt: retry, delayMs }, 'reconnecting')
     // The timer exists before any listener runs, so a close() from a listener can cancel it. A
     // zero-delay reconnect after a socket that had opened waits for no timer (setTimeout(0) is at
     // least 1 ms), only for this turn's I/O, even when drops come closer than `stableAfterMs`

@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream'
 import { inspect } from 'node:util'
+import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
 import { DeribitClient } from '../../src/client.js'
 import type { DeribitError } from '../../src/errors.js'
@@ -7,8 +9,8 @@ import type { Logger } from '../../src/transport/logger.js'
 import { restingBid, startWorld, waitFor } from './harness.js'
 
 function recordingLogger(lines: string[]): Logger {
-  const log = (level: string) => (msg: string, meta?: Record<string, unknown>) => {
-    lines.push(`${level} ${msg} ${meta ? JSON.stringify(meta) : ''}`)
+  const log = (level: string) => (fields: Record<string, unknown>, msg: string) => {
+    lines.push(`${level} ${msg} ${JSON.stringify(fields)}`)
   }
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') }
 }
@@ -37,6 +39,38 @@ describe('client robustness', () => {
     ].join('\n')
     expect(lines.length).toBeGreaterThan(0)
     for (const secret of secrets) expect(shown).not.toContain(secret)
+  })
+
+  it('a pino logger passed as it is gets every line’s fields as properties, and never a secret', async () => {
+    const written: string[] = []
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        written.push(chunk.toString())
+        done()
+      },
+    })
+    const logger = pino({ level: 'debug' }, destination)
+    await using world = await startWorld({ client: { logger } })
+    const { client, sim, account, subA } = world
+    await client.connect()
+    await client.exchangeToken(subA)
+    await client.refreshToken()
+    sim.faults.dropConnections({ which: 'all', mode: 'terminate' })
+    const records = () =>
+      written
+        .join('')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+    await waitFor(() => records().some((r) => r.msg === 'socket open' && r.epoch === 2), 'reconnect', 8000)
+    await waitFor(() => client.state === 'ready', 'ready again', 8000)
+    await client.callUntyped('private/no_such_method').catch(() => undefined)
+    expect(records().every((r) => typeof r.msg === 'string' && r.msg.length > 0)).toBe(true)
+    // The fields arrive as the line's properties (in the reverse order, pino would drop them).
+    expect(records()).toContainEqual(expect.objectContaining({ msg: 'socket open', epoch: 2 }))
+    expect(records()).toContainEqual(expect.objectContaining({ msg: 'socket closed', code: 1006, willReconnect: true }))
+    const secrets = [account.clientSecret, ...client.sessions.flatMap((s) => [s.accessToken, s.refreshToken])]
+    for (const secret of secrets) expect(written.join('')).not.toContain(secret)
   })
 
   it('a refused API key stops the client with `revoked` instead of reconnecting in a loop', async () => {

@@ -29,6 +29,14 @@ const EXAMPLES: Array<{ name: string; expect: RegExp[] }> = [
     name: 'named-session-fork',
     expect: [/chain +fork:reporter ← initial:bot \(left\)/, /reporter +still authenticated and working/],
   },
+  {
+    // pino's own JSON lines: the client's fields are properties of the line, its message is `msg`.
+    name: 'pino-logger',
+    expect: [
+      /^\{"level":30,.*"component":"deribit","epoch":1,"msg":"socket open"\}$/m,
+      /^\{"level":30,.*"epoch":1,"code":1006,.*"willReconnect":true,"msg":"socket closed"\}$/m,
+    ],
+  },
 ]
 
 describe.concurrent('examples/', () => {

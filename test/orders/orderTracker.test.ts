@@ -1,20 +1,20 @@
 import fc from 'fast-check'
 import { describe, expect, it, vi } from 'vitest'
-import { OrderTracker, RECONCILE_NOT_FOUND_REASON } from '../../src/orders/orderTracker.js'
+import { OrderTracker, RECONCILE_NOT_FOUND_REASON, trackerInternals } from '../../src/orders/orderTracker.js'
 import type { Order } from '../../src/protocol/types.js'
 import { order } from './orderFixtures.js'
 
-describe('OrderTracker.apply', () => {
+describe('OrderTracker, fed by the client', () => {
   it('adds, updates, and ignores duplicates and older updates', () => {
     const tracker = new OrderTracker()
     const events = vi.fn()
     tracker.on('order', events)
     const open = order({ order_id: 'A', label: 'L1' })
     const partial = order({ order_id: 'A', label: 'L1', last_update_timestamp: 2_000, filled_amount: 40 })
-    expect(tracker.apply(open, 12)).toBe('added')
-    expect(tracker.apply(open, 12)).toBe('ignored')
-    expect(tracker.apply(partial, 12)).toBe('updated')
-    expect(tracker.apply(open, 12)).toBe('ignored')
+    expect(trackerInternals(tracker).apply(open, 12)).toBe('added')
+    expect(trackerInternals(tracker).apply(open, 12)).toBe('ignored')
+    expect(trackerInternals(tracker).apply(partial, 12)).toBe('updated')
+    expect(trackerInternals(tracker).apply(open, 12)).toBe('ignored')
     expect(tracker.get('A')).toEqual(partial)
     expect(events).toHaveBeenCalledTimes(2)
     expect(events).toHaveBeenLastCalledWith(partial, 12)
@@ -26,41 +26,45 @@ describe('OrderTracker.apply', () => {
 
   it('at an equal timestamp: a terminal state wins, a replaced edit updates, a plain repeat does not', () => {
     const tracker = new OrderTracker()
-    tracker.apply(order({ order_id: 'A' }), undefined)
-    expect(tracker.apply(order({ order_id: 'A', order_state: 'cancelled' }), undefined)).toBe('updated')
-    expect(tracker.apply(order({ order_id: 'A' }), undefined)).toBe('ignored')
+    trackerInternals(tracker).apply(order({ order_id: 'A' }), undefined)
+    expect(trackerInternals(tracker).apply(order({ order_id: 'A', order_state: 'cancelled' }), undefined)).toBe(
+      'updated',
+    )
+    expect(trackerInternals(tracker).apply(order({ order_id: 'A' }), undefined)).toBe('ignored')
     expect(tracker.get('A')?.order_state).toBe('cancelled')
-    tracker.apply(order({ order_id: 'B' }), undefined)
-    expect(tracker.apply(order({ order_id: 'B', replaced: true, price: 49_000 }), undefined)).toBe('updated')
+    trackerInternals(tracker).apply(order({ order_id: 'B' }), undefined)
+    expect(trackerInternals(tracker).apply(order({ order_id: 'B', replaced: true, price: 49_000 }), undefined)).toBe(
+      'updated',
+    )
     expect(tracker.get('B')?.price).toBe(49_000)
-    expect(tracker.apply(order({ order_id: 'B', price: 1 }), undefined)).toBe('ignored')
+    expect(trackerInternals(tracker).apply(order({ order_id: 'B', price: 1 }), undefined)).toBe('ignored')
   })
 
   it('ignores malformed input instead of throwing', () => {
     const tracker = new OrderTracker()
     for (const bad of [null, 5, {}, { order_id: 'x' }, { ...order({ order_id: 'y' }), order_state: 'weird' }]) {
-      expect(tracker.apply(bad as Order, undefined)).toBe('ignored')
+      expect(trackerInternals(tracker).apply(bad as Order, undefined)).toBe('ignored')
     }
     expect(tracker.size).toBe(0)
   })
 
   it('lists open and untriggered orders only', () => {
     const tracker = new OrderTracker()
-    tracker.apply(order({ order_id: 'A' }), 1)
-    tracker.apply(order({ order_id: 'B', order_state: 'untriggered' }), 1)
-    tracker.apply(order({ order_id: 'C', order_state: 'filled' }), 1)
-    tracker.apply(order({ order_id: 'D', order_state: 'triggered' }), 1)
+    trackerInternals(tracker).apply(order({ order_id: 'A' }), 1)
+    trackerInternals(tracker).apply(order({ order_id: 'B', order_state: 'untriggered' }), 1)
+    trackerInternals(tracker).apply(order({ order_id: 'C', order_state: 'filled' }), 1)
+    trackerInternals(tracker).apply(order({ order_id: 'D', order_state: 'triggered' }), 1)
     expect(tracker.open().map((o) => o.order_id)).toEqual(['A', 'B'])
-    tracker.apply(order({ order_id: 'A', order_state: 'filled', last_update_timestamp: 5_000 }), 1)
+    trackerInternals(tracker).apply(order({ order_id: 'A', order_state: 'filled', last_update_timestamp: 5_000 }), 1)
     expect(tracker.open().map((o) => o.order_id)).toEqual(['B'])
   })
 
   it('keeps a subject once known when later updates come without one', () => {
     const tracker = new OrderTracker()
-    tracker.apply(order({ order_id: 'A' }), undefined)
-    tracker.apply(order({ order_id: 'A' }), 7)
+    trackerInternals(tracker).apply(order({ order_id: 'A' }), undefined)
+    trackerInternals(tracker).apply(order({ order_id: 'A' }), 7)
     expect(tracker.subjectOf('A')).toBe(7)
-    tracker.apply(order({ order_id: 'A', last_update_timestamp: 9_000 }), undefined)
+    trackerInternals(tracker).apply(order({ order_id: 'A', last_update_timestamp: 9_000 }), undefined)
     expect(tracker.subjectOf('A')).toBe(7)
   })
 
@@ -106,7 +110,7 @@ describe('OrderTracker.apply', () => {
         ),
         ([updates, delivered]) => {
           const tracker = new OrderTracker()
-          for (const u of delivered) tracker.apply(u, 3)
+          for (const u of delivered) trackerInternals(tracker).apply(u, 3)
           expect(tracker.get('X')).toEqual(updates.at(-1))
           expect(tracker.open().length).toBe(
             ['open', 'untriggered'].includes(updates.at(-1)?.order_state ?? '') ? 1 : 0,
@@ -119,8 +123,9 @@ describe('OrderTracker.apply', () => {
 
   it('keeps open orders always and closed ones up to the limit', () => {
     const tracker = new OrderTracker({ maxClosedOrders: 3 })
-    tracker.apply(order({ order_id: 'open-1', label: 'keep' }), undefined)
-    for (let i = 0; i < 10; i++) tracker.apply(order({ order_id: `c${i}`, label: `l${i}`, order_state: 'filled' }), 1)
+    trackerInternals(tracker).apply(order({ order_id: 'open-1', label: 'keep' }), undefined)
+    for (let i = 0; i < 10; i++)
+      trackerInternals(tracker).apply(order({ order_id: `c${i}`, label: `l${i}`, order_state: 'filled' }), 1)
     expect(tracker.size).toBe(4)
     expect(tracker.get('c0')).toBeUndefined()
     expect(tracker.byLabel('l0')).toEqual([])
@@ -134,19 +139,19 @@ describe('OrderTracker.apply', () => {
     tracker.on('order', () => {
       throw new Error('user bug')
     })
-    expect(tracker.apply(order({ order_id: 'A' }), 1)).toBe('added')
+    expect(trackerInternals(tracker).apply(order({ order_id: 'A' }), 1)).toBe('added')
     expect(onListenerError).toHaveBeenCalledTimes(1)
   })
 })
 
-describe('OrderTracker.reconcile', () => {
+describe('OrderTracker reconciliation', () => {
   it('applies unknown and changed exchange orders, settles missing ones, and matches the exchange', async () => {
     const tracker = new OrderTracker()
-    tracker.apply(order({ order_id: 'same' }), 5)
-    tracker.apply(order({ order_id: 'changed' }), 5)
-    tracker.apply(order({ order_id: 'filledAway' }), 5)
-    tracker.apply(order({ order_id: 'vanished' }), 5)
-    tracker.apply(order({ order_id: 'otherSubject' }), 6)
+    trackerInternals(tracker).apply(order({ order_id: 'same' }), 5)
+    trackerInternals(tracker).apply(order({ order_id: 'changed' }), 5)
+    trackerInternals(tracker).apply(order({ order_id: 'filledAway' }), 5)
+    trackerInternals(tracker).apply(order({ order_id: 'vanished' }), 5)
+    trackerInternals(tracker).apply(order({ order_id: 'otherSubject' }), 6)
     const exchange = [
       order({ order_id: 'same' }),
       order({ order_id: 'changed', last_update_timestamp: 2_000, filled_amount: 10 }),
@@ -157,7 +162,7 @@ describe('OrderTracker.reconcile', () => {
     )
     const events = vi.fn()
     tracker.on('order', events)
-    const result = await tracker.reconcile(5, exchange, fetchState)
+    const result = await trackerInternals(tracker).reconcile(5, exchange, fetchState)
     expect(result).toEqual({ added: 1, updated: 1, closed: 2 })
     expect(fetchState.mock.calls.map((c) => c[0]).sort()).toEqual(['filledAway', 'vanished'])
     expect(tracker.get('filledAway')?.order_state).toBe('filled')
@@ -174,22 +179,26 @@ describe('OrderTracker.reconcile', () => {
 
   it('never goes back in time: a newer update already held beats the exchange list', async () => {
     const tracker = new OrderTracker()
-    tracker.apply(order({ order_id: 'A', order_state: 'filled', last_update_timestamp: 5_000 }), 1)
-    const result = await tracker.reconcile(1, [order({ order_id: 'A', last_update_timestamp: 4_000 })], async () => {
-      throw new Error('not called')
-    })
+    trackerInternals(tracker).apply(order({ order_id: 'A', order_state: 'filled', last_update_timestamp: 5_000 }), 1)
+    const result = await trackerInternals(tracker).reconcile(
+      1,
+      [order({ order_id: 'A', last_update_timestamp: 4_000 })],
+      async () => {
+        throw new Error('not called')
+      },
+    )
     expect(result).toEqual({ added: 0, updated: 0, closed: 0 })
     expect(tracker.get('A')?.order_state).toBe('filled')
   })
 
   it('settles the others, then rethrows when fetchState fails; `only` narrows the check', async () => {
     const tracker = new OrderTracker()
-    tracker.apply(order({ order_id: 'A' }), 1)
-    tracker.apply(order({ order_id: 'B' }), 1)
-    tracker.apply(order({ order_id: 'E', instrument_name: 'ETH-PERPETUAL' }), 1)
+    trackerInternals(tracker).apply(order({ order_id: 'A' }), 1)
+    trackerInternals(tracker).apply(order({ order_id: 'B' }), 1)
+    trackerInternals(tracker).apply(order({ order_id: 'E', instrument_name: 'ETH-PERPETUAL' }), 1)
     const failure = new Error('connection lost')
     await expect(
-      tracker.reconcile(
+      trackerInternals(tracker).reconcile(
         1,
         [],
         async (id) => {
@@ -206,9 +215,9 @@ describe('OrderTracker.reconcile', () => {
 
   it('does not close an order a notification settled during the lookup', async () => {
     const tracker = new OrderTracker()
-    tracker.apply(order({ order_id: 'A' }), 1)
-    const result = await tracker.reconcile(1, [], async () => {
-      tracker.apply(order({ order_id: 'A', order_state: 'filled', last_update_timestamp: 2_000 }), 1)
+    trackerInternals(tracker).apply(order({ order_id: 'A' }), 1)
+    const result = await trackerInternals(tracker).reconcile(1, [], async () => {
+      trackerInternals(tracker).apply(order({ order_id: 'A', order_state: 'filled', last_update_timestamp: 2_000 }), 1)
       return undefined
     })
     expect(result.closed).toBe(0)

@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process'
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cleanEnv, ROOT } from '../cli/cliProcess.js'
@@ -41,6 +41,21 @@ async function tsc(project: string): Promise<void> {
   } catch (error) {
     throw new Error(`tsc -p ${project} failed:\n${(error as { stdout?: string }).stdout ?? String(error)}`)
   }
+}
+
+/** Every declaration file the given entry declarations import, transitively (relative imports), with its text. */
+async function reachableDeclarations(entries: string[]): Promise<Map<string, string>> {
+  const reached = new Map<string, string>()
+  const pending = entries.map((entry) => join(installed, entry))
+  for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
+    if (reached.has(path)) continue
+    const text = await readFile(path, 'utf8')
+    reached.set(path, text)
+    for (const [, spec] of text.matchAll(/(?:from|import\()\s*['"](\.[^'"]+)['"]/g)) {
+      pending.push(join(dirname(path), (spec as string).replace(/\.js$/, '.d.ts')))
+    }
+  }
+  return reached
 }
 
 let nodenextBuild: Promise<void> | undefined
@@ -88,6 +103,20 @@ describe('the packed tarball', () => {
   it('compiles in a strict consumer (skipLibCheck false) under moduleResolution nodenext, without ioredis', async () => {
     await compiledNodenext()
   }, 120_000)
+
+  it('needs no @types/ws: no declaration an entry point reaches imports ws, and ws types are not a dependency', async () => {
+    const manifest = JSON.parse(await readFile(join(installed, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>
+      exports: Record<string, { types?: string }>
+    }
+    expect(Object.keys(manifest.dependencies)).not.toContain('@types/ws')
+    const reached = await reachableDeclarations(Object.values(manifest.exports).flatMap((entry) => entry.types ?? []))
+    expect(reached.size).toBeGreaterThan(50)
+    const importingWs: string[] = []
+    for (const [path, text] of reached)
+      if (/^(?:import|export)\b[^\n]*['"]ws['"]|import\(['"]ws['"]\)/m.test(text)) importingWs.push(path)
+    expect(importingWs).toEqual([])
+  })
 
   it('runs as ESM, and the main entry loads neither session store nor ioredis', { timeout: 120_000 }, async () => {
     await compiledNodenext()

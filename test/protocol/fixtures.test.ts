@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { OrderTracker } from '../../src/orders/orderTracker.js'
+import { OrderTracker, trackerInternals } from '../../src/orders/orderTracker.js'
 import { wsSignature } from '../../src/protocol/signature.js'
 import type { BookChange, Order } from '../../src/protocol/types.js'
 import { parseFrame } from '../../src/rpc/frame.js'
@@ -65,7 +65,7 @@ describe('protocol reference fixtures', () => {
       ...(load('notifications/user_orders_100ms.json') as { params: { data: Order[] } }).params.data,
       ...(load('orders/get_open_orders_by_currency.response.json') as { result: Order[] }).result,
     ]
-    for (const order of orders) expect(tracker.apply(order, 1)).toBe('added')
+    for (const order of orders) expect(trackerInternals(tracker).apply(order, 1)).toBe('added')
     expect(tracker.get('94166')?.order_state).toBe('open')
     expect(tracker.get('ETH-584864807')?.order_state).toBe('filled')
   })

@@ -400,12 +400,12 @@ export function collectWarnings(): { warnings: string[]; stop(): Verdict } {
 /** A logger that keeps every line (level, message and meta as JSON) for the canary check. */
 export function recordingLogger(): { logger: Logger; lines: string[] } {
   const lines: string[] = []
-  const line = (level: string) => (msg: string, meta?: Record<string, unknown>) => {
+  const line = (level: string) => (fields: Record<string, unknown>, msg: string) => {
     let rendered = ''
     try {
-      rendered = meta === undefined ? '' : JSON.stringify(meta)
+      rendered = JSON.stringify(fields)
     } catch {
-      rendered = String(meta)
+      rendered = String(fields)
     }
     lines.push(`${level} ${msg} ${rendered}`)
   }

@@ -19,17 +19,17 @@ class FakeSocket implements RpcSocket {
 interface LogLine {
   level: string
   msg: string
-  meta: Record<string, unknown> | undefined
+  meta: Record<string, unknown>
 }
 
 function setup(options: Partial<RpcClientOptions> = {}) {
   const socket = new FakeSocket()
   const logs: LogLine[] = []
   const logger: Logger = {
-    debug: (msg, meta) => logs.push({ level: 'debug', msg, meta }),
-    info: (msg, meta) => logs.push({ level: 'info', msg, meta }),
-    warn: (msg, meta) => logs.push({ level: 'warn', msg, meta }),
-    error: (msg, meta) => logs.push({ level: 'error', msg, meta }),
+    debug: (meta, msg) => logs.push({ level: 'debug', msg, meta }),
+    info: (meta, msg) => logs.push({ level: 'info', msg, meta }),
+    warn: (meta, msg) => logs.push({ level: 'warn', msg, meta }),
+    error: (meta, msg) => logs.push({ level: 'error', msg, meta }),
   }
   const notifications: Array<[string, unknown, string | undefined]> = []
   const protocolErrors: ProtocolError[] = []

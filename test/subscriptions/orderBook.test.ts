@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it, vi } from 'vitest'
 import type { BookChange, BookLevelChange } from '../../src/protocol/types.js'
-import { type BookUpdate, LocalOrderBook } from '../../src/subscriptions/orderBook.js'
+import { type BookUpdate, bookInternals, LocalOrderBook } from '../../src/subscriptions/orderBook.js'
 import { SubscriptionOverflowError } from '../../src/subscriptions/subscriptionOverflowError.js'
 
 function snapshot(changeId: number, bids: Array<[number, number]>, asks: Array<[number, number]>): BookChange {
@@ -59,7 +59,7 @@ describe('LocalOrderBook', () => {
     const book = new LocalOrderBook('BTC-PERPETUAL', 'raw')
     expect(book.stale).toBe(true)
     expect(
-      book.apply(
+      bookInternals(book).apply(
         snapshot(
           10,
           [
@@ -77,7 +77,7 @@ describe('LocalOrderBook', () => {
     expect(book.bestBid()).toEqual([101, 2])
     expect(book.bestAsk()).toEqual([102, 5])
     expect(
-      book.apply(
+      bookInternals(book).apply(
         change(
           10,
           12,
@@ -106,18 +106,18 @@ describe('LocalOrderBook', () => {
     const book = new LocalOrderBook('BTC-PERPETUAL', 'raw')
     const gaps = vi.fn()
     book.on('gap', gaps)
-    expect(book.apply(change(1, 2, [['new', 1, 1]]))).toBe('gap')
-    book.apply(snapshot(10, [[100, 1]], [[101, 1]]))
-    expect(book.apply(change(11, 12, [['new', 99, 1]]))).toBe('gap')
-    expect(book.apply(change(12, 13, [['new', 98, 1]]))).toBe('gap')
+    expect(bookInternals(book).apply(change(1, 2, [['new', 1, 1]]))).toBe('gap')
+    bookInternals(book).apply(snapshot(10, [[100, 1]], [[101, 1]]))
+    expect(bookInternals(book).apply(change(11, 12, [['new', 99, 1]]))).toBe('gap')
+    expect(bookInternals(book).apply(change(12, 13, [['new', 98, 1]]))).toBe('gap')
     expect(gaps).toHaveBeenCalledTimes(1)
     expect(book.bids()).toEqual([[100, 1]])
     expect(book.stale).toBe(true)
-    book.reset()
+    bookInternals(book).reset()
     expect(book.bids()).toEqual([])
     expect(book.changeId).toBeUndefined()
-    book.apply(snapshot(50, [[90, 1]], []))
-    expect(book.apply(change(50, 51, [['new', 91, 2]]))).toBe('ok')
+    bookInternals(book).apply(snapshot(50, [[90, 1]], []))
+    expect(bookInternals(book).apply(change(50, 51, [['new', 91, 2]]))).toBe('ok')
     expect(book.bestBid()).toEqual([91, 2])
   })
 
@@ -149,7 +149,7 @@ describe('LocalOrderBook', () => {
           }
           if (data.type === 'change') data.prev_change_id = id
           id += 3
-          book.apply(data)
+          bookInternals(book).apply(data)
           model.apply(data)
         })
         expect(book.bids()).toEqual(model.sortedBids())
@@ -166,10 +166,10 @@ describe('LocalOrderBook', () => {
     const events: BookUpdate[] = []
     const off = book.on('update', (u) => events.push(u))
     const iterator = book.updates()
-    book.apply(snapshot(1, [[10, 1]], [[11, 1]]))
-    book.apply(change(1, 2, [['new', 10.5, 1]]))
+    bookInternals(book).apply(snapshot(1, [[10, 1]], [[11, 1]]))
+    bookInternals(book).apply(change(1, 2, [['new', 10.5, 1]]))
     off()
-    book.apply(change(2, 3, [['delete', 10.5, 0]]))
+    bookInternals(book).apply(change(2, 3, [['delete', 10.5, 0]]))
     expect(events.map((e) => e.change.change_id)).toEqual([1, 2])
     expect((await iterator.next()).value?.change.change_id).toBe(1)
     expect((await iterator.next()).value?.book).toBe(book)
@@ -181,8 +181,8 @@ describe('LocalOrderBook', () => {
   it('ends a lagging update iteration with a typed error and drops its listener', async () => {
     const book = new LocalOrderBook('BTC-PERPETUAL', 'raw')
     const iterator = book.updates({ maxBuffered: 2 })
-    book.apply(snapshot(1, [], []))
-    for (let i = 1; i < 5; i++) book.apply(change(i, i + 1, [['new', i, 1]]))
+    bookInternals(book).apply(snapshot(1, [], []))
+    for (let i = 1; i < 5; i++) bookInternals(book).apply(change(i, i + 1, [['new', i, 1]]))
     await expect(iterator.next()).rejects.toBeInstanceOf(SubscriptionOverflowError)
     expect(book.listenerCount('update')).toBe(0)
   })
@@ -193,7 +193,7 @@ describe('LocalOrderBook', () => {
     book.on('update', () => {
       throw new Error('user bug')
     })
-    expect(book.apply(snapshot(1, [[1, 1]], []))).toBe('snapshot')
+    expect(bookInternals(book).apply(snapshot(1, [[1, 1]], []))).toBe('snapshot')
     expect(onListenerError).toHaveBeenCalledTimes(1)
   })
 
@@ -203,7 +203,7 @@ describe('LocalOrderBook', () => {
     const book = new LocalOrderBook('BTC-PERPETUAL', 'raw')
     const bids: Array<[number, number]> = Array.from({ length: 500 }, (_, i) => [10_000 - i, 1])
     const asks: Array<[number, number]> = Array.from({ length: 500 }, (_, i) => [10_001 + i, 1])
-    book.apply(snapshot(0, bids, asks))
+    bookInternals(book).apply(snapshot(0, bids, asks))
     let seed = 1
     const rand = () => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff
@@ -215,7 +215,9 @@ describe('LocalOrderBook', () => {
       const askPrice = 10_001 + (rand() % 600)
       const op = rand() % 3
       const action: BookLevelChange[0] = op === 0 ? 'delete' : op === 1 ? 'change' : 'new'
-      book.apply(change(id - 1, id, [[action, bidPrice, action === 'delete' ? 0 : 2]], [[action, askPrice, 3]]))
+      bookInternals(book).apply(
+        change(id - 1, id, [[action, bidPrice, action === 'delete' ? 0 : 2]], [[action, askPrice, 3]]),
+      )
     }
     const elapsedMs = performance.now() - started
     expect(book.changeId).toBe(100_000)

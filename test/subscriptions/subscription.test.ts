@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { Subscription, type SubscriptionMessage } from '../../src/subscriptions/subscription.js'
+import { Subscription, type SubscriptionMessage, subscriptionInternals } from '../../src/subscriptions/subscription.js'
 import { SubscriptionOverflowError } from '../../src/subscriptions/subscriptionOverflowError.js'
 
 function make(options: { maxBuffered?: number; bufferBeforeIteration?: boolean } = {}) {
@@ -11,10 +11,10 @@ function make(options: { maxBuffered?: number; bufferBeforeIteration?: boolean }
 describe('Subscription', () => {
   it('yields pushed messages in order, including those pushed before iteration began', async () => {
     const { sub } = make()
-    sub.push('ticker.X-1.raw', 1)
-    sub.push('ticker.X-1.raw', 2, 'lbl')
+    subscriptionInternals(sub).push('ticker.X-1.raw', 1)
+    subscriptionInternals(sub).push('ticker.X-1.raw', 2, 'lbl')
     const seen: SubscriptionMessage<number>[] = []
-    setTimeout(() => sub.push('ticker.X-1.raw', 3), 1)
+    setTimeout(() => subscriptionInternals(sub).push('ticker.X-1.raw', 3), 1)
     for await (const message of sub) {
       seen.push(message)
       if (seen.length === 3) break
@@ -35,13 +35,13 @@ describe('Subscription', () => {
     await expect(pending).resolves.toEqual({ value: undefined, done: true })
     expect(unsubscribe).toHaveBeenCalledTimes(1)
     expect(sub.closed).toBe(true)
-    sub.push('ticker.X-1.raw', 9)
+    subscriptionInternals(sub).push('ticker.X-1.raw', 9)
     await expect(iterator.next()).resolves.toMatchObject({ done: true })
   })
 
   it('break and await using unsubscribe', async () => {
     const a = make()
-    a.sub.push('ticker.X-1.raw', 1)
+    subscriptionInternals(a.sub).push('ticker.X-1.raw', 1)
     for await (const _ of a.sub) break
     expect(a.unsubscribe).toHaveBeenCalledTimes(1)
     const b = make()
@@ -54,7 +54,7 @@ describe('Subscription', () => {
 
   it('ends with a typed error on overflow and unsubscribes', async () => {
     const { sub, unsubscribe } = make({ maxBuffered: 3 })
-    for (let i = 0; i < 10; i++) sub.push('ticker.X-1.raw', i)
+    for (let i = 0; i < 10; i++) subscriptionInternals(sub).push('ticker.X-1.raw', i)
     const iterator = sub[Symbol.asyncIterator]()
     const error = await iterator.next().catch((e: unknown) => e)
     expect(error).toBeInstanceOf(SubscriptionOverflowError)
@@ -68,7 +68,7 @@ describe('Subscription', () => {
     const { sub, unsubscribe } = make()
     const iterator = sub[Symbol.asyncIterator]()
     const pending = iterator.next()
-    sub.end(new Error('client closed'))
+    subscriptionInternals(sub).end(new Error('client closed'))
     await expect(pending).rejects.toThrow('client closed')
     await expect(iterator.next()).resolves.toMatchObject({ done: true })
     expect(unsubscribe).not.toHaveBeenCalled()
@@ -76,10 +76,10 @@ describe('Subscription', () => {
 
   it('does not buffer for handler-only users until someone iterates', async () => {
     const { sub, unsubscribe } = make({ maxBuffered: 2, bufferBeforeIteration: false })
-    for (let i = 0; i < 100; i++) sub.push('ticker.X-1.raw', i)
+    for (let i = 0; i < 100; i++) subscriptionInternals(sub).push('ticker.X-1.raw', i)
     expect(unsubscribe).not.toHaveBeenCalled()
     const iterator = sub[Symbol.asyncIterator]()
-    sub.push('ticker.X-1.raw', 100)
+    subscriptionInternals(sub).push('ticker.X-1.raw', 100)
     await expect(iterator.next()).resolves.toEqual({ value: { channel: 'ticker.X-1.raw', data: 100 }, done: false })
   })
 
@@ -90,7 +90,7 @@ describe('Subscription', () => {
         throw new Error('wire down')
       },
     })
-    sub.push('a.b', 1)
+    subscriptionInternals(sub).push('a.b', 1)
     for await (const _ of sub) break
     await expect(sub.unsubscribe()).rejects.toThrow('wire down')
   })
