@@ -34,8 +34,7 @@ function droppedReads(dir: string): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
     if (!entry.isFile() || !entry.name.endsWith('.ts')) continue
     const text = readFileSync(join(entry.parentPath, entry.name), 'utf8')
-    for (const m of text.matchAll(/^\s*(?:optional|requir)\w*\(\w+, '(\w+)'[^)\n]*\)\s*$/gm))
-      out.push(m[1] as string)
+    for (const m of text.matchAll(/^\s*(?:optional|requir)\w*\(\w+, '(\w+)'[^)\n]*\)\s*$/gm)) out.push(m[1] as string)
   }
   return out
 }
