@@ -95,6 +95,13 @@ describe('address book', () => {
     expect(h.fail('private/withdraw', withdrawal, MAIN)).toMatchObject({ data: { param: 'address' } })
     book(h, MAIN, 'BTC', 'withdrawal', 'bc1qexternal')
     expect(h.call<Json>('private/withdraw', withdrawal, MAIN)).toMatchObject({ state: 'unconfirmed', amount: 1 })
+    // Only the main account sends money out of the tree, as Deribit's `mainaccount` scope says.
+    h.exchange.openAccount(21, { type: 'subaccount', mainAccountId: MAIN })
+    book(h, 21, 'BTC', 'withdrawal', 'bc1qexternal')
+    expect(h.fail('private/withdraw', withdrawal, 21)).toMatchObject({ code: 13021 })
+    book(h, 21, 'BTC', 'transfer', 'bc1qexternal')
+    const toUser = { currency: 'BTC', amount: 1, destination: 'bc1qexternal' }
+    expect(h.fail('private/submit_transfer_to_user', toUser, 21)).toMatchObject({ code: 13021 })
     // Removing the entry stops further withdrawals there.
     h.call('private/remove_from_address_book', { currency: 'BTC', type: 'withdrawal', address: 'bc1qexternal' }, MAIN)
     expect(h.fail('private/withdraw', withdrawal, MAIN)).toMatchObject({ data: { param: 'address' } })

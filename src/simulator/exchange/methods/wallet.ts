@@ -7,7 +7,7 @@
  */
 import type { MethodHandler } from '../../contract.js'
 import { invalidParams } from '../../contract.js'
-import { reachableAccount, requiredAccountId, sameTree } from '../accountTree.js'
+import { reachableAccount, requiredAccountId, requireMain, sameTree } from '../accountTree.js'
 import { callerAccount, currencyParam, type ExchangeCore } from '../exchangeCore.js'
 import type { Account } from '../ledger.js'
 import { round8 } from '../numbers.js'
@@ -179,6 +179,8 @@ export function walletMethods(core: ExchangeCore): Record<string, MethodHandler>
     },
     'private/submit_transfer_to_user': (params, ctx) => {
       const caller = callerAccount(core, ctx)
+      // Money leaves the tree only from the main account (Deribit's `mainaccount` scope).
+      requireMain(caller)
       const currency = currencyParam(params, false)
       const amount = amountParam(params)
       const destination = userDestination(core, caller, currency, requiredString(params, 'destination'))
@@ -244,6 +246,7 @@ export function walletMethods(core: ExchangeCore): Record<string, MethodHandler>
     },
     'private/withdraw': (params, ctx) => {
       const caller = callerAccount(core, ctx)
+      requireMain(caller)
       const currency = currencyParam(params, false)
       const address = requiredString(params, 'address')
       if (core.addressBook.find(caller.id, currency, 'withdrawal', address) === undefined)
