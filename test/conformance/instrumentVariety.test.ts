@@ -100,7 +100,9 @@ describe('market data over every kind of instrument', () => {
     try {
       await sub.result('public/subscribe', { channels: channels.map((c) => c.channel) })
       for (const n of names) await sim.market.burstTrades(n, 3)
-      sim.market.tick(400)
+      // A step requotes one instrument (a quarter of them spread over all), which then sends its
+      // ticker and quote: enough steps reach each of these about fifteen times.
+      sim.market.tick(4000)
       const defects = exampleDefects('channels')
       const problems: string[] = []
       for (const { family, channel } of channels) {

@@ -138,6 +138,8 @@ export function readOrder(
   price = advanced.price
   const trigger = isTriggerType(type)
   const trailing = type === 'trailing_stop'
+  if (trailing)
+    refuseUnless(params, 'trigger_price', false, 'not for trailing_stop orders: they trail by trigger_offset')
   const triggerPrice = trigger && !trailing ? priceParam(params, 'trigger_price', spec, true) : undefined
   const triggerSource = optionalEnum(params, 'trigger', TRIGGERS)
   if (trigger && triggerSource === undefined) throw invalidParams('trigger', 'value required')

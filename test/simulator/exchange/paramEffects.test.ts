@@ -31,6 +31,39 @@ describe('params of one order type given to another', () => {
     })
   })
 
+  it('refuses a trigger price on a trailing stop, and a price when editing a stop-market order', () => {
+    const h = harness()
+    const { bid } = h.top(BTC)
+    const trailing = {
+      instrument_name: BTC,
+      amount: 10,
+      type: 'trailing_stop',
+      trigger: 'mark_price',
+      trigger_offset: 100,
+    }
+    expect(h.fail('private/sell', { ...trailing, trigger_price: bid - 1000 }, 1)).toMatchObject({
+      code: -32602,
+      data: { param: 'trigger_price' },
+    })
+    const stop = {
+      instrument_name: BTC,
+      amount: 10,
+      type: 'stop_market',
+      trigger: 'mark_price',
+      trigger_price: bid + 5000,
+    }
+    const placed = h.call<OrderResult>('private/buy', stop, 1)
+    expect(h.fail('private/edit', { order_id: placed.order.order_id, amount: 20, price: bid }, 1)).toMatchObject({
+      code: -32602,
+      data: { param: 'price' },
+    })
+    expect(h.call<OrderResult>('private/edit', { order_id: placed.order.order_id, amount: 20 }, 1).order).toMatchObject(
+      {
+        amount: 20,
+      },
+    )
+  })
+
   it('refuses a trigger price when editing a plain order, and honours valid_until on edit_by_label', () => {
     const h = harness()
     const { bid } = h.top(BTC)

@@ -43,6 +43,7 @@ function editOrder(core: ExchangeCore, order: OrderRecord, params: Params): unkn
   const spec = order.instrument
   const amount = amountParam(params, spec, false) ?? order.amount
   const limit = order.type === 'limit' || order.type === 'stop_limit' || order.type === 'take_limit'
+  refuseUnless(params, 'price', limit, 'only for limit, stop_limit and take_limit orders')
   let price = limit ? priceParam(params, 'price', spec, false) : undefined
   const advanced = optionalEnum(params, 'advanced', ['usd', 'implv'] as const)
   if (advanced !== undefined) {
@@ -69,6 +70,12 @@ function editOrder(core: ExchangeCore, order: OrderRecord, params: Params): unkn
     order.mmp = mmp
   }
   refuseUnless(params, 'trigger_price', isTriggerType(order.type), 'only for trigger orders')
+  refuseUnless(
+    params,
+    'trigger_price',
+    order.type !== 'trailing_stop',
+    'not for trailing_stop orders: they trail by trigger_offset',
+  )
   return core.engine.edit(order, {
     amount,
     price,
