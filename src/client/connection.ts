@@ -8,11 +8,14 @@ import type { SubscriptionManager } from '../subscriptions/subscriptionManager.j
 import type { IdleWatchdog } from '../transport/idleWatchdog.js'
 import type { Logger } from '../transport/logger.js'
 import type { ReconnectingSocket } from '../transport/socket.js'
+import { BehindAuth } from './behindAuth.js'
 import type { ClientEvents, ClientState } from './events.js'
 import type { IdentityGate } from './identityGate.js'
 import type { Lifetime } from './lifetime.js'
 import type { OrderSync } from './orderSync.js'
 import { ReadyGate } from './readyGate.js'
+
+const COD = 'private/enable_cancel_on_disconnect'
 
 /** What the connection needs from the client. */
 export interface ConnectionOptions {
@@ -84,21 +87,42 @@ export class Connection {
     return this.#wireOpen ? { epoch: this.#o.socket.epoch, authenticated: this.#o.active.signedIn } : undefined
   }
 
-  /** A caller pinned to the socket of `epoch`: nothing it sends reaches a newer socket. */
-  caller(epoch: number, bounds: { deadline?: number; signal?: AbortSignal | undefined } = {}): RpcCaller {
-    return {
+  /**
+   * A caller pinned to the socket of `epoch`: nothing it sends reaches a newer socket. With
+   * `behind`, the requests that need the next identity follow its authentication in the same
+   * flight, when that authentication was written at once (not held by the credit pacing, which
+   * could let them overtake it).
+   */
+  caller(
+    epoch: number,
+    bounds: { deadline?: number; signal?: AbortSignal | undefined } = {},
+    behind?: BehindAuth,
+  ): RpcCaller {
+    const rpc = this.#o.rpc
+    let authWritten = false
+    const caller: RpcCaller = {
       call: <T>(
         method: string,
         params?: Record<string, unknown>,
         options: { signal?: AbortSignal; timeoutMs?: number } = {},
-      ) =>
-        this.#o.rpc.call<T>(method, params, {
+      ) => {
+        const before = rpc.lastId
+        const answer = rpc.call<T>(method, params, {
           ...(bounds.deadline !== undefined ? { timeoutMs: Math.max(1, bounds.deadline - Date.now()) } : {}),
           ...(bounds.signal ? { signal: bounds.signal } : {}),
           ...options,
           epoch,
-        }),
+        })
+        if (method === 'public/auth') authWritten = rpc.lastId !== before
+        return answer
+      },
     }
+    if (behind !== undefined) {
+      caller.authWritten = (landed, subjectId) => {
+        if (authWritten) behind.written(landed, subjectId)
+      }
+    }
+    return caller
   }
 
   /** Opens the first socket. */
@@ -168,7 +192,15 @@ export class Connection {
     const started = this.#droppedAt ?? Date.now()
     this.setState('authenticating')
     o.active.signedIn = false
-    const caller = this.caller(epoch)
+    const cod = { scope: 'connection' }
+    const behind = new BehindAuth({
+      epoch,
+      fresh: true,
+      subscriptions: o.subscriptions,
+      orders: o.orders,
+      ...(o.cancelOnDisconnect ? { more: () => caller.call(COD, cod) } : {}),
+    })
+    const caller = this.caller(epoch, {}, behind)
     try {
       // The heartbeat request goes out with the authentication, not before it: one round trip less.
       const heartbeat =
@@ -178,20 +210,26 @@ export class Connection {
       heartbeat?.catch(() => undefined)
       const from = o.active.current
       const to = await o.auth.connect(caller, from)
-      if (o.socket.epoch !== epoch || o.lifetime.ended) return
+      if (o.socket.epoch !== epoch || o.lifetime.ended) {
+        void behind.settle(false)
+        return
+      }
       if (to) {
         o.active.activate(to)
         o.active.signedIn = true
       }
       o.onNewSession()
+      // The subscribes, the open-order query and cancel-on-disconnect went out behind the
+      // authentication; what a refused one took with it goes out now, together.
+      const round = await behind.settle(true)
+      if (o.socket.epoch !== epoch || o.lifetime.ended) return
       this.#wireOpen = true
-      // Resubscription, the open-order query and cancel-on-disconnect go out together.
       const requests = Promise.all([
-        o.subscriptions.sync(),
-        to ? o.orders.run(epoch, to.subjectId) : 0,
-        to && o.cancelOnDisconnect
-          ? caller.call('private/enable_cancel_on_disconnect', { scope: 'connection' })
-          : undefined,
+        Promise.all([round?.subscribed ?? Promise.resolve<string[]>([]), o.subscriptions.sync()]).then(([ahead, now]) =>
+          ahead.concat(now),
+        ),
+        to ? o.orders.run(epoch, to.subjectId, 0, round?.openOrders) : 0,
+        to && o.cancelOnDisconnect ? (round?.more ?? caller.call(COD, cod)) : undefined,
         heartbeat?.then(() => o.watchdog?.start()),
       ])
       // The bookkeeping overlaps the exchange's answers instead of delaying the requests.
@@ -213,6 +251,7 @@ export class Connection {
       o.onEstablished()
     } catch (error) {
       this.#wireOpen = false
+      void behind.settle(false)
       if (this.#state === 'closed' || o.lifetime.ended) return
       if (error instanceof RevokedError) return o.onRevoked(error)
       o.logger.warn({ error: String(error) }, 'could not establish the session on the new socket; reconnecting')

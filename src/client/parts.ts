@@ -200,6 +200,7 @@ export function assembleClient(options: DeribitClientOptions, hooks: FacadeHooks
     call: (method, params, callOptions) => rpc.call(method, params, callOptions),
     logger,
     initialIdentity: PUBLIC_IDENTITY,
+    ...(resolved.trackOrders ? { signedInChannels: [TRACKER_CHANNEL] } : {}),
     onRefused: (channel, error) => {
       logger.warn({ channel }, 'the exchange refused a channel; its subscriptions ended')
       events.emit('error', error)

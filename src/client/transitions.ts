@@ -6,6 +6,7 @@ import type { SessionContext, TransitionKind } from '../session/sessionContext.j
 import { SingleFlight } from '../session/singleFlight.js'
 import type { SubscriptionManager } from '../subscriptions/subscriptionManager.js'
 import type { Logger } from '../transport/logger.js'
+import { BehindAuth } from './behindAuth.js'
 import type { Connection } from './connection.js'
 import type { ClientEvents, TransitionEvent } from './events.js'
 import { type IdentityGate, untilDeadline } from './identityGate.js'
@@ -147,10 +148,19 @@ export class Transitions {
       const epoch = this.#o.connection.epoch
       const started = Date.now()
       connection.suspend()
+      // The private subscribes and the open-order query for the identity it moves to go out
+      // right behind its authentication (see BehindAuth).
+      const behind = new BehindAuth({
+        epoch,
+        fresh: false,
+        subscriptions: this.#o.subscriptions,
+        orders: this.#o.orders,
+      })
       let result: TokenResult
       try {
-        result = await operation(from, connection.caller(epoch, { deadline, signal }))
+        result = await operation(from, connection.caller(epoch, { deadline, signal }, behind))
       } catch (error) {
+        void behind.settle(false)
         const code = (error as DeribitError | undefined)?.code
         // An answer that never came may still have moved the connection: a fresh socket settles it.
         const uncertain = code === 'TIMEOUT' || code === 'ABORTED'
@@ -170,11 +180,12 @@ export class Transitions {
       // The caller was told it failed while the answer was on its way: a refresh (same identity,
       // old token spent) is kept quietly; anything else is undone by a fresh socket.
       if (verdict.expired && kind !== 'refresh') {
+        void behind.settle(false)
         connection.drop(`${kind} completed after its deadline`, epoch)
         throw timedOut(kind)
       }
       verdict.committed = true
-      return this.#commit(kind, cause, from, epoch, started, result)
+      return this.#commit(kind, cause, from, epoch, started, result, behind)
     }
   }
 
@@ -186,10 +197,12 @@ export class Transitions {
     epoch: number,
     started: number,
     result: TokenResult,
+    behind?: BehindAuth,
   ): Promise<SessionContext> {
     const { active, subscriptions, connection, lifetime } = this.#o
     const to = result.context
     if (result.unchanged === true || lifetime.ended) {
+      void behind?.settle(false)
       connection.resume(epoch)
       return to
     }
@@ -198,10 +211,15 @@ export class Transitions {
     const subjectChanged = to.subjectId !== from.subjectId
     if (result.newSession) this.#o.onNewSession()
     connection.resume(epoch)
-    // The subscribe requests and the open-order query go out together, then the bookkeeping.
+    const round = result.newSession ? await behind?.settle(true) : await behind?.settle(false)
+    // What did not go out behind the authentication goes out now, together, then the bookkeeping.
     const requests = Promise.all([
-      result.newSession ? subscriptions.sync() : Promise.resolve([]),
-      subjectChanged || result.newSession ? this.#o.orders.run(epoch, to.subjectId) : 0,
+      result.newSession
+        ? Promise.all([round?.subscribed ?? Promise.resolve<string[]>([]), subscriptions.sync()]).then(([ahead, now]) =>
+            ahead.concat(now),
+          )
+        : Promise.resolve([]),
+      subjectChanged || result.newSession ? this.#o.orders.run(epoch, to.subjectId, 0, round?.openOrders) : 0,
     ])
     this.#o.keep(to)
     const [confirmed, reconciled] = await requests

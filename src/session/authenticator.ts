@@ -80,8 +80,14 @@ export class Authenticator {
     }
     if (!credentials) throw new RevokedError('Session tokens refused and no credentials to sign with')
     let result: AuthResult
+    const signing = this.signIn(caller, current?.sessionName ?? this.#options.sessionName)
+    // The identity query rides right behind the sign-in (the exchange answers in order): one round trip less.
+    const main = this.#askMainSubject(caller)
+    // Signature auth lands on the main account: final unless the session was on a subaccount.
+    const subject = current?.subjectId
+    if (subject === undefined || subject === this.#mainSubjectId) announce(caller, signing, subject)
     try {
-      result = await this.signIn(caller, current?.sessionName ?? this.#options.sessionName)
+      result = await signing
     } catch (error) {
       if (error instanceof AuthError && error.exchangeCode === 13004) {
         // Not retried: neither a refused key nor a clock outside the 60 s signature window heals by itself.
@@ -93,7 +99,7 @@ export class Authenticator {
       }
       throw error
     }
-    return this.#enterSubject(caller, result, current ? 'refresh' : 'initial', current)
+    return this.#enterSubject(caller, result, current ? 'refresh' : 'initial', current, main)
   }
 
   /** Signature auth lands on the main account; step back into the subject the session was on. */
@@ -102,12 +108,17 @@ export class Authenticator {
     signed: AuthResult,
     transition: TransitionKind,
     current: SessionContext | undefined,
+    asked: Promise<number | undefined>,
   ): Promise<SessionContext> {
-    const main = await this.#learnMainSubject(caller)
+    const main = await asked
     const context = this.contextFrom(signed, transition, current, main)
     if (current?.subjectId === undefined || current.subjectId === main) return context
     const exchanged = await exchangeToken(caller, context.refreshToken, current.subjectId, {})
-    const authed = await authenticateWithRefreshToken(caller, exchanged.refresh_token)
+    const authed = await announce(
+      caller,
+      authenticateWithRefreshToken(caller, exchanged.refresh_token),
+      current.subjectId,
+    )
     return this.contextFrom(authed, 'refresh', current, current.subjectId)
   }
 
@@ -121,7 +132,7 @@ export class Authenticator {
     for (let attempt = 0; ; attempt++) {
       const { context, spent } = await this.#options.persistence.spendRefreshToken(from, async (claimed) =>
         this.contextFrom(
-          await authenticateWithRefreshToken(caller, claimed.refreshToken),
+          await announce(caller, authenticateWithRefreshToken(caller, claimed.refreshToken), claimed.subjectId),
           'refresh',
           claimed,
           claimed.subjectId,
@@ -156,9 +167,11 @@ export class Authenticator {
 
   /** Signs in by signature and, for a subaccount's session, exchanges back into that subaccount. */
   async #backInto(caller: RpcCaller, claimed: SessionContext): Promise<SessionContext> {
-    const signed = await this.signIn(caller, claimed.sessionName)
+    const signing = this.signIn(caller, claimed.sessionName)
+    const main = this.#askMainSubject(caller)
+    const signed = await signing
     try {
-      return await this.#enterSubject(caller, signed, 'refresh', claimed)
+      return await this.#enterSubject(caller, signed, 'refresh', claimed, main)
     } catch (error) {
       // The connection is signed in as the main account now, not as the session it had.
       throw Object.assign(error instanceof Error ? error : new Error(String(error)), { tainted: true })
@@ -168,14 +181,14 @@ export class Authenticator {
   /** `exchange_token` to another subject, then the connection authenticates as it (a new session). */
   async exchange(caller: RpcCaller, from: SessionContext, subjectId: number, scope?: string): Promise<TokenResult> {
     const exchanged = await exchangeToken(caller, from.refreshToken, subjectId, scope ? { scope } : {})
-    const authed = await authenticateWithRefreshToken(caller, exchanged.refresh_token)
+    const authed = await announce(caller, authenticateWithRefreshToken(caller, exchanged.refresh_token), subjectId)
     return { context: this.contextFrom(authed, 'exchange', from, subjectId), newSession: true }
   }
 
   /** `fork_token` into a new named session, then the connection authenticates as it. */
   async fork(caller: RpcCaller, from: SessionContext, sessionName: string): Promise<TokenResult> {
     const forked = await forkToken(caller, from.refreshToken, sessionName)
-    const authed = await authenticateWithRefreshToken(caller, forked.refresh_token)
+    const authed = await announce(caller, authenticateWithRefreshToken(caller, forked.refresh_token), from.subjectId)
     return { context: this.contextFrom(authed, 'fork', from, from.subjectId), newSession: true }
   }
 
@@ -227,10 +240,33 @@ export class Authenticator {
     })
   }
 
-  async #learnMainSubject(caller: RpcCaller): Promise<number | undefined> {
-    if (this.#mainSubjectId !== undefined) return this.#mainSubjectId
-    const summary = await caller.call<{ id?: unknown }>('private/get_account_summary', { currency: 'BTC' })
-    if (typeof summary?.id === 'number') this.#mainSubjectId = summary.id
-    return this.#mainSubjectId
+  /**
+   * The key's main account, asked right after a signature sign-in is written (not after its
+   * answer). Its answer only counts once the sign-in succeeded: a refused sign-in makes this
+   * query fail too, and that failure is the sign-in's to report.
+   */
+  #askMainSubject(caller: RpcCaller): Promise<number | undefined> {
+    if (this.#mainSubjectId !== undefined) return Promise.resolve(this.#mainSubjectId)
+    const asked = caller.call<{ id?: unknown }>('private/get_account_summary', { currency: 'BTC' }).then((summary) => {
+      if (typeof summary?.id === 'number') this.#mainSubjectId = summary.id
+      return this.#mainSubjectId
+    })
+    asked.catch(() => undefined)
+    return asked
   }
+}
+
+/**
+ * Tells the caller that the authentication settling the connection's next identity is written
+ * (see {@link RpcCaller.authWritten}); returns the authentication unchanged.
+ */
+function announce<T>(caller: RpcCaller, authenticating: Promise<T>, subjectId: number | undefined): Promise<T> {
+  caller.authWritten?.(
+    authenticating.then(
+      () => true,
+      () => false,
+    ),
+    subjectId,
+  )
+  return authenticating
 }

@@ -10,6 +10,8 @@ export interface LoggedFrame {
   at: number
   /** The frame's text as received (it may hold credentials: never print it). */
   text: string
+  /** The error code the request drew, once answered with an error (say, a private call before sign-in). */
+  errorCode?: number
 }
 
 /** A logged frame with the connection it came on. */
@@ -81,9 +83,12 @@ export class ConnectionLog implements ConnectionLogView {
     info.closeCode = code
   }
 
-  frame(connectionId: number, at: number, text: string): void {
-    this.#frames.push({ connectionId, at, text })
+  /** Logs a received frame; the returned entry takes the error its request draws. */
+  frame(connectionId: number, at: number, text: string): LoggedConnectionFrame {
+    const entry: LoggedConnectionFrame = { connectionId, at, text }
+    this.#frames.push(entry)
     if (this.#frames.length > MAX_LOGGED_FRAMES) this.#frames = this.#frames.slice(-MAX_LOGGED_FRAMES / 2)
+    return entry
   }
 
   connections(): ConnectionInfo[] {
@@ -91,7 +96,9 @@ export class ConnectionLog implements ConnectionLogView {
   }
 
   framesFrom(connectionId: number): LoggedFrame[] {
-    return this.#frames.filter((f) => f.connectionId === connectionId).map(({ at, text }) => ({ at, text }))
+    return this.#frames
+      .filter((f) => f.connectionId === connectionId)
+      .map(({ at, text, errorCode }) => (errorCode === undefined ? { at, text } : { at, text, errorCode }))
   }
 
   allFrames(): LoggedConnectionFrame[] {

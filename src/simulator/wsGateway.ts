@@ -87,22 +87,25 @@ export class WsGateway {
     socket.on('error', () => {})
     socket.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
       const text = rawToString(data)
-      this.deps.log.frame(id, this.deps.clock.nowMs(), text)
+      const logged = this.deps.log.frame(id, this.deps.clock.nowMs(), text)
       if (conn.closing) return
       conn.heartbeat?.activity()
-      const handling = this.#handleFrame(conn, text, isBinary)
+      const handling = this.#handleFrame(conn, text, isBinary).then((code) => {
+        if (code !== undefined) logged.errorCode = code
+      })
       conn.inFlight.add(handling)
       void handling.finally(() => conn.inFlight.delete(handling))
     })
     socket.on('close', (code: number) => this.#closed(conn, code))
   }
 
-  async #handleFrame(conn: SimConnection, text: string, _isBinary: boolean): Promise<void> {
+  /** Answers one frame; resolves with the error code it drew, if any (for the connection log). */
+  async #handleFrame(conn: SimConnection, text: string, _isBinary: boolean): Promise<number | undefined> {
     const usIn = this.deps.clock.nowUs()
     const parsed = parseFrame(text)
     if (!parsed.ok) {
       conn.deliver(encodeError(parsed.id, parsed.error, { usIn, usOut: this.deps.clock.nowUs() }))
-      return
+      return parsed.error.code
     }
     if (this.limiter !== undefined) {
       const a = conn.auth
@@ -114,7 +117,7 @@ export class WsGateway {
         await Promise.allSettled([...conn.inFlight])
         conn.deliver(encodeError(parsed.id, TOO_MANY_REQUESTS, { usIn, usOut: this.deps.clock.nowUs() }))
         conn.close(1008, 'too_many_requests')
-        return
+        return TOO_MANY_REQUESTS.code
       }
     }
     const outcome = await this.dispatcher.dispatch(parsed, {
@@ -125,10 +128,11 @@ export class WsGateway {
     const timing = { usIn, usOut: this.deps.clock.nowUs() }
     if (outcome.kind === 'error') {
       conn.deliver(encodeError(parsed.id, outcome.error, timing))
-      return
+      return outcome.error.code
     }
     if (outcome.kind === 'result') conn.deliver(encodeResult(parsed.id, outcome.result, timing))
     for (const fn of outcome.after) fn()
+    return undefined
   }
 
   #closed(conn: SimConnection, code: number): void {

@@ -2,7 +2,7 @@ import { AbortError, type DeribitError, TimeoutError } from '../errors.js'
 import type { Logger } from '../transport/logger.js'
 import { type Subscription, subscriptionInternals } from './subscription.js'
 import { type NotificationHandler, SubscriptionRegistry } from './subscriptionRegistry.js'
-import { type WireCall, WireSubscriptions } from './wireSubscriptions.js'
+import { type BehindAuthentication, type WireCall, WireSubscriptions } from './wireSubscriptions.js'
 
 /** The socket subscription frames may be written on now, or undefined while they may not. */
 export interface WireTarget {
@@ -28,6 +28,8 @@ export interface SubscriptionManagerOptions {
   onResnapshot: (channels: string[], ms: number) => void
   /** Receives what a notification handler threw. */
   onHandlerError: (error: unknown, channel: string) => void
+  /** Private channels every signed-in identity carries (the order tracker's), added at each new session. */
+  signedInChannels?: readonly string[]
 }
 
 interface Waiter {
@@ -148,6 +150,43 @@ export class SubscriptionManager {
       if (this.#dirty && this.#options.target() !== undefined) void this.sync()
     })
     return this.#running
+  }
+
+  /**
+   * Subscribes, right behind an authentication just written on the socket of `epoch`, what the
+   * identity it signs in as will want (`identityKey`; undefined: the active identity's channels
+   * carry over): every desired channel on a `fresh` socket, else the private ones (a new session
+   * ends them, public ones stay). What the exchange confirms counts once the
+   * authentication landed and was committed; otherwise the next sync sends what is missing and
+   * takes back what the identity still on the connection does not want. Resolves with the
+   * channels confirmed for the new session.
+   */
+  subscribeBehind(
+    epoch: number,
+    identityKey: string | undefined,
+    behind: BehindAuthentication,
+    fresh: boolean,
+  ): Promise<string[]> {
+    const registry = this.registry
+    const key = identityKey !== undefined && registry.hasIdentity(identityKey) ? identityKey : registry.activeIdentity
+    const channels = registry.privateChannels(key)
+    for (const c of this.#options.signedInChannels ?? []) if (!channels.includes(c)) channels.push(c)
+    if (epoch !== this.#epoch) {
+      this.#epoch = epoch
+      this.#wire.sync(epoch)
+      this.#refused.clear()
+    }
+    if (fresh) channels.push(...registry.publicChannels())
+    if (channels.length === 0) return Promise.resolve([])
+    const sent = this.#wire.subscribe(this.#options.call, channels, true, { epoch, behind })
+    return sent.then(async (outcome) => {
+      for (const { channel, error } of outcome.refused) this.#refuse(channel, error)
+      this.#settleWaiters()
+      // What the round left unsettled, or confirmed for the identity left behind, converges now.
+      const stray = !(await behind.landed) && outcome.confirmed.length > 0
+      if ((stray || outcome.unsettled.length > 0) && this.#options.target() !== undefined) void this.sync()
+      return stray ? [] : outcome.confirmed
+    })
   }
 
   /**

@@ -12,6 +12,21 @@ const BATCHING = { maxPerBatch: 10_000 } as const
 /** Sends one subscribe or unsubscribe request on one socket. */
 export type WireCall = (method: string, params: { channels: string[] }, options: CallOptions) => Promise<unknown>
 
+/**
+ * A subscribe written right behind an authentication, before its answer. The exchange handles
+ * one connection's requests in order, so the subscribe lands on whatever identity that
+ * authentication left the connection with.
+ */
+export interface BehindAuthentication {
+  /** True when the authentication succeeded (the connection is the new session now). */
+  landed: Promise<boolean>
+  /**
+   * True once the client made that session the active one (its new-session bookkeeping done);
+   * false when it gave the result up. Awaited only after `landed` was true.
+   */
+  committed: Promise<boolean>
+}
+
 /** What one subscribe pass learnt from the exchange. */
 export interface SubscribeOutcome {
   /** Channels the exchange echoed: now on the wire. */
@@ -34,6 +49,8 @@ export class WireSubscriptions {
   readonly #private = new Set<string>()
   readonly #subscribing = new Set<string>()
   readonly #unsubscribing = new Set<string>()
+  /** Channels of subscribes written behind an authentication still unanswered: in flight, whatever session comes. */
+  readonly #behind = new Set<ReadonlySet<string>>()
   #epoch = -1
   /** Bumped by every new socket or exchange session: an answer from an older one confirms nothing private. */
   #privateGeneration = 0
@@ -46,6 +63,7 @@ export class WireSubscriptions {
     this.#private.clear()
     this.#subscribing.clear()
     this.#unsubscribing.clear()
+    this.#behind.clear()
     this.#privateGeneration++
   }
 
@@ -80,7 +98,8 @@ export class WireSubscriptions {
   diff(desired: ReadonlySet<string>, resnapshot: ReadonlySet<string>): { subscribe: string[]; unsubscribe: string[] } {
     const subscribe: string[] = []
     for (const c of desired) {
-      if (!this.has(c) && !this.#subscribing.has(c) && !this.#unsubscribing.has(c)) subscribe.push(c)
+      if (!this.has(c) && !this.#subscribing.has(c) && !this.#unsubscribing.has(c) && !this.#isBehind(c))
+        subscribe.push(c)
     }
     const unsubscribe: string[] = []
     for (const set of [this.#public, this.#private]) {
@@ -91,14 +110,21 @@ export class WireSubscriptions {
     return { subscribe, unsubscribe }
   }
 
-  /** Subscribes `channels` on the socket of `epoch`; resolves with the exchange's verdict per channel. */
+  /**
+   * Subscribes `channels` on the socket of `epoch`; resolves with the exchange's verdict per channel.
+   * With `behind`, the request rides behind an authentication not yet answered: what the exchange
+   * confirmed counts for the session the authentication left on the connection (the new one once
+   * committed; the old one when it failed, so the next pass takes back what that one does not
+   * want), and an error it drew is no verdict on the channel (it may be the refused sign-in's).
+   */
   async subscribe(
     call: WireCall,
     channels: readonly string[],
     authenticated: boolean,
-    options: CallOptions & { epoch: number },
+    options: CallOptions & { epoch: number; behind?: BehindAuthentication },
   ): Promise<SubscribeOutcome> {
     this.sync(options.epoch)
+    if (options.behind !== undefined) return this.#subscribeBehind(call, channels, options, options.behind)
     const generation = this.#privateGeneration
     for (const c of channels) this.#subscribing.add(c)
     const method = authenticated ? 'private/subscribe' : 'public/subscribe'
@@ -112,34 +138,8 @@ export class WireSubscriptions {
           ),
         ),
       )
-      const current = this.#epoch === options.epoch
-      for (const { batch, result, error } of answers) {
-        if (error !== undefined) {
-          const verdict =
-            error instanceof DeribitError && error.exchangeCode !== undefined && error.code !== 'RATE_LIMITED'
-          for (const channel of batch) {
-            if (verdict) outcome.refused.push({ channel, error: error as DeribitError })
-            else outcome.unsettled.push(channel)
-          }
-          continue
-        }
-        if (echoesInOrder(batch, result)) {
-          outcome.confirmed.push(...batch)
-          continue
-        }
-        const echoed = new Set<string>()
-        for (const name of result) if (typeof name === 'string') echoed.add(name.toLowerCase())
-        for (const channel of batch) {
-          if (echoed.has(channel.toLowerCase())) outcome.confirmed.push(channel)
-          else outcome.refused.push({ channel, error: refusedError(channel) })
-        }
-      }
-      if (current) {
-        for (const c of outcome.confirmed) {
-          if (!isPrivateChannel(c)) this.#public.add(c)
-          else if (generation === this.#privateGeneration) this.#private.add(c)
-        }
-      }
+      readAnswers(answers, outcome, true)
+      this.#record(outcome.confirmed, options.epoch, generation)
       return outcome
     } finally {
       if (this.#epoch === options.epoch) {
@@ -147,6 +147,52 @@ export class WireSubscriptions {
           if (generation === this.#privateGeneration || !isPrivateChannel(c)) this.#subscribing.delete(c)
       }
     }
+  }
+
+  async #subscribeBehind(
+    call: WireCall,
+    channels: readonly string[],
+    options: CallOptions & { epoch: number },
+    behind: BehindAuthentication,
+  ): Promise<SubscribeOutcome> {
+    const round: ReadonlySet<string> = new Set(channels)
+    this.#behind.add(round)
+    const outcome: SubscribeOutcome = { confirmed: [], refused: [], unsettled: [] }
+    try {
+      const answers = await Promise.all(
+        chunkChannels(channels, BATCHING).map((batch) =>
+          call('private/subscribe', { channels: batch }, options).then(
+            (result) => ({ batch, result: Array.isArray(result) ? (result as unknown[]) : [], error: undefined }),
+            (error: unknown) => ({ batch, result: [] as unknown[], error }),
+          ),
+        ),
+      )
+      const landed = await behind.landed
+      if (landed && !(await behind.committed)) {
+        outcome.unsettled.push(...channels)
+        return outcome
+      }
+      readAnswers(answers, outcome, landed)
+      // Read now, after the commit: the new session's private channels are kept from here on.
+      this.#record(outcome.confirmed, options.epoch, this.#privateGeneration)
+      return outcome
+    } finally {
+      this.#behind.delete(round)
+    }
+  }
+
+  #record(confirmed: readonly string[], epoch: number, generation: number): void {
+    if (this.#epoch !== epoch) return
+    for (const c of confirmed) {
+      if (!isPrivateChannel(c)) this.#public.add(c)
+      else if (generation === this.#privateGeneration) this.#private.add(c)
+    }
+  }
+
+  #isBehind(channel: string): boolean {
+    if (this.#behind.size === 0) return false
+    for (const round of this.#behind) if (round.has(channel)) return true
+    return false
   }
 
   /** Unsubscribes confirmed `channels`; they count as gone as soon as the request is written. */
@@ -169,6 +215,40 @@ export class WireSubscriptions {
       }
     } finally {
       if (this.#epoch === options.epoch) for (const c of channels) this.#unsubscribing.delete(c)
+    }
+  }
+}
+
+/**
+ * Sorts each batch's answer into `outcome`. An error is a verdict on the channels only when
+ * `verdicts` (not for a request behind a refused sign-in) and it carries an exchange code
+ * other than the rate limit's.
+ */
+function readAnswers(
+  answers: ReadonlyArray<{ batch: string[]; result: unknown[]; error: unknown }>,
+  outcome: SubscribeOutcome,
+  verdicts: boolean,
+): void {
+  for (const { batch, result, error } of answers) {
+    if (error !== undefined) {
+      const verdict =
+        verdicts && error instanceof DeribitError && error.exchangeCode !== undefined && error.code !== 'RATE_LIMITED'
+      for (const channel of batch) {
+        if (verdict) outcome.refused.push({ channel, error: error as DeribitError })
+        else outcome.unsettled.push(channel)
+      }
+      continue
+    }
+    if (echoesInOrder(batch, result)) {
+      outcome.confirmed.push(...batch)
+      continue
+    }
+    const echoed = new Set<string>()
+    for (const name of result) if (typeof name === 'string') echoed.add(name.toLowerCase())
+    for (const channel of batch) {
+      if (echoed.has(channel.toLowerCase())) outcome.confirmed.push(channel)
+      else if (verdicts) outcome.refused.push({ channel, error: refusedError(channel) })
+      else outcome.unsettled.push(channel)
     }
   }
 }

@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { createInterface } from 'node:readline'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { DeribitClient } from '../../src/client.js'
 import { RedisSessionStore } from '../../src/session/stores/redisSessionStore.js'
 import { type Simulator, startSimulator } from '../../src/simulator/index.js'
+import { type ClientWorker, startClientWorker } from '../session/stores/fixtures/clientWorkerProcess.js'
 import {
   REDIS_SERVER_AVAILABLE,
   type RedisServer,
@@ -14,49 +13,16 @@ import { waitFor } from './harness.js'
 
 registerRedisRequirement('test/client/multiProcess.test.ts')
 
-interface Worker {
-  child: ChildProcess
-  lines: Array<Record<string, unknown>>
-  send(line: string): void
-  next(step: string, timeoutMs?: number, nth?: number): Promise<Record<string, unknown>>
-}
-
-function startWorker(config: Record<string, unknown>): Worker {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', new URL('./fixtures/refreshWorker.ts', import.meta.url).pathname, JSON.stringify(config)],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
-  )
-  const lines: Array<Record<string, unknown>> = []
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    try {
-      lines.push(JSON.parse(line) as Record<string, unknown>)
-    } catch {
-      // not one of ours
-    }
-  })
-  return {
-    child,
-    lines,
-    send: (line) => child.stdin!.write(`${line}\n`),
-    async next(step, timeoutMs = 15_000, nth = 1) {
-      const matching = () => lines.filter((l) => l.step === step)
-      await waitFor(() => matching().length >= nth, `worker step ${step} #${nth}`, timeoutMs)
-      return matching()[nth - 1] as Record<string, unknown>
-    },
-  }
-}
-
 describe.runIf(REDIS_SERVER_AVAILABLE)('two bot processes sharing one session through Redis', () => {
   let redis: RedisServer
   let sim: Simulator
-  const workers: Worker[] = []
+  const workers: ClientWorker[] = []
 
   beforeAll(async () => {
     redis = await startRedisServer()
   })
   afterEach(async () => {
-    for (const w of workers.splice(0)) w.child.kill('SIGKILL')
+    await Promise.all(workers.splice(0).map((w) => w.kill()))
     await sim?.close()
   })
   afterAll(async () => {
@@ -83,17 +49,17 @@ describe.runIf(REDIS_SERVER_AVAILABLE)('two bot processes sharing one session th
       url: sim.url,
       clientId: account.clientId,
       clientSecret: account.clientSecret,
-      redisPort: redis.port,
+      redis: { kind: 'server' as const, port: redis.port },
     }
     return { account, config }
   }
 
   it('resumes the stored session and, refreshing at once, spends the refresh token exactly once', async () => {
     const { account, config } = await setup()
-    const a = startWorker(config)
-    const b = startWorker(config)
+    const a = startClientWorker(config)
+    const b = startClientWorker(config)
     workers.push(a, b)
-    const [readyA, readyB] = await Promise.all([a.next('ready'), b.next('ready')])
+    const [readyA, readyB] = await Promise.all([a.next('ready', 1), b.next('ready', 1)])
     // Both resumed the stored session instead of logging in again.
     expect(readyA.session).toBe(readyB.session)
     expect(sim.stats.authByGrant.client_signature).toBe(1)
@@ -101,7 +67,7 @@ describe.runIf(REDIS_SERVER_AVAILABLE)('two bot processes sharing one session th
     const refreshesBefore = sim.stats.authByGrant.refresh_token
     a.send('refresh')
     b.send('refresh')
-    const [doneA, doneB] = await Promise.all([a.next('refreshed'), b.next('refreshed')])
+    const [doneA, doneB] = await Promise.all([a.next('refreshed', 1), b.next('refreshed', 1)])
     // One refresh reached the exchange; the other process adopted tokens from the store instead.
     expect(sim.stats.authByGrant.refresh_token - refreshesBefore).toBe(1)
     // No refresh token was ever spent twice: the exchange refused no auth at all.
@@ -111,7 +77,7 @@ describe.runIf(REDIS_SERVER_AVAILABLE)('two bot processes sharing one session th
     // Whichever process adopted keeps going: its next refresh claims the newest version and succeeds.
     a.send('refresh')
     b.send('refresh')
-    const [againA, againB] = await Promise.all([a.next('refreshed', 15_000, 2), b.next('refreshed', 15_000, 2)])
+    const [againA, againB] = await Promise.all([a.next('refreshed', 2, 15_000), b.next('refreshed', 2, 15_000)])
     expect(sim.stats.authFailures).toBe(0)
     expect(againA.accountId).toBe(account.mainAccountId)
     expect(againB.accountId).toBe(account.mainAccountId)
@@ -120,14 +86,14 @@ describe.runIf(REDIS_SERVER_AVAILABLE)('two bot processes sharing one session th
 
   it('a revocation closes every process using the session within one second, with no reconnect', async () => {
     const { config } = await setup()
-    const a = startWorker(config)
-    const b = startWorker(config)
+    const a = startClientWorker(config)
+    const b = startClientWorker(config)
     workers.push(a, b)
-    await Promise.all([a.next('ready'), b.next('ready')])
+    await Promise.all([a.next('ready', 1), b.next('ready', 1)])
     const operator = new RedisSessionStore({ redis: { host: '127.0.0.1', port: redis.port } })
     const revokedAt = Date.now()
     await operator.revoke('shared', 60)
-    const [gotA, gotB] = await Promise.all([a.next('revoked', 2000), b.next('revoked', 2000)])
+    const [gotA, gotB] = await Promise.all([a.next('revoked', 1, 2000), b.next('revoked', 1, 2000)])
     expect((gotA.at as number) - revokedAt).toBeLessThan(1000)
     expect((gotB.at as number) - revokedAt).toBeLessThan(1000)
     const opened = sim.stats.connectionsOpened

@@ -28,14 +28,13 @@ afterAll(async () => {
   await sim?.close()
 })
 
-/** Statements that read a param and drop its value: `optionalBoolean(params, 'x')` on a line of its own. */
+/** Statements that read a param and drop its value: `optionalBoolean(params, 'x')` (or `requireString(p, 'x')`) on a line of its own. */
 function droppedReads(dir: string): string[] {
   const out: string[] = []
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
     if (!entry.isFile() || !entry.name.endsWith('.ts')) continue
     const text = readFileSync(join(entry.parentPath, entry.name), 'utf8')
-    for (const m of text.matchAll(/^\s*(?:optional|required)\w*\(params, '(\w+)'[^)\n]*\)\s*$/gm))
-      out.push(m[1] as string)
+    for (const m of text.matchAll(/^\s*(?:optional|requir)\w*\(\w+, '(\w+)'[^)\n]*\)\s*$/gm)) out.push(m[1] as string)
   }
   return out
 }

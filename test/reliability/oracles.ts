@@ -174,8 +174,10 @@ export function openConnections(sim: Simulator): number[] {
 export function duplicateSubscribes(sim: Simulator, connectionId: number): string[] {
   const live = new Set<string>()
   const duplicates: string[] = []
-  for (const { text } of sim.log.framesFrom(connectionId)) {
+  for (const { text, errorCode } of sim.log.framesFrom(connectionId)) {
     if (!text.includes('subscribe') && !text.includes('public/auth')) continue
+    // A refused request changed nothing (a subscribe written behind a sign-in the exchange refused).
+    if (errorCode !== undefined) continue
     const frame = parse(text)
     if (!frame || typeof frame.method !== 'string') continue
     if (frame.method === 'public/auth') {
