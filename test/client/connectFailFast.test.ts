@@ -39,6 +39,32 @@ describe('connect() fails fast with its cause', () => {
     expect(String((error as Error).message)).toMatch(/\d{3}/)
   })
 
+  it('an unresolvable host rejects at once, naming the DNS failure', async () => {
+    const client = new DeribitClient({ url: 'ws://no-such-host.invalid/ws/api/v2' })
+    const started = Date.now()
+    const error = await client.connect().then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(Date.now() - started).toBeLessThan(5000)
+    expect(error).toMatchObject({ code: 'NOT_CONNECTED' })
+    expect(String((error as Error).message)).toMatch(/no-such-host\.invalid.*(ENOTFOUND|EAI_AGAIN)/)
+    expect((error as Error).cause).toBeInstanceOf(Error)
+    expect(client.state).toBe('closed')
+  })
+
+  it('a TLS failure (wss:// to a server that does not speak TLS) says so', async () => {
+    await using sim = await startSimulator()
+    const client = new DeribitClient({ url: sim.url.replace('ws://', 'wss://') })
+    const error = await client.connect().then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(error).toMatchObject({ code: 'NOT_CONNECTED' })
+    expect(String((error as Error).message)).toMatch(/TLS/)
+    expect((error as Error).cause).toBeInstanceOf(Error)
+  })
+
   it('with keepRetrying it waits for the exchange to come up', async () => {
     const port = await closedPort()
     const client = new DeribitClient({
