@@ -156,7 +156,7 @@ export class DeribitClient {
   callUntyped(method: string, params?: Record<string, unknown>, options?: CallOptions): Promise<unknown> {
     const state = this.state
     if (state === 'closed' || state === 'idle') return Promise.reject(unusable(state))
-    return this.#p.calls.call(method, params, options ?? {})
+    return this.#p.calls.call(method, params, options ?? NO_OPTIONS)
   }
 
   /**
@@ -306,6 +306,9 @@ export class DeribitClient {
     return run()
   }
 }
+
+/** The options of a call given none. */
+const NO_OPTIONS: CallOptions = Object.freeze({})
 
 /** Why a client in `state` takes no calls. */
 function unusable(state: 'closed' | 'idle'): DeribitError {
