@@ -18,6 +18,9 @@ export interface LeasedCallsOptions {
   refreshOnExpiry: () => Promise<unknown>
 }
 
+/** The params of a call given none (shared: nothing writes to a call's params). */
+const NO_PARAMS: Record<string, unknown> = Object.freeze({})
+
 /** How often one call is written at most (the first write and two repeats). */
 const MAX_ATTEMPTS = 3
 
@@ -42,9 +45,18 @@ export class LeasedCalls {
     const deadline = now + (options.timeoutMs ?? o.timeoutMs)
     o.touch(now)
     const lease = o.gate.tryAcquire(deadline)
-    if (lease === undefined) return this.#afterWaiting(method, params ?? {}, deadline, options.signal)
+    if (lease === undefined) return this.#afterWaiting(method, params ?? NO_PARAMS, deadline, options.signal)
     return new Promise<unknown>((resolve, reject) => {
-      const first = new FirstAttempt(this, lease, method, params ?? {}, deadline, options.signal, resolve, reject)
+      const first = new FirstAttempt(
+        this,
+        lease,
+        method,
+        params ?? NO_PARAMS,
+        deadline,
+        options.signal,
+        resolve,
+        reject,
+      )
       o.gate.write(lease, method, first.params, first, first)
     })
   }

@@ -140,3 +140,17 @@ export const DEFAULT_CLIENT_OPTIONS = {
  * and requests are paced at 90% of the refill rate.
  */
 export const CLIENT_PACING_HEADROOM = { reserveRequests: 1, refillShare: 0.9 } as const
+
+/** Options of {@link DeribitClient.connect}. */
+export interface ConnectOptions {
+  signal?: AbortSignal
+  /** @default 30_000 */
+  timeoutMs?: number
+  /**
+   * Keep trying (with the reconnect backoff) when the exchange cannot be reached, until
+   * `timeoutMs`. By default the first failed attempt (a refused connection, an unknown host, an
+   * HTTP status, a TLS error) rejects at once with `NOT_CONNECTED` saying why, and the client closes.
+   * @default false
+   */
+  keepRetrying?: boolean
+}

@@ -389,7 +389,8 @@ export class RpcClient {
       call.signal?.removeEventListener('abort', call.onAbort)
       call.onAbort = undefined
     }
-    if (call.id !== 0 && this.#inFlight.get(call.id) === call) this.#inFlight.delete(call.id)
+    // Ids are never reused: the entry under a call's id, if any, is that call.
+    if (call.id !== 0) this.#inFlight.delete(call.id)
     if (call.queueAbort !== undefined) {
       this.#queued.delete(call)
       const queueAbort = call.queueAbort

@@ -227,7 +227,13 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
     random,
     now,
     options.marketRateHz ?? DEFAULT_MARKET_RATE_HZ,
-    { before: advance, after: (spec) => feeds?.afterStep(spec) },
+    {
+      before: () => {
+        if (feeds !== undefined) feeds.stepping = true
+        advance()
+      },
+      after: (spec) => feeds?.afterStep(spec),
+    },
   )
   const wallet = new Wallet(ledger, now, (account, currency) => {
     const m = marginsOf(account, currency, market, engine.liveOrders(account.id))
@@ -237,6 +243,8 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
   const linked = new LinkedOrders(engine)
   const mmp = new Mmp(engine, tape, now)
   feeds = new MarketFeeds(tape, market, history, listing, engine, tape, now)
+  const liveFeeds = feeds
+  engine.onChanged = (name) => liveFeeds.instrumentChanged(name)
   const core: ExchangeCore = {
     instruments: listing.active,
     byName: listing.byName,
@@ -278,6 +286,8 @@ export function createExchange(options: ExchangeOptions, sink: EventSink): Excha
   const methods: Record<string, MethodHandler> = {}
   for (const [name, handler] of Object.entries(handlers))
     methods[name] = (params, ctx) => {
+      // A call never runs inside a generator step (one that threw may have left the flag set).
+      liveFeeds.stepping = false
       advance()
       return handler(params, ctx)
     }

@@ -58,9 +58,43 @@ export class MarketFeeds {
     return this.sink.wants?.(channelBase) ?? false
   }
 
+  /** True between the start and the end of a generator step, which publishes its instrument itself. */
+  stepping = false
+
+  /**
+   * After an operation outside a generator step (an order, a cancel, a fill) changed `name`'s
+   * book or trades: its ticker, quote and incremental ticker, as Deribit sends them on any change.
+   */
+  instrumentChanged(name: string): void {
+    if (this.stepping) return
+    const spec = this.listing.byName.get(name)
+    if (spec === undefined) return
+    const now = this.now()
+    if (this.wants(`ticker.${name}`))
+      this.sink.publish(`ticker.${name}`, tickerWire(this.market, spec, this.engine.book(spec), now))
+    this.instrumentFeeds(spec, now)
+  }
+
   /** After a generator step moved the index and requoted or traded `spec`. */
   afterStep(spec: InstrumentSpec): void {
+    this.stepping = false
     const now = this.now()
+    this.instrumentFeeds(spec, now)
+    for (const perpetual of this.listing.active) {
+      if (perpetual.settlement_period !== 'perpetual' || perpetual.kind !== 'future') continue
+      const channel = `perpetual.${perpetual.instrument_name}`
+      if (!this.wants(channel)) continue
+      this.sink.publish(channel, {
+        timestamp: now,
+        index_price: this.market.indexOf(perpetual),
+        interest: round8(this.market.funding8h(perpetual)),
+      })
+    }
+    for (const index of INDEX_NAMES) this.indexFeeds(index, now)
+  }
+
+  /** `quote.*` and `incremental_ticker.*` of one instrument, to whoever watches them. */
+  private instrumentFeeds(spec: InstrumentSpec, now: number): void {
     const name = spec.instrument_name
     const book = this.engine.book(spec)
     if (this.wants(`quote.${name}`)) {
@@ -76,17 +110,6 @@ export class MarketFeeds {
       })
     }
     if (this.wants(`incremental_ticker.${name}`)) this.incrementalTicker(spec, now)
-    for (const perpetual of this.listing.active) {
-      if (perpetual.settlement_period !== 'perpetual' || perpetual.kind !== 'future') continue
-      const channel = `perpetual.${perpetual.instrument_name}`
-      if (!this.wants(channel)) continue
-      this.sink.publish(channel, {
-        timestamp: now,
-        index_price: this.market.indexOf(perpetual),
-        interest: round8(this.market.funding8h(perpetual)),
-      })
-    }
-    for (const index of INDEX_NAMES) this.indexFeeds(index, now)
   }
 
   private incrementalTicker(spec: InstrumentSpec, now: number): void {

@@ -113,6 +113,8 @@ export class MatchingEngine {
   private readonly observers: OrderObserver[] = []
   private tradedInBatch = false
   private depth = 0
+  /** Told, after an operation published, of each instrument whose book or trades it changed. */
+  onChanged: ((instrumentName: string) => void) | undefined
 
   constructor(
     instruments: readonly InstrumentSpec[],
@@ -603,10 +605,18 @@ export class MatchingEngine {
 
   /** Publishes book changes, public trades and account events gathered by the operation. */
   private publish(): void {
-    for (const book of this.touchedBooks) this.feed.flush(book)
+    const changed = this.onChanged === undefined ? undefined : new Set<string>()
+    for (const book of this.touchedBooks) {
+      this.feed.flush(book)
+      changed?.add(book.instrumentName)
+    }
     this.touchedBooks.clear()
-    for (const [name, trades] of this.publicTrades) this.sink.publish(`trades.${name}`, trades)
+    for (const [name, trades] of this.publicTrades) {
+      this.sink.publish(`trades.${name}`, trades)
+      changed?.add(name)
+    }
     this.publicTrades.clear()
+    if (changed !== undefined) for (const name of changed) this.onChanged?.(name)
     if (this.pending.size === 0) return
     const pending = [...this.pending]
     this.pending.clear()

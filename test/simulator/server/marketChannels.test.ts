@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Simulator, startSimulator } from '../../../src/simulator/index.js'
-import { BareClient, errorOf, type Json } from './helpers.js'
+import { authCreds, BareClient, errorOf, type Json } from './helpers.js'
 
 const sims: Simulator[] = []
 const clients: BareClient[] = []
@@ -146,6 +146,26 @@ describe('public channel families', () => {
       mark_price: expect.any(Number),
     })
     expect(() => sim.market.listStrikes('USDC')).toThrow(RangeError)
+  })
+
+  it("send an instrument's ticker and quote when an order changes it, without waiting for the market to step there", async () => {
+    const { sim, c } = await start()
+    await authCreds(c, sim.createAccount())
+    const options = (await c.result('public/get_instruments', { currency: 'ETH', kind: 'option' })) as Json[]
+    const name = String(options[0]?.instrument_name)
+    const channels = [`ticker.${name}.raw`, `quote.${name}`, `incremental_ticker.${name}`]
+    await c.result('public/subscribe', { channels })
+    await first(c, `incremental_ticker.${name}`)
+    // The market is still (rate 0): only the order below changes this option.
+    const bought = (await c.result('private/buy', { instrument_name: name, amount: 1, type: 'market' })) as {
+      trades: Json[]
+    }
+    const price = bought.trades.at(-1)?.price
+    expect(price).toEqual(expect.any(Number))
+    expect(await first(c, `ticker.${name}.raw`)).toMatchObject({ instrument_name: name, last_price: price })
+    expect(await first(c, `quote.${name}`)).toMatchObject({ instrument_name: name, best_ask_price: expect.any(Number) })
+    await c.waitFor(() => data(c, `incremental_ticker.${name}`).length >= 2)
+    expect(data(c, `incremental_ticker.${name}`)[1]).toMatchObject({ type: 'change', last_price: price })
   })
 
   it('charts trades per resolution on chart.trades', async () => {
