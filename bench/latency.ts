@@ -26,11 +26,11 @@ const RECONNECT_SIZES = [200, 1_000, 10_000]
 
 /** Minimum sequential round trips per transition through the proxy (bench/README.md says why). */
 export const MINIMUM_ROUND_TRIPS: Record<string, number> = {
-  connect: 2,
+  connect: 3,
   reconnect: 2.5,
   refresh: 1,
-  exchange: 2,
-  switch: 1,
+  exchange: 3,
+  switch: 2,
   fork: 2,
   resting: 1,
   vanished: 1,

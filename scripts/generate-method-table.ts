@@ -1,11 +1,12 @@
 /**
  * Writes `src/protocol/generated/methodTable.ts` and `channelTable.ts` from Deribit's OpenAPI and
- * AsyncAPI files: names, types, enums, required flags and schema pointers, never prose.
+ * AsyncAPI files: names, types, enums, required flags, required scopes and schema pointers, never prose.
  * `--check` writes nothing and exits 1 when the committed tables differ from what the specs give.
  */
 import { join } from 'node:path'
 import type { ChannelSpec, MethodSpec, ParamSpec, SpecType, SpecTypeName } from '../src/protocol/specTable.js'
 import { formatSource, writeOrCheck } from './generatedFiles.js'
+import { methodScope } from './methodScope.js'
 import { REPO_ROOT, readSpec } from './specFiles.js'
 
 type Json = Record<string, unknown>
@@ -69,12 +70,14 @@ function methods(doc: Json): MethodSpec[] {
       const body = record(record(deref(doc, ok.$ref).content, name)['application/json'], name)
       response = String(record(body.schema, name).$ref)
     }
+    const scope = methodScope(name, op.description)
     list.push({
       name,
       access: name.startsWith('private/') ? 'private' : 'public',
       tags,
       wsOnly: tags.includes('WebSocket Only'),
       params,
+      ...(scope === undefined ? {} : { scope }),
       ...(response === undefined ? {} : { response }),
     })
   }

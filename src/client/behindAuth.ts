@@ -12,6 +12,8 @@ export interface BehindAuthOptions {
   orders: OrderSync
   /** One more request for the new identity, written last (cancel-on-disconnect). */
   more?: () => Promise<unknown>
+  /** The subject private events are filed under until the commit (the active context's). */
+  filedUnder: () => number | undefined
 }
 
 /** The requests written behind one authentication. */
@@ -27,7 +29,8 @@ export interface BehindRound {
 /**
  * Requests that need the identity an authentication signs in as go out right behind it, in the
  * same flight, instead of one round trip later: the exchange handles one connection's requests
- * in order, so they land on whatever identity the authentication left. They are the private
+ * in order, so they land on whatever identity the authentication left (only when it keeps the
+ * account, see {@link BehindAuth.written}). They are the private
  * subscribes, the open-order query and `more`. The authenticator starts a round through
  * `RpcCaller.authWritten` (a refused sign-in followed by another starts a second one), and the
  * token operation's owner ends it with {@link settle}: the round whose authentication landed
@@ -47,9 +50,17 @@ export class BehindAuth {
     })
   }
 
-  /** The `RpcCaller.authWritten` hook: writes the round's requests now. */
+  /**
+   * The `RpcCaller.authWritten` hook: writes the round's requests now, when the authentication
+   * keeps the subject events are filed under. Events of channels subscribed behind it can arrive
+   * before the client commits the new context (ws hands every frame of a read over at once), so
+   * they must belong to the subject still active: a reconnect, a fork. An exchange or a switch to
+   * another account, or a first sign-in whose account is not known yet, subscribes after the
+   * authentication's answer instead.
+   */
   readonly written = (landed: Promise<boolean>, subjectId: number | undefined): void => {
-    const { epoch, fresh, subscriptions, orders, more } = this.#options
+    const { epoch, fresh, subscriptions, orders, more, filedUnder } = this.#options
+    if (subjectId === undefined || subjectId !== filedUnder()) return
     const key = subjectId === undefined ? undefined : identityOf(subjectId)
     const subscribed = subscriptions.subscribeBehind(epoch, key, { landed, committed: this.#committed }, fresh)
     const extra = more?.()

@@ -198,6 +198,7 @@ export class Connection {
       fresh: true,
       subscriptions: o.subscriptions,
       orders: o.orders,
+      filedUnder: () => o.active.subjectId,
       ...(o.cancelOnDisconnect ? { more: () => caller.call(COD, cod) } : {}),
     })
     const caller = this.caller(epoch, {}, behind)

@@ -155,6 +155,7 @@ export class Transitions {
         fresh: false,
         subscriptions: this.#o.subscriptions,
         orders: this.#o.orders,
+        filedUnder: () => this.#o.active.subjectId,
       })
       let result: TokenResult
       try {

@@ -35,6 +35,19 @@ export interface ParamSpec extends SpecType {
   readonly required: boolean
 }
 
+/**
+ * The scope a caller's token must hold for a method, e.g. `{ token: 'trade:read_write' }`.
+ * A `read_write` grant satisfies a `read` requirement.
+ */
+export interface ScopeRequirement {
+  /** The scope token needed: `area:read` or `area:read_write`. */
+  readonly token: string
+  /** Only main-account tokens (those granted the `mainaccount` scope) may call it. */
+  readonly mainaccount?: true
+  /** Another token that suffices instead when the boolean parameter `when` is `true`. */
+  readonly or?: { readonly token: string; readonly when: string }
+}
+
 /** One JSON-RPC method of Deribit's API. */
 export interface MethodSpec {
   /** Full method name, e.g. `private/get_positions`. */
@@ -46,6 +59,8 @@ export interface MethodSpec {
   /** Tagged `WebSocket Only`: over HTTP Deribit answers 10030. */
   readonly wsOnly: boolean
   readonly params: readonly ParamSpec[]
+  /** The scope the caller's token needs; absent when authentication alone suffices. */
+  readonly scope?: ScopeRequirement
   /**
    * JSON pointer into the OpenAPI file to the schema of the whole success response (`jsonrpc`,
    * `id`, `result`), e.g. `#/components/schemas/PrivateGetPositionsResponse`; undefined when the

@@ -21,8 +21,19 @@ export interface ApiKey {
   ipWhitelist: string[]
 }
 
-/** The full scope of the key `sim.createAccount()` makes. */
-export const FULL_SCOPE = ['account:read_write', 'trade:read_write', 'wallet:read_write']
+/**
+ * The full scope of the key `sim.createAccount()` makes: every functional area at `read_write`,
+ * as a real key with all permissions grants (block trades and RFQs included, so their methods
+ * answer as not simulated rather than as forbidden).
+ */
+export const FULL_SCOPE = [
+  'account:read_write',
+  'block_rfq:read_write',
+  'block_trade:read_write',
+  'custody:read_write',
+  'trade:read_write',
+  'wallet:read_write',
+]
 
 /** A (sub)account. Subaccounts point at their main account. */
 export interface Account {

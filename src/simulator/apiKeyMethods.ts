@@ -4,8 +4,9 @@
  * `private/reset_api_key`, `private/remove_api_key`, `private/change_api_key_name`,
  * `private/change_scope_in_api_key`, `private/edit_api_key`. Each acts on the caller's
  * (sub)account's keys. A disabled or removed key no longer authenticates, a reset one only
- * with its new secret. Tokens already issued stay valid until they expire, and `max_scope` is
- * recorded and reported but does not narrow what tokens may do (README: not simulated).
+ * with its new secret. Tokens already issued stay valid, with the scope they were granted, until
+ * they expire; `max_scope` bounds every later grant (`scope.ts`). `ip_whitelist` is recorded
+ * and reported but not enforced (README).
  */
 import type { ApiKey } from './accounts.js'
 import { invalidParams } from './contract.js'

@@ -3,8 +3,9 @@ import { wsSignature } from '../protocol/signature.js'
 import type { AuthResult } from '../protocol/types.js'
 import { invalidParams, SimRpcError } from './contract.js'
 import { optionalString, requireNumber, requireString } from './params.js'
+import { forbidden, grantScope, scopeTokens } from './scope.js'
 import type { ServerCall, ServerDeps, ServerMethod } from './serverMethod.js'
-import type { IssuedTokens, Session } from './sessions.js'
+import type { IssuedTokens, Session, TokenGrant } from './sessions.js'
 import type { GrantType } from './stats.js'
 
 /** How far a `client_signature` timestamp may be from the server clock. */
@@ -16,10 +17,6 @@ function invalidCredentials(reason?: string): SimRpcError {
   return new SimRpcError(13004, 'invalid_credentials', reason === undefined ? undefined : { reason })
 }
 
-function forbidden(reason: string): SimRpcError {
-  return new SimRpcError(13021, 'forbidden', { reason })
-}
-
 function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a)
   const y = Buffer.from(b)
@@ -28,7 +25,7 @@ function sameSecret(a: string, b: string): boolean {
 
 /** The `session:NAME` name in a scope string, if any. */
 function sessionNameOf(scope: string | undefined): string | undefined {
-  for (const part of (scope ?? '').split(' ')) {
+  for (const part of scopeTokens(scope)) {
     if (part.startsWith('session:')) {
       const name = part.slice('session:'.length)
       if (name === '') throw invalidParams('scope', 'empty session name')
@@ -38,20 +35,19 @@ function sessionNameOf(scope: string | undefined): string | undefined {
   return undefined
 }
 
-/** The granted scope string, e.g. `session:NAME mainaccount account:read_write trade:read_write wallet:read_write`. */
-function grantedScope(deps: ServerDeps, session: Session): string {
+/** The granted scope string, e.g. `session:NAME mainaccount account:read_write trade:read`. */
+function grantedScope(deps: ServerDeps, { session, scope }: TokenGrant): string {
   const head = session.name === undefined ? 'connection' : `session:${session.name}`
-  const main = deps.accounts.isMain(session.accountId) ? ' mainaccount' : ''
-  return `${head}${main} account:read_write trade:read_write wallet:read_write`
+  return [head, ...(deps.accounts.isMain(session.accountId) ? ['mainaccount'] : []), ...scope].join(' ')
 }
 
-function tokenResult(deps: ServerDeps, session: Session, issued: IssuedTokens): AuthResult {
+function tokenResult(deps: ServerDeps, grant: TokenGrant, issued: IssuedTokens): AuthResult {
   const result = {
     access_token: issued.accessToken,
     expires_in: issued.expiresInSec,
     refresh_token: issued.refreshToken,
-    scope: grantedScope(deps, session),
-    sid: `sim-${session.serial}`,
+    scope: grantedScope(deps, grant),
+    sid: `sim-${grant.session.serial}`,
     token_type: 'bearer' as const,
   }
   if (!deps.options.omitExpiresIn) return result
@@ -60,7 +56,8 @@ function tokenResult(deps: ServerDeps, session: Session, issued: IssuedTokens): 
   return withoutExpiry as AuthResult
 }
 
-function authenticateWith(deps: ServerDeps, call: ServerCall, grant: GrantType): Session {
+/** The session and scope of a grant; a refresh keeps the scope of the token it refreshes. */
+function authenticateWith(deps: ServerDeps, call: ServerCall, grant: GrantType): TokenGrant {
   const p = call.params
   const reuse = deps.options.refreshTokenReuse
   if (grant === 'refresh_token') {
@@ -86,7 +83,9 @@ function authenticateWith(deps: ServerDeps, call: ServerCall, grant: GrantType):
     if (!deps.sessions.useNonce(key.clientId, nonce)) throw invalidCredentials('nonce already used')
   }
   if (key === undefined) throw invalidCredentials()
-  return deps.sessions.open(key.clientId, key.accountId, sessionNameOf(optionalString(p, 'scope')), call.presenter)
+  const requested = optionalString(p, 'scope')
+  const scope = grantScope(key.maxScope, requested)
+  return { session: deps.sessions.open(key.clientId, key.accountId, sessionNameOf(requested), call.presenter), scope }
 }
 
 /** `public/auth` with its three grants. On WebSocket the connection takes the new identity. */
@@ -100,21 +99,22 @@ function auth(deps: ServerDeps): ServerMethod {
         deps.stats.authFailures++
         throw invalidParams('grant_type', `must be one of ${GRANTS.join(', ')}`)
       }
-      let session: Session
+      let granted: TokenGrant
       try {
-        session = authenticateWith(deps, call, grant as GrantType)
+        granted = authenticateWith(deps, call, grant as GrantType)
       } catch (err) {
         deps.stats.authFailures++
         const known = deps.accounts.key(String(call.params.client_id))
         if (known !== undefined) deps.accessLog.record(known.accountId, 'failure', { grant_type: grant })
         throw err
       }
+      const { session, scope } = granted
       deps.accessLog.record(session.accountId, 'success', { grant_type: grant })
-      const issued = deps.sessions.issue(session)
+      const issued = deps.sessions.issue(session, scope)
       deps.stats.authByGrant[grant as GrantType]++
       if (call.conn !== undefined) deps.authenticate(call.conn, session, issued.accessToken)
       const state = optionalString(call.params, 'state')
-      return { ...tokenResult(deps, session, issued), enabled_features: [], ...(state === undefined ? {} : { state }) }
+      return { ...tokenResult(deps, granted, issued), enabled_features: [], ...(state === undefined ? {} : { state }) }
     },
   }
 }
@@ -123,7 +123,10 @@ function afterTransition(deps: ServerDeps, source: Session, created: Session): v
   if (deps.options.sourceSessionAfterTransition === 'revoke' && source !== created) deps.sessions.revoke(source)
 }
 
-/** `public/exchange_token`: tokens for another account of the same tree; the connection's identity is unchanged. */
+/**
+ * `public/exchange_token`: tokens for another account of the same tree; the connection's identity
+ * is unchanged. The new tokens keep the source token's scope; a `scope` param may narrow it, never widen it.
+ */
 function exchangeToken(deps: ServerDeps): ServerMethod {
   return {
     access: 'public',
@@ -131,21 +134,31 @@ function exchangeToken(deps: ServerDeps): ServerMethod {
     run(call) {
       const token = requireString(call.params, 'refresh_token')
       const subject = requireNumber(call.params, 'subject_id')
-      const source = deps.sessions.peekRefresh(token, call.presenter, deps.options.refreshTokenReuse).session
+      const { session: source, scope: sourceScope } = deps.sessions.peekRefresh(
+        token,
+        call.presenter,
+        deps.options.refreshTokenReuse,
+      )
       if (!Number.isInteger(subject) || !deps.accounts.sameTree(source.accountId, subject)) {
         throw forbidden('subject_id is not the main account or one of its subaccounts')
       }
-      const name = sessionNameOf(optionalString(call.params, 'scope')) ?? source.name
-      const created = deps.sessions.open(source.clientId, subject, name, call.presenter)
-      const issued = deps.sessions.issue(created)
+      const requested = optionalString(call.params, 'scope')
+      const scope = grantScope(sourceScope, requested)
+      const created = deps.sessions.open(
+        source.clientId,
+        subject,
+        sessionNameOf(requested) ?? source.name,
+        call.presenter,
+      )
+      const issued = deps.sessions.issue(created, scope)
       afterTransition(deps, source, created)
       deps.stats.exchangeTokens++
-      return tokenResult(deps, created, issued)
+      return tokenResult(deps, { session: created, scope }, issued)
     },
   }
 }
 
-/** `public/fork_token`: the same account under a new session name; session-scoped sources only. */
+/** `public/fork_token`: the same account and scope under a new session name; session-scoped sources only. */
 function forkToken(deps: ServerDeps): ServerMethod {
   return {
     access: 'public',
@@ -153,13 +166,17 @@ function forkToken(deps: ServerDeps): ServerMethod {
     run(call) {
       const token = requireString(call.params, 'refresh_token')
       const name = requireString(call.params, 'session_name')
-      const source = deps.sessions.peekRefresh(token, call.presenter, deps.options.refreshTokenReuse).session
+      const { session: source, scope } = deps.sessions.peekRefresh(
+        token,
+        call.presenter,
+        deps.options.refreshTokenReuse,
+      )
       if (source.name === undefined) throw forbidden('fork_token needs a session-scoped token')
       const created = deps.sessions.open(source.clientId, source.accountId, name, call.presenter)
-      const issued = deps.sessions.issue(created)
+      const issued = deps.sessions.issue(created, scope)
       afterTransition(deps, source, created)
       deps.stats.forkTokens++
-      return tokenResult(deps, created, issued)
+      return tokenResult(deps, { session: created, scope }, issued)
     },
   }
 }

@@ -6,6 +6,7 @@ import { type CallContext, SimRpcError } from './contract.js'
 import type { FaultState } from './faultState.js'
 import { observedParams } from './paramReads.js'
 import { validateParams, wsOnlyBySpec } from './requestValidation.js'
+import { enforceScope } from './scope.js'
 import { type CallAuth, NO_RESPONSE, type ServerCall, type ServerDeps, type ServerMethod } from './serverMethod.js'
 import { type Presenter, unauthorized } from './sessions.js'
 
@@ -68,7 +69,7 @@ export class Dispatcher {
       if ((own.wsOnly || wsOnlyBySpec(req.method)) && caller.conn === undefined) {
         return { kind: 'error', error: MUST_BE_WEBSOCKET }
       }
-      const auth = own.access === 'private' ? this.#resolveAuth(req.params, caller) : undefined
+      const auth = own.access === 'private' ? this.#authorize(req, caller) : undefined
       const call: ServerCall = {
         params: observedParams(req.method, validateParams(req.method, req.params)),
         conn: caller.conn,
@@ -87,7 +88,7 @@ export class Dispatcher {
     if (wsOnlyBySpec(req.method) && caller.conn === undefined) return { kind: 'error', error: MUST_BE_WEBSOCKET }
     let accountId: number | undefined
     if (req.method.startsWith('private/')) {
-      accountId = this.#resolveAuth(req.params, caller).accountId
+      accountId = this.#authorize(req, caller).accountId
     } else {
       const a = caller.conn?.auth
       accountId = a !== undefined && this.deps.sessions.isLive(a.accessToken) ? a.session.accountId : undefined
@@ -103,19 +104,26 @@ export class Dispatcher {
     return { kind: 'result', result, after: [] }
   }
 
+  /** The caller of a private method, refused (13021) when its scope does not allow the method. */
+  #authorize(req: DispatchRequest, caller: Caller): CallAuth {
+    const auth = this.#resolveAuth(req.params, caller)
+    enforceScope(req.method, req.params, auth.scope, this.deps.accounts.isMain(auth.accountId))
+    return auth
+  }
+
   /** The caller of a private method: an explicit `access_token`, the connection's identity, or HTTP credentials. */
   #resolveAuth(params: Record<string, unknown>, caller: Caller): CallAuth {
     const token = params.access_token
     if (typeof token === 'string') {
-      const session = this.deps.sessions.checkAccess(token, caller.presenter)
-      return { accountId: session.accountId, session }
+      const { session, scope } = this.deps.sessions.checkAccess(token, caller.presenter)
+      return { accountId: session.accountId, session, scope }
     }
     if (token !== undefined) throw unauthorized()
     const a = caller.conn?.auth
     if (a !== undefined) {
       // The connection stays authenticated only while its token does: expiry or revocation ends it.
       if (a.session.revoked || !this.deps.sessions.isLive(a.accessToken)) throw unauthorized()
-      return { accountId: a.session.accountId, session: a.session }
+      return { accountId: a.session.accountId, session: a.session, scope: this.deps.sessions.scopeOf(a.accessToken) }
     }
     if (caller.httpAuth !== undefined) return caller.httpAuth
     throw unauthorized()

@@ -166,15 +166,15 @@ export class HttpApi {
     const value = header.slice(space + 1).trim()
     try {
       if (scheme === 'bearer') {
-        const session = this.deps.sessions.checkAccess(value, { transport: 'http' })
-        return { accountId: session.accountId, session }
+        const { session, scope } = this.deps.sessions.checkAccess(value, { transport: 'http' })
+        return { accountId: session.accountId, session, scope }
       }
       if (scheme === 'basic') {
         const decoded = Buffer.from(value, 'base64').toString('utf8')
         const colon = decoded.indexOf(':')
         const key = this.deps.accounts.key(decoded.slice(0, colon))
         if (colon < 0 || key === undefined || key.clientSecret !== decoded.slice(colon + 1)) return undefined
-        return { accountId: key.accountId, session: undefined }
+        return { accountId: key.accountId, session: undefined, scope: key.maxScope }
       }
       if (scheme === 'deri-hmac-sha256') {
         const fields = new Map(
@@ -192,7 +192,7 @@ export class HttpApi {
         if (sig !== expected) return undefined
         if (Math.abs(this.deps.clock.nowMs() - ts) > SIGNATURE_WINDOW_MS) return undefined
         if (!this.deps.sessions.useNonce(key.clientId, nonce)) return undefined
-        return { accountId: key.accountId, session: undefined }
+        return { accountId: key.accountId, session: undefined, scope: key.maxScope }
       }
     } catch {
       return undefined

@@ -17,6 +17,8 @@ export interface CallAuth {
   accountId: number
   /** The session of the token used; undefined for HTTP Basic and `deri-hmac-sha256` credentials. */
   session: Session | undefined
+  /** The functional scope the caller holds: the token's grant, or the key's `max_scope` for key credentials. */
+  scope: readonly string[]
 }
 
 /** One call of a server-owned method. */

@@ -28,13 +28,17 @@ export interface IssuedTokens {
   expiresInSec: number
 }
 
-interface AccessEntry {
+/** A token's session and the functional scope it was granted (e.g. `trade:read`). */
+export interface TokenGrant {
   session: Session
+  scope: readonly string[]
+}
+
+interface AccessEntry extends TokenGrant {
   expiresAt: number
 }
 
-interface RefreshEntry {
-  session: Session
+interface RefreshEntry extends TokenGrant {
   used: boolean
 }
 
@@ -116,13 +120,13 @@ export class SessionStore {
     for (let i = 0; i < named.length - this.maxSessionsPerKey; i++) this.revoke(named[i]!)
   }
 
-  /** A new access/refresh pair in `session`. */
-  issue(session: Session): IssuedTokens {
+  /** A new access/refresh pair in `session`, both carrying `scope`. */
+  issue(session: Session, scope: readonly string[]): IssuedTokens {
     const expiresAt = this.nowMs() + this.tokenLifetimeSec * 1000
     const accessToken = this.tokenFormat === 'jwt' ? newJwt(session, expiresAt, this.nowMs()) : newToken()
     const refreshToken = newToken()
-    this.#access.set(accessToken, { session, expiresAt })
-    this.#refresh.set(refreshToken, { session, used: false })
+    this.#access.set(accessToken, { session, scope, expiresAt })
+    this.#refresh.set(refreshToken, { session, scope, used: false })
     let set = this.#tokensOf.get(session)
     if (set === undefined) {
       set = new Set()
@@ -133,13 +137,18 @@ export class SessionStore {
     return { accessToken, refreshToken, expiresInSec: this.tokenLifetimeSec }
   }
 
-  /** The session of a valid access token presented here; 13009 otherwise. */
-  checkAccess(token: string, presenter: Presenter): Session {
+  /** The session and scope of a valid access token presented here; 13009 otherwise. */
+  checkAccess(token: string, presenter: Presenter): TokenGrant {
     const entry = this.#access.get(token)
     if (entry === undefined || entry.session.revoked) throw unauthorized()
     if (entry.expiresAt <= this.nowMs()) throw unauthorized()
     if (!this.#boundHere(entry.session, presenter)) throw unauthorized()
-    return entry.session
+    return entry
+  }
+
+  /** The scope an access token was granted; empty for an unknown token. */
+  scopeOf(token: string): readonly string[] {
+    return this.#access.get(token)?.scope ?? []
   }
 
   /** True while an access token is neither expired nor revoked (wherever it was presented). */
@@ -152,12 +161,12 @@ export class SessionStore {
    * The session of a refresh token presented for a refresh grant, marking the token used.
    * A token used before is handled per `reuse` (the simulator's `refreshTokenReuse` option).
    */
-  redeemRefresh(token: string, presenter: Presenter, reuse: RefreshTokenReuse): Session {
+  redeemRefresh(token: string, presenter: Presenter, reuse: RefreshTokenReuse): TokenGrant {
     const entry = this.peekRefresh(token, presenter, reuse)
     entry.used = true
     // A connection-scoped refresh replaces the previous access token.
     if (entry.session.name === undefined) this.#dropAccessTokens(entry.session)
-    return entry.session
+    return entry
   }
 
   /** Checks a refresh token without using it up (exchange_token, fork_token). */

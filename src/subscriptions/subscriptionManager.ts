@@ -1,5 +1,6 @@
-import { AbortError, type DeribitError, TimeoutError } from '../errors.js'
+import type { DeribitError } from '../errors.js'
 import type { Logger } from '../transport/logger.js'
+import { ChannelWaiters } from './channelWaiters.js'
 import { type Subscription, subscriptionInternals } from './subscription.js'
 import { type NotificationHandler, SubscriptionRegistry } from './subscriptionRegistry.js'
 import { type BehindAuthentication, type WireCall, WireSubscriptions } from './wireSubscriptions.js'
@@ -32,13 +33,6 @@ export interface SubscriptionManagerOptions {
   signedInChannels?: readonly string[]
 }
 
-interface Waiter {
-  channels: readonly string[]
-  until: 'on' | 'off'
-  resolve: () => void
-  reject: (error: DeribitError) => void
-}
-
 /** Most request passes one sync makes before it yields (a safety net against a flapping exchange). */
 const MAX_PASSES = 16
 
@@ -56,7 +50,7 @@ export class SubscriptionManager {
   readonly #wire = new WireSubscriptions()
   readonly #options: SubscriptionManagerOptions
   readonly #subscriptions = new Map<Subscription, NotificationHandler>()
-  readonly #waiters = new Set<Waiter>()
+  readonly #waiters = new ChannelWaiters((channels, until) => this.#isSettled(channels, until))
   /** Book channels to unsubscribe and subscribe again for a fresh snapshot. */
   readonly #resnapshot = new Set<string>()
   /** When each resnapshot began, until its channel is confirmed again. */
@@ -194,36 +188,8 @@ export class SubscriptionManager {
    * unavailable (the next connection restores the desired set). Rejects when the exchange
    * refuses one of the channels, or at the deadline or signal.
    */
-  async settled(
-    channels: readonly string[],
-    until: 'on' | 'off',
-    deadline: number,
-    signal?: AbortSignal,
-  ): Promise<void> {
-    if (this.#isSettled(channels, until)) return
-    await new Promise<void>((resolve, reject) => {
-      const done = (fn: () => void) => {
-        clearTimeout(timer)
-        signal?.removeEventListener('abort', onAbort)
-        this.#waiters.delete(waiter)
-        fn()
-      }
-      const waiter: Waiter = {
-        channels,
-        until,
-        resolve: () => done(resolve),
-        reject: (error) => done(() => reject(error)),
-      }
-      const onAbort = () => waiter.reject(new AbortError(undefined, { cause: signal?.reason }))
-      const timer = setTimeout(
-        () =>
-          waiter.reject(new TimeoutError(`Channels not ${until} the wire by the deadline`, { method: 'subscribe' })),
-        Math.max(0, deadline - Date.now()),
-      )
-      if (signal?.aborted) return onAbort()
-      signal?.addEventListener('abort', onAbort, { once: true })
-      this.#waiters.add(waiter)
-    })
+  settled(channels: readonly string[], until: 'on' | 'off', deadline: number, signal?: AbortSignal): Promise<void> {
+    return this.#waiters.wait(channels, until, deadline, signal)
   }
 
   /** The wire changed under the manager (a new socket, a close): waiters re-check. */
@@ -234,7 +200,7 @@ export class SubscriptionManager {
   /** Ends every subscription and waiter (on close). */
   close(error: DeribitError): void {
     for (const subscription of [...this.#subscriptions.keys()]) this.remove(subscription)
-    for (const waiter of [...this.#waiters]) waiter.reject(error)
+    this.#waiters.reject(error)
   }
 
   #desired(): Set<string> {
@@ -311,13 +277,7 @@ export class SubscriptionManager {
   /** One verdict for every caller of a refused channel; the subscriptions holding it end (all or nothing). */
   #refuse(channel: string, error: DeribitError): void {
     this.#refused.add(channel)
-    let waited = false
-    for (const waiter of [...this.#waiters]) {
-      if (waiter.until === 'on' && waiter.channels.includes(channel)) {
-        waited = true
-        waiter.reject(error)
-      }
-    }
+    const waited = this.#waiters.reject(error, channel)
     for (const subscription of [...this.#subscriptions.keys()]) {
       if (subscription.channels.includes(channel)) this.remove(subscription, error)
     }
@@ -332,8 +292,6 @@ export class SubscriptionManager {
   }
 
   #settleWaiters(): void {
-    for (const waiter of [...this.#waiters]) {
-      if (this.#isSettled(waiter.channels, waiter.until)) waiter.resolve()
-    }
+    this.#waiters.recheck()
   }
 }

@@ -130,14 +130,7 @@ export class WireSubscriptions {
     const method = authenticated ? 'private/subscribe' : 'public/subscribe'
     const outcome: SubscribeOutcome = { confirmed: [], refused: [], unsettled: [] }
     try {
-      const answers = await Promise.all(
-        chunkChannels(channels, BATCHING).map((batch) =>
-          call(method, { channels: batch }, options).then(
-            (result) => ({ batch, result: Array.isArray(result) ? (result as unknown[]) : [], error: undefined }),
-            (error: unknown) => ({ batch, result: [] as unknown[], error }),
-          ),
-        ),
-      )
+      const answers = await sendBatches(call, method, channels, options)
       readAnswers(answers, outcome, true)
       this.#record(outcome.confirmed, options.epoch, generation)
       return outcome
@@ -159,14 +152,7 @@ export class WireSubscriptions {
     this.#behind.add(round)
     const outcome: SubscribeOutcome = { confirmed: [], refused: [], unsettled: [] }
     try {
-      const answers = await Promise.all(
-        chunkChannels(channels, BATCHING).map((batch) =>
-          call('private/subscribe', { channels: batch }, options).then(
-            (result) => ({ batch, result: Array.isArray(result) ? (result as unknown[]) : [], error: undefined }),
-            (error: unknown) => ({ batch, result: [] as unknown[], error }),
-          ),
-        ),
-      )
+      const answers = await sendBatches(call, 'private/subscribe', channels, options)
       const landed = await behind.landed
       if (landed && !(await behind.committed)) {
         outcome.unsettled.push(...channels)
@@ -219,16 +205,31 @@ export class WireSubscriptions {
   }
 }
 
+/** One answer (or error) per batch of a subscribe request that the frame limit split. */
+type BatchAnswer = { batch: string[]; result: unknown[]; error: unknown }
+
+function sendBatches(
+  call: WireCall,
+  method: string,
+  channels: readonly string[],
+  options: CallOptions & { epoch: number },
+): Promise<BatchAnswer[]> {
+  return Promise.all(
+    chunkChannels(channels, BATCHING).map((batch) =>
+      call(method, { channels: batch }, options).then(
+        (result) => ({ batch, result: Array.isArray(result) ? (result as unknown[]) : [], error: undefined }),
+        (error: unknown) => ({ batch, result: [] as unknown[], error }),
+      ),
+    ),
+  )
+}
+
 /**
  * Sorts each batch's answer into `outcome`. An error is a verdict on the channels only when
  * `verdicts` (not for a request behind a refused sign-in) and it carries an exchange code
  * other than the rate limit's.
  */
-function readAnswers(
-  answers: ReadonlyArray<{ batch: string[]; result: unknown[]; error: unknown }>,
-  outcome: SubscribeOutcome,
-  verdicts: boolean,
-): void {
+function readAnswers(answers: readonly BatchAnswer[], outcome: SubscribeOutcome, verdicts: boolean): void {
   for (const { batch, result, error } of answers) {
     if (error !== undefined) {
       const verdict =

@@ -67,8 +67,9 @@ function compiledNodenext(): Promise<void> {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'deribit-consumer-'))
-  // `npm pack` runs the `prepare` script, so the tarball holds a fresh build.
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, timeout: 60_000 })
+  // `npm pack` runs the `prepare` script, so the tarball holds a fresh build: a full tsc run, which
+  // takes well over a minute on two cores busy with the rest of the suite.
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, timeout: 150_000 })
   const [packed] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>
   if (!packed) throw new Error('npm pack reported no tarball')
   packedFiles = packed.files.map((file) => file.path)
@@ -84,7 +85,7 @@ beforeAll(async () => {
   for (const name of Object.keys(manifest.dependencies)) await linkDependency(name)
   // The consumer's own dev dependency, as in any TypeScript project on Node.
   if (!manifest.dependencies['@types/node']) await linkDependency('@types/node')
-}, 90_000)
+}, 180_000)
 
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true })

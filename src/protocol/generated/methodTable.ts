@@ -29,6 +29,7 @@ export const METHOD_TABLE = {
       },
       { name: 'time_in_force', required: true, type: 'string', enum: ['fill_or_kill', 'good_til_cancelled'] },
     ],
+    scope: { token: 'block_rfq:read_write' },
     response: '#/components/schemas/PrivateAcceptBlockRfqResponse',
   },
   'private/add_block_rfq_quote': {
@@ -60,6 +61,7 @@ export const METHOD_TABLE = {
       { name: 'price', required: false, type: 'number' },
       { name: 'expires_at', required: false, type: 'integer' },
     ],
+    scope: { token: 'block_rfq:read_write' },
     response: '#/components/schemas/PrivateAddBlockRfqQuoteResponse',
   },
   'private/add_to_address_book': {
@@ -95,6 +97,7 @@ export const METHOD_TABLE = {
       { name: 'personal', required: true, type: 'boolean', ref: 'personal_wallet' },
       { name: 'extra_currencies', required: false, type: 'array', items: { type: 'string' }, ref: 'extra_currencies' },
     ],
+    scope: { token: 'wallet:read_write' },
     response: '#/components/schemas/PrivateAddToAddressBookResponse',
   },
   'private/approve_block_trade': {
@@ -107,6 +110,7 @@ export const METHOD_TABLE = {
       { name: 'nonce', required: true, type: 'string', ref: 'nonce' },
       { name: 'role', required: true, type: 'string', enum: ['maker', 'taker'], ref: 'role' },
     ],
+    scope: { token: 'block_trade:read_write' },
     response: '#/components/schemas/OkResponse',
   },
   'private/buy': {
@@ -207,6 +211,7 @@ export const METHOD_TABLE = {
         },
       },
     ],
+    scope: { token: 'trade:read_write' },
     response: '#/components/schemas/PrivateBuyAndSellResponse',
   },
   'private/cancel': {
@@ -215,6 +220,7 @@ export const METHOD_TABLE = {
     tags: ['Trading', 'Matching Engine', 'Private'],
     wsOnly: false,
     params: [{ name: 'order_id', required: true, type: 'string', ref: 'order_id' }],
+    scope: { token: 'trade:read_write' },
     response: '#/components/schemas/PrivateCancelResponse',
   },
   'private/cancel_all': {
@@ -226,6 +232,7 @@ export const METHOD_TABLE = {
       { name: 'detailed', required: false, type: 'boolean' },
       { name: 'freeze_quotes', required: false, type: 'boolean' },
     ],
+    scope: { token: 'trade:read_write' },
     response: '#/components/schemas/PrivateCancelAllResponse',
   },
   'private/cancel_all_block_rfq_quotes': {
@@ -237,6 +244,7 @@ export const METHOD_TABLE = {
       { name: 'block_rfq_id', required: false, type: 'integer' },
       { name: 'detailed', required: false, type: 'boolean' },
     ],
+    scope: { token: 'block_rfq:read_write' },
     response: '#/components/schemas/PrivateCancelAllBlockRfqQuotesResponse',
   },
   'private/cancel_all_by_currency': {
@@ -269,6 +277,7 @@ export const METHOD_TABLE = {
       { name: 'detailed', required: false, type: 'boolean' },
       { name: 'freeze_quotes', required: false, type: 'boolean' },
     ],
+    scope: { token: 'trade:read_write' },
     response: '#/components/schemas/PrivateCancelAllResponse',
   },
   'private/cancel_all_by_currency_pair': {
@@ -349,6 +358,7 @@ export const METHOD_TABLE = {
       { name: 'detailed', required: false, type: 'boolean' },
       { name: 'freeze_quotes', required: false, type: 'boolean' },
     ],
+    scope: { token: 'trade:read_write' },
     response: '#/components/schemas/PrivateCancelAllResponse',
   },
   'private/cancel_all_by_instrument': {
@@ -369,6 +379,7 @@ export const METHOD_TABLE = {
       { name: 'include_combos', required: false, type: 'boolean' },
       { name: 'freeze_quotes', required: false, type: 'boolean' },
     ],
+    scope: { token: 'trade:read_write' },
     response: '#/components/schemas/PrivateCancelAllResponse',
   },
   'private/cancel_all_by_kind_or_type': {
@@ -401,6 +412,7 @@ export const METHOD_TABLE = {
       { name: 'detailed', required: false, type: 'boolean' },
       { name: 'freeze_quotes', required: false, type: 'boolean' },
     ],
+    scope: { token: 'trade:read_write' },
     response: '#/components/schemas/PrivateCancelAllResponse',
   },
   'private/cancel_block_rfq': {
@@ -409,6 +421,7 @@ export const METHOD_TABLE = {
     tags: ['Block RFQ', 'Private'],
     wsOnly: false,
     params: [{ name: 'block_rfq_id', required: true, type: 'integer' }],
+    scope: { token: 'block_rfq:read_write' },
     response: '#/components/schemas/PrivateCancelBlockRfqResponse',
   },
   'private/cancel_block_rfq_quote': {
@@ -421,6 +434,7 @@ export const METHOD_TABLE = {
       { name: 'label', required: false, type: 'string' },
       { name: 'block_rfq_id', required: false, type: 'integer' },
     ],
+    scope: { token: 'block_rfq:read_write' },
     response: '#/components/schemas/PrivateCancelBlockRfqQuoteResponse',
   },
   'private/cancel_block_rfq_trigger': {
@@ -429,6 +443,7 @@ export const METHOD_TABLE = {
     tags: ['Block RFQ', 'Private'],
     wsOnly: false,
     params: [{ name: 'block_rfq_id', required: true, type: 'integer' }],
+    scope: { token: 'block_rfq:read_write' },
     response: '#/components/schemas/PrivateCancelBlockRfqTriggerResponse',
   },
   'private/cancel_by_label': {
@@ -446,6 +461,7 @@ export const METHOD_TABLE = {
         ref: 'currency',
       },
     ],
+    scope: { token: 'trade:read_write' },
     response: '#/components/schemas/PrivateCancelAllResponse',
   },
   'private/cancel_quotes': {
@@ -536,6 +552,7 @@ export const METHOD_TABLE = {
         ref: 'index_name',
       },
     ],
+    scope: { token: 'trade:read_write' },
     response: '#/components/schemas/PrivateCancelQuotesResponse',
   },
   'private/cancel_transfer_by_id': {
@@ -553,6 +570,7 @@ export const METHOD_TABLE = {
       },
       { name: 'id', required: true, type: 'integer', ref: 'transfer_id' },
     ],
+    scope: { token: 'wallet:read_write' },
     response: '#/components/schemas/PrivateSubmitTransferResponse',
   },
   'private/cancel_withdrawal': {
@@ -570,6 +588,7 @@ export const METHOD_TABLE = {
       },
       { name: 'id', required: true, type: 'number' },
     ],
+    scope: { token: 'wallet:read_write' },
     response: '#/components/schemas/PrivateWithdrawResponse',
   },
   'private/change_api_key_name': {
@@ -581,6 +600,7 @@ export const METHOD_TABLE = {
       { name: 'id', required: true, type: 'integer' },
       { name: 'name', required: true, type: 'string' },
     ],
+    scope: { token: 'account:read_write' },
     response: '#/components/schemas/PrivateApiKeyResponse',
   },
   'private/change_margin_model': {
@@ -598,6 +618,7 @@ export const METHOD_TABLE = {
       },
       { name: 'dry_run', required: false, type: 'boolean' },
     ],
+    scope: { token: 'account:read_write' },
     response: '#/components/schemas/PrivateChangeMarginModelResponse',
   },
   'private/change_scope_in_api_key': {
@@ -609,6 +630,7 @@ export const METHOD_TABLE = {
       { name: 'max_scope', required: true, type: 'array', items: { type: 'string' }, ref: 'max_scope' },
       { name: 'id', required: true, type: 'integer' },
     ],
+    scope: { token: 'account:read_write' },
     response: '#/components/schemas/PrivateApiKeyResponse',
   },
   'private/change_subaccount_name': {
@@ -620,6 +642,7 @@ export const METHOD_TABLE = {
       { name: 'sid', required: true, type: 'integer' },
       { name: 'name', required: true, type: 'string' },
     ],
+    scope: { token: 'account:read_write', mainaccount: true },
     response: '#/components/schemas/OkResponse',
   },
   'private/close_position': {
@@ -632,6 +655,7 @@ export const METHOD_TABLE = {
       { name: 'type', required: true, type: 'string', enum: ['limit', 'market'] },
       { name: 'price', required: false, type: 'number' },
     ],
+    scope: { token: 'trade:read_write' },
     response: '#/components/schemas/PrivateBuyAndSellResponse',
   },
   'private/create_api_key': {
@@ -650,6 +674,7 @@ export const METHOD_TABLE = {
         items: { type: 'string', enum: ['restricted_block_trades', 'block_trade_approval'] },
       },
     ],
+    scope: { token: 'account:read_write' },
     response: '#/components/schemas/PrivateApiKeyResponse',
   },
   'private/create_block_rfq': {
@@ -692,6 +717,7 @@ export const METHOD_TABLE = {
       { name: 'makers', required: false, type: 'array', items: { type: 'string' } },
       { name: 'disclosed', required: false, type: 'boolean' },
     ],
+    scope: { token: 'block_rfq:read_write' },
     response: '#/components/schemas/PrivateCreateBlockRfqResponse',
   },
   'private/create_combo': {
@@ -714,6 +740,7 @@ export const METHOD_TABLE = {
         },
       },
     ],
+    scope: { token: 'trade:read_write' },
     response: '#/components/schemas/PrivateCreateComboResponse',
   },
   'private/create_deposit_address': {
@@ -730,6 +757,7 @@ export const METHOD_TABLE = {
         ref: 'currency',
       },
     ],
+    scope: { token: 'wallet:read_write' },
     response: '#/components/schemas/PrivateDepositAddressResponse',
   },
   'private/create_subaccount': {
@@ -738,6 +766,7 @@ export const METHOD_TABLE = {
     tags: ['Account Management', 'Private'],
     wsOnly: false,
     params: [],
+    scope: { token: 'account:read_write', mainaccount: true },
     response: '#/components/schemas/PrivateCreateSubaccountResponse',
   },
   'private/delete_address_beneficiary': {
@@ -756,6 +785,7 @@ export const METHOD_TABLE = {
       { name: 'address', required: true, type: 'string' },
       { name: 'tag', required: false, type: 'string' },
     ],
+    scope: { token: 'wallet:read_write' },
     response: '#/components/schemas/PrivateDeleteAddressBeneficiaryResponse',
   },
   'private/disable_api_key': {
@@ -764,6 +794,7 @@ export const METHOD_TABLE = {
     tags: ['Account Management', 'Private'],
     wsOnly: false,
     params: [{ name: 'id', required: true, type: 'integer' }],
+    scope: { token: 'account:read_write' },
     response: '#/components/schemas/PrivateApiKeyResponse',
   },
   'private/disable_cancel_on_disconnect': {
@@ -772,6 +803,7 @@ export const METHOD_TABLE = {
     tags: ['Session Management', 'Private'],
     wsOnly: false,
     params: [{ name: 'scope', required: false, type: 'string', enum: ['connection', 'account'] }],
+    scope: { token: 'account:read_write' },
     response: '#/components/schemas/OkResponse',
   },
   'private/edit': {
@@ -794,6 +826,7 @@ export const METHOD_TABLE = {
       { name: 'valid_until', required: false, type: 'integer' },
       { name: 'display_amount', required: false, type: 'number' },
     ],
+    scope: { token: 'trade:read_write' },
     response: '#/components/schemas/PrivateEditResponse',
   },
   'private/edit_api_key': {
@@ -814,6 +847,7 @@ export const METHOD_TABLE = {
       },
       { name: 'ip_whitelist', required: false, type: 'array', items: { type: 'string' } },
     ],
+    scope: { token: 'account:read_write' },
     response: '#/components/schemas/PrivateApiKeyResponse',
   },
   'private/edit_block_rfq_quote': {
@@ -843,6 +877,7 @@ export const METHOD_TABLE = {
       { name: 'block_rfq_id', required: false, type: 'integer' },
       { name: 'price', required: false, type: 'number' },
     ],
+    scope: { token: 'block_rfq:read_write' },
     response: '#/components/schemas/PrivateEditBlockRfqQuoteResponse',
   },
   'private/edit_by_label': {
@@ -864,6 +899,7 @@ export const METHOD_TABLE = {
       { name: 'mmp', required: false, type: 'boolean' },
       { name: 'valid_until', required: false, type: 'integer' },
     ],
+    scope: { token: 'trade:read_write' },
     response: '#/components/schemas/PrivateEditResponse',
   },
   'private/enable_affiliate_program': {
@@ -872,6 +908,7 @@ export const METHOD_TABLE = {
     tags: ['Account Management', 'Private'],
     wsOnly: false,
     params: [],
+    scope: { token: 'account:read_write' },
     response: '#/components/schemas/OkResponse',
   },
   'private/enable_api_key': {
@@ -880,6 +917,7 @@ export const METHOD_TABLE = {
     tags: ['Account Management', 'Private'],
     wsOnly: false,
     params: [{ name: 'id', required: true, type: 'integer' }],
+    scope: { token: 'account:read_write' },
     response: '#/components/schemas/PrivateApiKeyResponse',
   },
   'private/enable_cancel_on_disconnect': {
@@ -888,6 +926,7 @@ export const METHOD_TABLE = {
     tags: ['Session Management', 'Private'],
     wsOnly: false,
     params: [{ name: 'scope', required: false, type: 'string', enum: ['connection', 'account'] }],
+    scope: { token: 'account:read_write' },
     response: '#/components/schemas/OkResponse',
   },
   'private/execute_block_trade': {
@@ -915,6 +954,7 @@ export const METHOD_TABLE = {
       },
       { name: 'counterparty_signature', required: true, type: 'string', ref: 'block_trade_signature' },
     ],
+    scope: { token: 'block_trade:read_write' },
     response: '#/components/schemas/PrivateGetBlockTradeResponse',
   },
   'private/get_access_log': {
@@ -926,6 +966,7 @@ export const METHOD_TABLE = {
       { name: 'offset', required: false, type: 'integer' },
       { name: 'count', required: false, type: 'integer', minimum: 1, maximum: 1000 },
     ],
+    scope: { token: 'account:read' },
     response: '#/components/schemas/PrivateGetAccessLogResponse',
   },
   'private/get_account_summaries': {
@@ -937,6 +978,7 @@ export const METHOD_TABLE = {
       { name: 'subaccount_id', required: false, type: 'integer' },
       { name: 'extended', required: false, type: 'boolean' },
     ],
+    scope: { token: 'account:read' },
     response: '#/components/schemas/PrivateAccountSummariesResponse',
   },
   'private/get_account_summary': {
@@ -955,6 +997,7 @@ export const METHOD_TABLE = {
       { name: 'subaccount_id', required: false, type: 'integer' },
       { name: 'extended', required: false, type: 'boolean' },
     ],
+    scope: { token: 'account:read' },
     response: '#/components/schemas/PrivateAccountResponse',
   },
   'private/get_address_beneficiary': {
@@ -973,6 +1016,7 @@ export const METHOD_TABLE = {
       { name: 'address', required: true, type: 'string' },
       { name: 'tag', required: false, type: 'string' },
     ],
+    scope: { token: 'wallet:read' },
     response: '#/components/schemas/PrivateGetAddressBeneficiaryResponse',
   },
   'private/get_address_book': {
@@ -996,6 +1040,7 @@ export const METHOD_TABLE = {
         ref: 'address_book_type',
       },
     ],
+    scope: { token: 'wallet:read' },
     response: '#/components/schemas/PrivateAddressBookResponse',
   },
   'private/get_affiliate_program_info': {
@@ -1004,6 +1049,7 @@ export const METHOD_TABLE = {
     tags: ['Account Management', 'Private'],
     wsOnly: false,
     params: [],
+    scope: { token: 'account:read' },
     response: '#/components/schemas/PrivateGetAffiliateProgramInfoResponse',
   },
   'private/get_block_rfq_makers': {
@@ -1012,6 +1058,7 @@ export const METHOD_TABLE = {
     tags: ['Block RFQ', 'Private'],
     wsOnly: false,
     params: [],
+    scope: { token: 'block_rfq:read' },
     response: '#/components/schemas/PrivateGetBlockRfqMakersResponse',
   },
   'private/get_block_rfq_quotes': {
@@ -1024,6 +1071,7 @@ export const METHOD_TABLE = {
       { name: 'label', required: false, type: 'string' },
       { name: 'block_rfq_quote_id', required: false, type: 'integer' },
     ],
+    scope: { token: 'block_rfq:read' },
     response: '#/components/schemas/PrivateGetBlockRfqQuotesResponse',
   },
   'private/get_block_rfq_user_info': {
@@ -1032,6 +1080,7 @@ export const METHOD_TABLE = {
     tags: ['Block RFQ', 'Private'],
     wsOnly: false,
     params: [],
+    scope: { token: 'block_rfq:read' },
     response: '#/components/schemas/PrivateGetBlockRfqUserInfoResponse',
   },
   'private/get_block_rfqs': {
@@ -1058,6 +1107,7 @@ export const METHOD_TABLE = {
         ref: 'block_rfq_currency',
       },
     ],
+    scope: { token: 'block_rfq:read' },
     response: '#/components/schemas/PrivateGetBlockRfqsResponse',
   },
   'private/get_block_trade': {
@@ -1066,6 +1116,7 @@ export const METHOD_TABLE = {
     tags: ['Block Trade', 'Private'],
     wsOnly: false,
     params: [{ name: 'id', required: true, type: 'string', ref: 'block_trade_id' }],
+    scope: { token: 'block_trade:read' },
     response: '#/components/schemas/PrivateGetBlockTradeResponse',
   },
   'private/get_block_trade_requests': {
@@ -1074,6 +1125,7 @@ export const METHOD_TABLE = {
     tags: ['Block Trade', 'Private'],
     wsOnly: false,
     params: [{ name: 'broker_code', required: false, type: 'string' }],
+    scope: { token: 'block_trade:read' },
     response: '#/components/schemas/PrivateGetBlockTradeRequestsResponse',
   },
   'private/get_block_trades': {
@@ -1095,6 +1147,7 @@ export const METHOD_TABLE = {
       { name: 'block_rfq_id', required: false, type: 'integer' },
       { name: 'broker_code', required: false, type: 'string' },
     ],
+    scope: { token: 'block_trade:read' },
     response: '#/components/schemas/PrivateGetBlockTradesResponse',
   },
   'private/get_broker_trade_requests': {
@@ -1103,6 +1156,7 @@ export const METHOD_TABLE = {
     tags: ['Block Trade', 'Private'],
     wsOnly: false,
     params: [],
+    scope: { token: 'block_trade:read' },
     response: '#/components/schemas/PrivateGetBrokerTradeRequestsResponse',
   },
   'private/get_broker_trades': {
@@ -1122,6 +1176,7 @@ export const METHOD_TABLE = {
       { name: 'start_id', required: false, type: 'string', ref: 'block_trade_id' },
       { name: 'end_id', required: false, type: 'string', ref: 'block_trade_id' },
     ],
+    scope: { token: 'block_trade:read' },
     response: '#/components/schemas/PrivateGetBrokerTradesResponse',
   },
   'private/get_cancel_on_disconnect': {
@@ -1130,6 +1185,7 @@ export const METHOD_TABLE = {
     tags: ['Session Management', 'Private'],
     wsOnly: false,
     params: [{ name: 'scope', required: false, type: 'string', enum: ['connection', 'account'] }],
+    scope: { token: 'account:read' },
     response: '#/components/schemas/PrivateGetCancelOnDisconnectResponse',
   },
   'private/get_current_deposit_address': {
@@ -1146,6 +1202,7 @@ export const METHOD_TABLE = {
         ref: 'currency',
       },
     ],
+    scope: { token: 'wallet:read' },
     response: '#/components/schemas/PrivateDepositAddressResponse',
   },
   'private/get_deposits': {
@@ -1164,6 +1221,7 @@ export const METHOD_TABLE = {
       { name: 'count', required: false, type: 'integer', minimum: 1, maximum: 1000 },
       { name: 'offset', required: false, type: 'integer' },
     ],
+    scope: { token: 'wallet:read' },
     response: '#/components/schemas/PrivateGetDepositsResponse',
   },
   'private/get_email_language': {
@@ -1172,6 +1230,7 @@ export const METHOD_TABLE = {
     tags: ['Account Management', 'Private'],
     wsOnly: false,
     params: [],
+    scope: { token: 'account:read' },
     response: '#/components/schemas/PrivateGetEmailLanguageResponse',
   },
   'private/get_leg_prices': {
@@ -1207,6 +1266,7 @@ export const METHOD_TABLE = {
       { name: 'amount', required: true, type: 'number' },
       { name: 'price', required: true, type: 'number' },
     ],
+    scope: { token: 'trade:read' },
     response: '#/components/schemas/PrivateGetMarginsResponse',
   },
   'private/get_mmp_config': {
@@ -1255,6 +1315,7 @@ export const METHOD_TABLE = {
       { name: 'mmp_group', required: false, type: 'string' },
       { name: 'block_rfq', required: false, type: 'boolean' },
     ],
+    scope: { token: 'trade:read', or: { token: 'block_rfq:read', when: 'block_rfq' } },
     response: '#/components/schemas/PrivateGetMmpConfigResponse',
   },
   'private/get_mmp_status': {
@@ -1303,6 +1364,7 @@ export const METHOD_TABLE = {
       { name: 'mmp_group', required: false, type: 'string' },
       { name: 'block_rfq', required: false, type: 'boolean' },
     ],
+    scope: { token: 'trade:read', or: { token: 'block_rfq:read', when: 'block_rfq' } },
     response: '#/components/schemas/PrivateGetMmpStatusResponse',
   },
   'private/get_new_announcements': {
@@ -1311,6 +1373,7 @@ export const METHOD_TABLE = {
     tags: ['Account Management', 'Private'],
     wsOnly: false,
     params: [],
+    scope: { token: 'account:read' },
     response: '#/components/schemas/PublicGetAnnouncementsResponse',
   },
   'private/get_open_orders': {
@@ -1346,6 +1409,7 @@ export const METHOD_TABLE = {
         ref: 'order_type2',
       },
     ],
+    scope: { token: 'trade:read' },
     response: '#/components/schemas/PrivateGetOpenOrdersResponse',
   },
   'private/get_open_orders_by_currency': {
@@ -1388,6 +1452,7 @@ export const METHOD_TABLE = {
         ref: 'order_type2',
       },
     ],
+    scope: { token: 'trade:read' },
     response: '#/components/schemas/PrivateGetOpenOrdersResponse',
   },
   'private/get_open_orders_by_instrument': {
@@ -1417,6 +1482,7 @@ export const METHOD_TABLE = {
         ref: 'order_type2',
       },
     ],
+    scope: { token: 'trade:read' },
     response: '#/components/schemas/PrivateGetOpenOrdersResponse',
   },
   'private/get_open_orders_by_label': {
@@ -1434,6 +1500,7 @@ export const METHOD_TABLE = {
       },
       { name: 'label', required: false, type: 'string' },
     ],
+    scope: { token: 'trade:read' },
     response: '#/components/schemas/PrivateGetOpenOrdersResponse',
   },
   'private/get_order_history_by_currency': {
@@ -1464,6 +1531,7 @@ export const METHOD_TABLE = {
       { name: 'continuation', required: false, type: 'string' },
       { name: 'historical', required: false, type: 'boolean' },
     ],
+    scope: { token: 'trade:read' },
     response: '#/components/schemas/PrivateGetOrderHistoryResponse',
   },
   'private/get_order_history_by_instrument': {
@@ -1481,6 +1549,7 @@ export const METHOD_TABLE = {
       { name: 'continuation', required: false, type: 'string' },
       { name: 'historical', required: false, type: 'boolean' },
     ],
+    scope: { token: 'trade:read' },
     response: '#/components/schemas/PrivateGetOrderHistoryResponse',
   },
   'private/get_order_margin_by_ids': {
@@ -1489,6 +1558,7 @@ export const METHOD_TABLE = {
     tags: ['Trading', 'Private'],
     wsOnly: false,
     params: [{ name: 'ids', required: true, type: 'array', items: { type: 'string' } }],
+    scope: { token: 'trade:read' },
     response: '#/components/schemas/PrivateGetOrderMarginByIdsResponse',
   },
   'private/get_order_state': {
@@ -1497,6 +1567,7 @@ export const METHOD_TABLE = {
     tags: ['Trading', 'Private'],
     wsOnly: false,
     params: [{ name: 'order_id', required: true, type: 'string', ref: 'order_id' }],
+    scope: { token: 'trade:read' },
     response: '#/components/schemas/PrivateGetOrderStateResponse',
   },
   'private/get_order_state_by_label': {
@@ -1514,6 +1585,7 @@ export const METHOD_TABLE = {
       },
       { name: 'label', required: false, type: 'string' },
     ],
+    scope: { token: 'trade:read' },
     response: '#/components/schemas/PrivateGetOrderStateByLabelResponse',
   },
   'private/get_position': {
@@ -1522,6 +1594,7 @@ export const METHOD_TABLE = {
     tags: ['Account Management', 'Private'],
     wsOnly: false,
     params: [{ name: 'instrument_name', required: true, type: 'string', ref: 'instrument_name' }],
+    scope: { token: 'trade:read' },
     response: '#/components/schemas/PrivateGetPositionResponse',
   },
   'private/get_positions': {
@@ -1546,6 +1619,7 @@ export const METHOD_TABLE = {
       },
       { name: 'subaccount_id', required: false, type: 'integer' },
     ],
+    scope: { token: 'trade:read' },
     response: '#/components/schemas/PrivateGetPositionsResponse',
   },
   'private/get_reward_eligibility': {
@@ -1580,6 +1654,7 @@ export const METHOD_TABLE = {
       { name: 'continuation', required: false, type: 'string' },
       { name: 'search_start_timestamp', required: false, type: 'integer', ref: 'timestamp' },
     ],
+    scope: { token: 'trade:read' },
     response: '#/components/schemas/PrivateSettlementResponse',
   },
   'private/get_settlement_history_by_instrument': {
@@ -1600,6 +1675,7 @@ export const METHOD_TABLE = {
       { name: 'continuation', required: false, type: 'string' },
       { name: 'search_start_timestamp', required: false, type: 'integer', ref: 'timestamp' },
     ],
+    scope: { token: 'trade:read' },
     response: '#/components/schemas/PrivateSettlementResponse',
   },
   'private/get_subaccounts': {
@@ -1608,6 +1684,7 @@ export const METHOD_TABLE = {
     tags: ['Account Management', 'Private'],
     wsOnly: false,
     params: [{ name: 'with_portfolio', required: false, type: 'boolean' }],
+    scope: { token: 'account:read' },
     response: '#/components/schemas/PrivateGetSubaccountsResponse',
   },
   'private/get_subaccounts_details': {
@@ -1625,6 +1702,7 @@ export const METHOD_TABLE = {
       },
       { name: 'with_open_orders', required: false, type: 'boolean' },
     ],
+    scope: { token: 'account:read' },
     response: '#/components/schemas/PrivateGetSubaccountsDetailsResponse',
   },
   'private/get_transaction_log': {
@@ -1647,6 +1725,7 @@ export const METHOD_TABLE = {
       { name: 'subaccount_id', required: false, type: 'integer' },
       { name: 'continuation', required: false, type: 'integer' },
     ],
+    scope: { token: 'account:read' },
     response: '#/components/schemas/PrivateGetTransactionLogResponse',
   },
   'private/get_transfers': {
@@ -1665,6 +1744,7 @@ export const METHOD_TABLE = {
       { name: 'count', required: false, type: 'integer', minimum: 1, maximum: 1000 },
       { name: 'offset', required: false, type: 'integer' },
     ],
+    scope: { token: 'wallet:read' },
     response: '#/components/schemas/PrivateGetTransfersResponse',
   },
   'private/get_trigger_order_history': {
@@ -1684,6 +1764,7 @@ export const METHOD_TABLE = {
       { name: 'count', required: false, type: 'integer', minimum: 1, maximum: 1000 },
       { name: 'continuation', required: false, type: 'string' },
     ],
+    scope: { token: 'trade:read' },
     response: '#/components/schemas/PrivateGetTriggerOrderHistoryResponse',
   },
   'private/get_user_locks': {
@@ -1692,6 +1773,7 @@ export const METHOD_TABLE = {
     tags: ['Account Management', 'Private'],
     wsOnly: false,
     params: [],
+    scope: { token: 'account:read' },
     response: '#/components/schemas/PrivateGetUserLocksResponse',
   },
   'private/get_user_trades_by_currency': {
@@ -1723,6 +1805,7 @@ export const METHOD_TABLE = {
       { name: 'historical', required: false, type: 'boolean' },
       { name: 'subaccount_id', required: false, type: 'integer' },
     ],
+    scope: { token: 'trade:read' },
     response: '#/components/schemas/PrivateGetUserTradesHistoryResponse',
   },
   'private/get_user_trades_by_currency_and_time': {
@@ -1752,6 +1835,7 @@ export const METHOD_TABLE = {
       { name: 'historical', required: false, type: 'boolean' },
       { name: 'subaccount_id', required: false, type: 'integer' },
     ],
+    scope: { token: 'trade:read' },
     response: '#/components/schemas/PrivateGetUserTradesHistoryResponse',
   },
   'private/get_user_trades_by_instrument': {
@@ -1770,6 +1854,7 @@ export const METHOD_TABLE = {
       { name: 'sorting', required: false, type: 'string', enum: ['asc', 'desc', 'default'], ref: 'sorting' },
       { name: 'subaccount_id', required: false, type: 'integer' },
     ],
+    scope: { token: 'trade:read' },
     response: '#/components/schemas/PrivateGetUserTradesHistoryResponse',
   },
   'private/get_user_trades_by_instrument_and_time': {
@@ -1786,6 +1871,7 @@ export const METHOD_TABLE = {
       { name: 'historical', required: false, type: 'boolean' },
       { name: 'subaccount_id', required: false, type: 'integer' },
     ],
+    scope: { token: 'trade:read' },
     response: '#/components/schemas/PrivateGetUserTradesHistoryResponse',
   },
   'private/get_user_trades_by_order': {
@@ -1799,6 +1885,7 @@ export const METHOD_TABLE = {
       { name: 'historical', required: false, type: 'boolean' },
       { name: 'subaccount_id', required: false, type: 'integer' },
     ],
+    scope: { token: 'trade:read' },
     response: '#/components/schemas/PrivateGetUserTradesByOrderResponse',
   },
   'private/get_withdrawals': {
@@ -1817,6 +1904,7 @@ export const METHOD_TABLE = {
       { name: 'count', required: false, type: 'integer', minimum: 1, maximum: 1000 },
       { name: 'offset', required: false, type: 'integer' },
     ],
+    scope: { token: 'wallet:read' },
     response: '#/components/schemas/PrivateGetWithdrawalsResponse',
   },
   'private/invalidate_block_trade_signature': {
@@ -1825,6 +1913,7 @@ export const METHOD_TABLE = {
     tags: ['Block Trade', 'Private'],
     wsOnly: false,
     params: [{ name: 'signature', required: true, type: 'string', ref: 'block_trade_signature' }],
+    scope: { token: 'block_trade:read_write' },
     response: '#/components/schemas/OkResponse',
   },
   'private/list_address_beneficiaries': {
@@ -1854,6 +1943,7 @@ export const METHOD_TABLE = {
       { name: 'limit', required: false, type: 'integer', minimum: 1, maximum: 1000 },
       { name: 'continuation', required: false, type: 'string' },
     ],
+    scope: { token: 'wallet:read' },
     response: '#/components/schemas/PrivateListAddressBeneficiariesResponse',
   },
   'private/list_api_keys': {
@@ -1862,6 +1952,7 @@ export const METHOD_TABLE = {
     tags: ['Account Management', 'Private'],
     wsOnly: false,
     params: [],
+    scope: { token: 'account:read' },
     response: '#/components/schemas/PublicListApiKeysResponse',
   },
   'private/list_custody_accounts': {
@@ -1929,6 +2020,7 @@ export const METHOD_TABLE = {
         },
       },
     ],
+    scope: { token: 'trade:read_write' },
     response: '#/components/schemas/PrivateMassQuoteResponse',
   },
   'private/move_positions': {
@@ -1960,6 +2052,7 @@ export const METHOD_TABLE = {
         },
       },
     ],
+    scope: { token: 'trade:read_write' },
     response: '#/components/schemas/PrivatePositionMoveResponse',
   },
   'private/pme/simulate': {
@@ -1978,6 +2071,7 @@ export const METHOD_TABLE = {
       { name: 'add_positions', required: false, type: 'boolean' },
       { name: 'simulated_positions', required: false, type: 'string' },
     ],
+    scope: { token: 'account:read' },
     response: '#/components/schemas/PrivatePmeSimulateResponse',
   },
   'private/reject_block_trade': {
@@ -1990,6 +2084,7 @@ export const METHOD_TABLE = {
       { name: 'nonce', required: true, type: 'string', ref: 'nonce' },
       { name: 'role', required: true, type: 'string', enum: ['maker', 'taker'], ref: 'role' },
     ],
+    scope: { token: 'block_trade:read_write' },
     response: '#/components/schemas/OkResponse',
   },
   'private/remove_api_key': {
@@ -1998,6 +2093,7 @@ export const METHOD_TABLE = {
     tags: ['Account Management', 'Private'],
     wsOnly: false,
     params: [{ name: 'id', required: true, type: 'integer' }],
+    scope: { token: 'account:read_write' },
     response: '#/components/schemas/OkResponse',
   },
   'private/remove_from_address_book': {
@@ -2022,6 +2118,7 @@ export const METHOD_TABLE = {
       },
       { name: 'address', required: true, type: 'string' },
     ],
+    scope: { token: 'wallet:read_write' },
     response: '#/components/schemas/PrivateRemoveFromAddressBookResponse',
   },
   'private/remove_subaccount': {
@@ -2030,6 +2127,7 @@ export const METHOD_TABLE = {
     tags: ['Account Management', 'Private'],
     wsOnly: false,
     params: [{ name: 'subaccount_id', required: true, type: 'integer' }],
+    scope: { token: 'account:read_write' },
     response: '#/components/schemas/OkResponse',
   },
   'private/reset_api_key': {
@@ -2038,6 +2136,7 @@ export const METHOD_TABLE = {
     tags: ['Account Management', 'Private'],
     wsOnly: false,
     params: [{ name: 'id', required: true, type: 'integer' }],
+    scope: { token: 'account:read_write' },
     response: '#/components/schemas/PrivateApiKeyResponse',
   },
   'private/reset_mmp': {
@@ -2050,6 +2149,7 @@ export const METHOD_TABLE = {
       { name: 'mmp_group', required: false, type: 'string' },
       { name: 'block_rfq', required: false, type: 'boolean' },
     ],
+    scope: { token: 'trade:read_write', or: { token: 'block_rfq:read_write', when: 'block_rfq' } },
     response: '#/components/schemas/OkResponse',
   },
   'private/save_address_beneficiary': {
@@ -2078,6 +2178,7 @@ export const METHOD_TABLE = {
       { name: 'beneficiary_company_name', required: false, type: 'string', ref: 'beneficiary_company_name' },
       { name: 'beneficiary_address', required: true, type: 'string', ref: 'beneficiary_address' },
     ],
+    scope: { token: 'wallet:read_write' },
     response: '#/components/schemas/PrivateSaveAddressBeneficiaryResponse',
   },
   'private/sell': {
@@ -2178,6 +2279,7 @@ export const METHOD_TABLE = {
         },
       },
     ],
+    scope: { token: 'trade:read_write' },
     response: '#/components/schemas/PrivateBuyAndSellResponse',
   },
   'private/set_announcement_as_read': {
@@ -2186,6 +2288,7 @@ export const METHOD_TABLE = {
     tags: ['Account Management', 'Private'],
     wsOnly: false,
     params: [{ name: 'announcement_id', required: true, type: 'number' }],
+    scope: { token: 'account:read_write' },
     response: '#/components/schemas/OkResponse',
   },
   'private/set_clearance_originator': {
@@ -2197,6 +2300,7 @@ export const METHOD_TABLE = {
       { name: 'deposit_id', required: true, type: 'string' },
       { name: 'originator', required: true, type: 'string' },
     ],
+    scope: { token: 'wallet:read_write' },
     response: '#/components/schemas/deposit',
   },
   'private/set_disabled_trading_products': {
@@ -2213,6 +2317,7 @@ export const METHOD_TABLE = {
         items: { type: 'string', enum: ['perpetual', 'futures', 'options', 'future_combos', 'option_combos', 'spots'] },
       },
     ],
+    scope: { token: 'account:read_write' },
     response: '#/components/schemas/OkResponse',
   },
   'private/set_email_for_subaccount': {
@@ -2224,6 +2329,7 @@ export const METHOD_TABLE = {
       { name: 'sid', required: true, type: 'integer' },
       { name: 'email', required: true, type: 'string' },
     ],
+    scope: { token: 'account:read_write' },
     response: '#/components/schemas/OkResponse',
   },
   'private/set_email_language': {
@@ -2232,6 +2338,7 @@ export const METHOD_TABLE = {
     tags: ['Account Management', 'Private'],
     wsOnly: false,
     params: [{ name: 'language', required: true, type: 'string' }],
+    scope: { token: 'account:read_write' },
     response: '#/components/schemas/OkResponse',
   },
   'private/set_mmp_config': {
@@ -2287,6 +2394,7 @@ export const METHOD_TABLE = {
       { name: 'block_rfq', required: false, type: 'boolean' },
       { name: 'trade_count_limit', required: false, type: 'integer', minimum: 1, maximum: 1000 },
     ],
+    scope: { token: 'trade:read_write', or: { token: 'block_rfq:read_write', when: 'block_rfq' } },
     response: '#/components/schemas/PrivateSetMmpConfigResponse',
   },
   'private/set_self_trading_config': {
@@ -2299,6 +2407,7 @@ export const METHOD_TABLE = {
       { name: 'extended_to_subaccounts', required: true, type: 'boolean' },
       { name: 'block_rfq_self_match_prevention', required: false, type: 'boolean' },
     ],
+    scope: { token: 'account:read_write' },
     response: '#/components/schemas/OkResponse',
   },
   'private/simulate_block_trade': {
@@ -2323,6 +2432,7 @@ export const METHOD_TABLE = {
         },
       },
     ],
+    scope: { token: 'block_trade:read' },
     response: '#/components/schemas/PrivateSimulateBlockTradeResponse',
   },
   'private/simulate_portfolio': {
@@ -2341,6 +2451,7 @@ export const METHOD_TABLE = {
       { name: 'add_positions', required: false, type: 'boolean' },
       { name: 'simulated_positions', required: false, type: 'string' },
     ],
+    scope: { token: 'account:read' },
     response: '#/components/schemas/PrivateSimulatePortfolioResponse',
   },
   'private/submit_transfer_between_subaccounts': {
@@ -2361,6 +2472,7 @@ export const METHOD_TABLE = {
       { name: 'source', required: false, type: 'integer' },
       { name: 'nonce', required: false, type: 'string', ref: 'nonce' },
     ],
+    scope: { token: 'wallet:read_write' },
     response: '#/components/schemas/PrivateSubmitTransferResponse',
   },
   'private/submit_transfer_to_subaccount': {
@@ -2379,6 +2491,7 @@ export const METHOD_TABLE = {
       { name: 'amount', required: true, type: 'number' },
       { name: 'destination', required: true, type: 'integer' },
     ],
+    scope: { token: 'wallet:read_write' },
     response: '#/components/schemas/PrivateSubmitTransferResponse',
   },
   'private/submit_transfer_to_user': {
@@ -2397,6 +2510,7 @@ export const METHOD_TABLE = {
       { name: 'amount', required: true, type: 'number' },
       { name: 'destination', required: true, type: 'string' },
     ],
+    scope: { token: 'wallet:read_write', mainaccount: true },
     response: '#/components/schemas/PrivateSubmitTransferResponse',
   },
   'private/subscribe': {
@@ -2419,6 +2533,7 @@ export const METHOD_TABLE = {
       { name: 'sid', required: true, type: 'integer' },
       { name: 'state', required: true, type: 'boolean' },
     ],
+    scope: { token: 'account:read_write' },
     response: '#/components/schemas/OkResponse',
   },
   'private/toggle_subaccount_login': {
@@ -2430,6 +2545,7 @@ export const METHOD_TABLE = {
       { name: 'sid', required: true, type: 'integer' },
       { name: 'state', required: true, type: 'string', enum: ['enable', 'disable'] },
     ],
+    scope: { token: 'account:read_write' },
     response: '#/components/schemas/OkResponse',
   },
   'private/unsubscribe': {
@@ -2480,6 +2596,7 @@ export const METHOD_TABLE = {
       { name: 'personal', required: true, type: 'boolean', ref: 'personal_wallet' },
       { name: 'label', required: true, type: 'string', ref: 'address_label' },
     ],
+    scope: { token: 'wallet:read_write' },
     response: '#/components/schemas/PrivateUpdateInAddressBookResponse',
   },
   'private/verify_block_trade': {
@@ -2506,6 +2623,7 @@ export const METHOD_TABLE = {
         },
       },
     ],
+    scope: { token: 'block_trade:read' },
     response: '#/components/schemas/PrivateVerifyBlockTradeResponse',
   },
   'private/withdraw': {
@@ -2531,6 +2649,7 @@ export const METHOD_TABLE = {
       },
       { name: 'nonce', required: false, type: 'string', ref: 'nonce' },
     ],
+    scope: { token: 'wallet:read_write', mainaccount: true },
     response: '#/components/schemas/PrivateWithdrawResponse',
   },
   'public/auth': {
@@ -3181,6 +3300,7 @@ export const METHOD_TABLE = {
       { name: 'count', required: false, type: 'integer', minimum: 1, maximum: 1000 },
       { name: 'sorting', required: false, type: 'string', enum: ['asc', 'desc', 'default'], ref: 'sorting' },
     ],
+    scope: { token: 'trade:read' },
     response: '#/components/schemas/PublicTradesHistoryResponse',
   },
   'public/get_last_trades_by_instrument': {

@@ -43,3 +43,21 @@ export class ShapedWebSocket {
   }
 }
 export const shaped: DeribitClientOptions = { url: 'ws://127.0.0.1:1/ws/api/v2', WebSocket: ShapedWebSocket }
+
+/** `console` fits the logger option as it is: it prints the fields, then the message. */
+export const withConsole: DeribitClientOptions = { url: 'ws://127.0.0.1:1/ws/api/v2', logger: console }
+
+/** A logger in the old `(message, fields)` order does not compile: it would lose the fields under pino. */
+export const reversed: DeribitClientOptions = {
+  url: 'ws://127.0.0.1:1/ws/api/v2',
+  logger: {
+    // @ts-expect-error the message comes second
+    debug: (_msg: string, _fields?: Record<string, unknown>) => {},
+    // @ts-expect-error the message comes second
+    info: (_msg: string, _fields?: Record<string, unknown>) => {},
+    // @ts-expect-error the message comes second
+    warn: (_msg: string, _fields?: Record<string, unknown>) => {},
+    // @ts-expect-error the message comes second
+    error: (_msg: string, _fields?: Record<string, unknown>) => {},
+  },
+}
