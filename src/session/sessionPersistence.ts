@@ -172,8 +172,35 @@ export class SessionPersistence {
         continue
       }
       const spent = await spend(claimed)
-      return { context: await this.save(spent, true), spent: true }
+      return { context: await this.#publishSpent(spent), spent: true }
     }
+  }
+
+  /**
+   * Stores the tokens this process just got for a refresh token it spent. They are the only
+   * live ones (the exchange grants each refresh token once), so a version written meanwhile
+   * (a claim taken over by a process that thought us gone) is overwritten, never adopted:
+   * adopting it would put the spent token back in use here and keep it in the store.
+   */
+  async #publishSpent(spent: SessionContext): Promise<SessionContext> {
+    const store = this.#store as SessionStore
+    let expected = spent
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const saved = await store.upsert(this.#record(rebase(spent, expected)), expectedVersion(expected))
+        return saved.context
+      } catch (error) {
+        if (error instanceof RevokedError) throw error
+        if (!(error instanceof StoreError) || error.code !== 'STORE_CONFLICT') {
+          this.#logger.warn({ error: String(error) }, 'could not save the session; going on with the tokens in memory')
+          return spent
+        }
+        const current = await store.get(spent.id).catch(() => undefined)
+        expected = current?.context ?? withoutVersion(spent)
+      }
+    }
+    this.#logger.warn({}, 'the stored session kept changing; going on with the fresh tokens in memory')
+    return spent
   }
 
   /**
@@ -217,6 +244,11 @@ export class SessionPersistence {
 /** A context never stored has lockVersion 0: "must not exist yet". */
 function expectedVersion(context: SessionContext): number | undefined {
   return context.lockVersion > 0 ? context.lockVersion : undefined
+}
+
+/** `ours` at the version `stored` holds, so a compare-and-set from there replaces it. */
+function rebase(ours: SessionContext, stored: SessionContext): SessionContext {
+  return withChanges(ours, { lockVersion: stored.lockVersion })
 }
 
 /** The same context as if never stored: the next claim creates the record afresh. */

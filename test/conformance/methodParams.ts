@@ -66,14 +66,6 @@ async function filledOrder(setup: WsRpc): Promise<string> {
   return String(r.order.order_id)
 }
 
-async function transferToSubaccount(c: RecipeContext): Promise<Json> {
-  return (await c.setup.result('private/submit_transfer_to_subaccount', {
-    currency: 'BTC',
-    amount: 0.01,
-    destination: c.subaccountId,
-  })) as Json
-}
-
 /** An MMP configuration for group `conformance` on btc_usd, which mass quotes and resets need. */
 async function mmpConfig(c: RecipeContext): Promise<void> {
   await c.setup.result('private/set_mmp_config', {

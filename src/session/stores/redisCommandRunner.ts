@@ -4,9 +4,14 @@ import { type RedisConnection, whenReady } from './redisHandle.js'
 /** How often a call that met a failover tries again. */
 const FAILOVER_RETRY_MS = 100
 
-/** Failures a failover causes for a moment: the command was not applied, or is safe to send again. */
+/**
+ * Failures a failover causes for a moment: the command was not applied, or is safe to send
+ * again. "Reached the max retries" is how ioredis (`maxRetriesPerRequest: 0`) fails a command
+ * that was in flight when the master's connection dropped: it may have run, and every command
+ * of the store is safe to send again (an upsert recognises its own write by its write id).
+ */
 const PASSING =
-  /^(Connection is closed|READONLY|LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|Too many Cluster redirections|Cluster isn't ready|Stream isn't writeable|Command timed out|No subscriber)/
+  /^(Connection is closed|Reached the max retries per request limit|READONLY|LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|Too many Cluster redirections|Cluster isn't ready|Stream isn't writeable|Command timed out|No subscriber)/
 
 /** The Redis store's `STORE_UNAVAILABLE`, saying why. */
 export const unavailable = (why: string): StoreError =>
