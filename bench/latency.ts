@@ -11,6 +11,15 @@ import type { TransitionEvent } from '../src/client/events.js'
 import { DeribitClient } from '../src/client.js'
 import type { ChannelName } from '../src/protocol/channelNames.js'
 import { startRemoteExchange, wallNow } from './latencyExchange.js'
+import {
+  type BareSocket,
+  floorConnect,
+  floorExchange,
+  floorFork,
+  floorReconnect,
+  floorRefresh,
+  floorSwitch,
+} from './latencyFloor.js'
 
 /** Round-trip times measured, in ms. */
 const RTTS = [10, 50]
@@ -49,6 +58,8 @@ export interface LatencyRow {
   medianMs: number
   roundTrips: number
   minimum: number
+  /** The floor: a bare socket doing the minimum sequence on the same path (latencyFloor.ts), median ms. */
+  floorMs?: number
   /** For reconnects: the client's own `transition.ms`, which counts from the drop. */
   reportedMs?: number
   /** For reconnects: from the drop until the last private channel's events can reach the client. */
@@ -88,8 +99,10 @@ export async function runLatency(): Promise<LatencyRow[]> {
         sessionName,
         requestTimeoutMs: 30_000,
       })
+    const floors = await measureFloors(exchange, url, account, rttMs)
     const add = (transition: string, size: number, times: number[], reported?: number[], blind?: number[]) => {
       const medianMs = median(times)
+      const floor = floors.get(`${transition} ${size}`)
       rows.push({
         rttMs,
         pathRttMs: Math.round(pathRttMs * 10) / 10,
@@ -98,6 +111,7 @@ export async function runLatency(): Promise<LatencyRow[]> {
         medianMs: Math.round(medianMs),
         roundTrips: Math.round((medianMs / pathRttMs) * 100) / 100,
         minimum: MINIMUM_ROUND_TRIPS[transition] ?? Number.NaN,
+        ...(floor !== undefined ? { floorMs: Math.round(floor * 10) / 10 } : {}),
         ...(reported ? { reportedMs: Math.round(median(reported)) } : {}),
         ...(blind ? { blindMs: Math.round(median(blind)) } : {}),
       })
@@ -172,6 +186,79 @@ export async function runLatency(): Promise<LatencyRow[]> {
     for (const vanish of [false, true]) rows.push(await vanishedOrders(rttMs, vanish, pathRttMs))
   }
   return rows
+}
+
+/**
+ * The floor of each measure (`"<transition> <channels>"` → median ms): a bare socket doing the
+ * minimum sequence through the same proxy to the same exchange thread (latencyFloor.ts), the same
+ * number of times, spaced as the SDK's runs are.
+ */
+async function measureFloors(
+  exchange: Awaited<ReturnType<typeof startRemoteExchange>>,
+  url: string,
+  account: { clientId: string; clientSecret: string; subaccountIds: number[] },
+  rttMs: number,
+): Promise<Map<string, number>> {
+  const floors = new Map<string, number>()
+  const say = (m: string) => process.env.FLOOR_DEBUG && process.stderr.write(`${m}\n`)
+  const key = { clientId: account.clientId, clientSecret: account.clientSecret }
+  const connectTimes: number[] = []
+  for (let rep = 0; rep < REPS; rep++) {
+    const started = performance.now()
+    const { socket } = await floorConnect(url, key, `floor-connect-${rep}`, channels(200))
+    connectTimes.push(performance.now() - started)
+    socket.terminate()
+  }
+  floors.set('connect 200', median(connectTimes))
+  say(`floor connect`)
+
+  for (const size of RECONNECT_SIZES) {
+    const names = channels(size)
+    // A bare socket does not pace: it starts with the account's subscribe pool full.
+    await sleep(size >= 5_000 ? 3_800 : 1_200)
+    let { socket, tokens } = await floorConnect(url, key, `floor-reconnect-${size}`, names)
+    const wanted = names.filter((c) => c.startsWith('user.'))
+    const times: number[] = []
+    for (let rep = 0; rep < (size >= 5_000 ? LARGE_REPS : REPS); rep++) {
+      await sleep(size >= 5_000 ? 3_800 : 1_200)
+      const closed = socket
+      const droppedAt = await exchange.drop(wanted, rttMs)
+      const next = await floorReconnect(closed, url, tokens, names, wallNow)
+      times.push(next.readyAt - droppedAt)
+      socket = next.socket
+      tokens = next.tokens
+    }
+    socket.terminate()
+    floors.set(`reconnect ${size}`, median(times))
+    say(`floor reconnect ${size} ${median(times)}`)
+  }
+
+  const names = channels(200)
+  const privateNames = names.filter((c) => c.startsWith('user.'))
+  await sleep(3_800)
+  const connected = await floorConnect(url, key, 'floor-transitions', names)
+  const socket: BareSocket = connected.socket
+  let tokens = connected.tokens
+  const byKind: Record<string, number[]> = { refresh: [], exchange: [], switch: [], fork: [] }
+  const timed = async <T>(kind: string, run: () => Promise<T>): Promise<T> => {
+    await sleep(1_000)
+    const started = performance.now()
+    const result = await run()
+    byKind[kind]?.push(performance.now() - started)
+    return result
+  }
+  const sub = account.subaccountIds[0] as number
+  for (let rep = 0; rep < REPS; rep++) {
+    tokens = await timed('refresh', () => floorRefresh(socket, tokens))
+    const main = tokens
+    tokens = await timed('exchange', () => floorExchange(socket, main, sub, privateNames))
+    tokens = await timed('switch', () => floorSwitch(socket, main, privateNames))
+    const from = tokens
+    tokens = await timed('fork', () => floorFork(socket, from, `floor-fork-${rttMs}-${rep}`, privateNames))
+  }
+  socket.terminate()
+  for (const [kind, times] of Object.entries(byKind)) floors.set(`${kind} 200`, median(times))
+  return floors
 }
 
 /** Orders resting when the connection drops, in the vanished-orders measure. */
@@ -252,7 +339,9 @@ export function latencyTable(rows: readonly LatencyRow[]): string {
     `latency (through a proxy, credit limits on; median of ${REPS}, 10,000 channels ${LARGE_REPS})`,
     '',
   ]
-  lines.push('rtt   path rtt  transition  channels   ms   round trips  minimum  ratio  reported ms  private blind ms')
+  lines.push(
+    'rtt   path rtt  transition  channels   ms  floor ms  × floor  round trips  minimum  ratio  reported ms  private blind ms',
+  )
   for (const r of rows) {
     lines.push(
       [
@@ -261,6 +350,8 @@ export function latencyTable(rows: readonly LatencyRow[]): string {
         r.transition.padEnd(11),
         `${r.channels}`.padStart(8),
         `${r.medianMs}`.padStart(6),
+        `${r.floorMs ?? ''}`.padStart(9),
+        (r.floorMs === undefined ? '' : `${(r.medianMs / r.floorMs).toFixed(2)}×`).padStart(8),
         `${r.roundTrips.toFixed(2)}`.padStart(12),
         `${r.minimum}`.padStart(8),
         `${(r.roundTrips / r.minimum).toFixed(2)}×`.padStart(6),

@@ -113,7 +113,11 @@ async function serve(setup: ExchangeSetup): Promise<void> {
           const poll = setInterval(() => {
             const next = sim.log.connections()[before]
             if (next === undefined) return
-            const on = new Set(sim.subscriptionsOf(next.id))
+            // Counted first: building a set of 10,000 names every millisecond took the exchange
+            // thread's time from the subscribes it was timing.
+            const held = sim.subscriptionsOf(next.id)
+            if (held.length < command.wanted.length) return
+            const on = new Set(held)
             if (!command.wanted.every((c) => on.has(c))) return
             clearInterval(poll)
             resolve(wallNow() - droppedAt + command.rttMs / 2)
