@@ -1,7 +1,7 @@
 import { DeribitError, RpcError } from '../errors.js'
 import { isPrivateChannel } from '../protocol/channels.js'
 import type { CallOptions } from '../session/rpcCaller.js'
-import { chunkChannels } from './batches.js'
+import { ChannelChunker, chunkChannels } from './batches.js'
 
 /**
  * Batches are bounded by bytes (under Deribit's 32 kB frame limit), not by a channel count:
@@ -49,8 +49,12 @@ export class WireSubscriptions {
   readonly #private = new Set<string>()
   readonly #subscribing = new Set<string>()
   readonly #unsubscribing = new Set<string>()
-  /** Channels of subscribes written behind an authentication still unanswered: in flight, whatever session comes. */
-  readonly #behind = new Set<ReadonlySet<string>>()
+  /**
+   * Channels of subscribes written behind an authentication still unanswered: in flight,
+   * whatever session comes. Kept as the lists sent; a set of one is built only if a pass asks.
+   */
+  readonly #behind = new Map<readonly string[], Set<string> | undefined>()
+  readonly #chunker = new ChannelChunker(BATCHING)
   #epoch = -1
   /** Bumped by every new socket or exchange session: an answer from an older one confirms nothing private. */
   #privateGeneration = 0
@@ -130,7 +134,7 @@ export class WireSubscriptions {
     const method = authenticated ? 'private/subscribe' : 'public/subscribe'
     const outcome: SubscribeOutcome = { confirmed: [], refused: [], unsettled: [] }
     try {
-      const answers = await sendBatches(call, method, channels, options)
+      const answers = await sendBatches(call, method, this.#chunker.chunk(channels), options)
       readAnswers(answers, outcome, true)
       this.#record(outcome.confirmed, options.epoch, generation)
       return outcome
@@ -148,11 +152,10 @@ export class WireSubscriptions {
     options: CallOptions & { epoch: number },
     behind: BehindAuthentication,
   ): Promise<SubscribeOutcome> {
-    const round: ReadonlySet<string> = new Set(channels)
-    this.#behind.add(round)
+    this.#behind.set(channels, undefined)
     const outcome: SubscribeOutcome = { confirmed: [], refused: [], unsettled: [] }
     try {
-      const answers = await sendBatches(call, 'private/subscribe', channels, options)
+      const answers = await sendBatches(call, 'private/subscribe', this.#chunker.chunk(channels), options)
       const landed = await behind.landed
       if (landed && !(await behind.committed)) {
         outcome.unsettled.push(...channels)
@@ -163,7 +166,7 @@ export class WireSubscriptions {
       this.#record(outcome.confirmed, options.epoch, this.#privateGeneration)
       return outcome
     } finally {
-      this.#behind.delete(round)
+      this.#behind.delete(channels)
     }
   }
 
@@ -177,7 +180,14 @@ export class WireSubscriptions {
 
   #isBehind(channel: string): boolean {
     if (this.#behind.size === 0) return false
-    for (const round of this.#behind) if (round.has(channel)) return true
+    for (const [sent, set] of this.#behind) {
+      let round = set
+      if (round === undefined) {
+        round = new Set(sent)
+        this.#behind.set(sent, round)
+      }
+      if (round.has(channel)) return true
+    }
     return false
   }
 
@@ -206,17 +216,17 @@ export class WireSubscriptions {
 }
 
 /** One answer (or error) per batch of a subscribe request that the frame limit split. */
-type BatchAnswer = { batch: string[]; result: unknown[]; error: unknown }
+type BatchAnswer = { batch: readonly string[]; result: unknown[]; error: unknown }
 
 function sendBatches(
   call: WireCall,
   method: string,
-  channels: readonly string[],
+  batches: ReadonlyArray<readonly string[]>,
   options: CallOptions & { epoch: number },
 ): Promise<BatchAnswer[]> {
   return Promise.all(
-    chunkChannels(channels, BATCHING).map((batch) =>
-      call(method, { channels: batch }, options).then(
+    batches.map((batch) =>
+      call(method, { channels: batch as string[] }, options).then(
         (result) => ({ batch, result: Array.isArray(result) ? (result as unknown[]) : [], error: undefined }),
         (error: unknown) => ({ batch, result: [] as unknown[], error }),
       ),

@@ -2,7 +2,12 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { DeribitError } from '../../src/errors.js'
 import { MAX_REQUEST_BYTES } from '../../src/protocol/errorCodes.js'
-import { chunkChannels, DEFAULT_MAX_BATCH_BYTES, SUBSCRIBE_ENVELOPE_BYTES } from '../../src/subscriptions/batches.js'
+import {
+  ChannelChunker,
+  chunkChannels,
+  DEFAULT_MAX_BATCH_BYTES,
+  SUBSCRIBE_ENVELOPE_BYTES,
+} from '../../src/subscriptions/batches.js'
 
 /** The largest request the client can write for `channels`: the widest id and longest method. */
 function frame(channels: readonly string[]): string {
@@ -112,5 +117,34 @@ describe('chunkChannels', () => {
 
   it('refuses a name that can never fit', () => {
     expect(() => chunkChannels(['x'.repeat(MAX_REQUEST_BYTES)])).toThrow(DeribitError)
+  })
+})
+
+describe('ChannelChunker', () => {
+  const names = (n: number, tag = '') => Array.from({ length: n }, (_, i) => `user.orders.future.C${i}${tag}.raw`)
+
+  it('answers an unchanged list with the batches it made before, and any change with new ones', () => {
+    const chunker = new ChannelChunker({ maxBytes: 2_000 })
+    const list = names(300)
+    const first = chunker.chunk(list)
+    expect(first.flat()).toEqual(list)
+    expect(first.length).toBeGreaterThan(1)
+    // A reconnect rebuilds the desired list: equal names in a new array are the same list.
+    expect(chunker.chunk([...list])).toBe(first)
+    const changed = [...list.slice(0, 299), 'user.orders.future.OTHER.raw']
+    const second = chunker.chunk(changed)
+    expect(second).not.toBe(first)
+    expect(second.flat()).toEqual(changed)
+    expect(chunker.chunk(names(299)).flat()).toEqual(names(299))
+  })
+
+  it('keeps its answer from the caller: batches are frozen and the list given is copied', () => {
+    const chunker = new ChannelChunker()
+    const list = names(10)
+    const batches = chunker.chunk(list)
+    expect(Object.isFrozen(batches)).toBe(true)
+    expect(Object.isFrozen(batches[0])).toBe(true)
+    list[0] = 'user.orders.future.CHANGED.raw'
+    expect(chunker.chunk(list).flat()).toEqual(list)
   })
 })
