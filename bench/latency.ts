@@ -4,7 +4,8 @@
  * 50 ms round-trip time, against a simulator with its credit limits on. Each time is reported in
  * round trips of the path's measured RTT next to the minimum the protocol needs (bench/README.md
  * states and explains them). The client runs here; each simulator and its proxy run in a worker
- * thread (latencyExchange.ts). About 110 s in all.
+ * thread (latencyExchange.ts); a bare-socket floor (latencyFloor.ts) runs each minimum sequence
+ * beside it. About 4 minutes in all.
  */
 
 import type { TransitionEvent } from '../src/client/events.js'

@@ -6,7 +6,7 @@
  *
  *   npm run bench              # the full run (a few minutes)
  *   npx tsx bench/run.ts --quick   # a smoke run (under a minute; results in the temp folder)
- *   npx tsx bench/run.ts --only=latency   # only the latency section (about two minutes)
+ *   npx tsx bench/run.ts --only=latency   # only the latency section (about four minutes)
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
