@@ -150,11 +150,22 @@ describe('reliability scenarios: network', () => {
         super(address, protocols, options)
       }
     }
+    // The delays the client asked for, as it logs them: the curve itself, whatever the load.
+    const delays: number[] = []
+    const quiet = () => undefined
     await using rig = await startRig({
       client: {
         // The ws class's overloaded constructor type cannot be restated in a subclass.
         WebSocket: CountingWebSocket as unknown as typeof WebSocket,
         reconnect: { initialDelayMs: 5, maxDelayMs: 80, factor: 2, jitter: 0 },
+        logger: {
+          debug: (fields: unknown, message: string) => {
+            if (message === 'reconnecting') delays.push((fields as { delayMs: number }).delayMs)
+          },
+          info: quiet,
+          warn: quiet,
+          error: quiet,
+        },
       },
     })
     const { client, proxy } = rig
@@ -180,9 +191,11 @@ describe('reliability scenarios: network', () => {
       .slice(before)
       .map((t, i, all) => (i === 0 ? 0 : t - (all[i - 1] as number)))
       .slice(1)
-    // Exponential from 5 ms, capped at 80 ms: the early gaps are short, the late ones sit at the cap.
-    expect(gaps.slice(0, 3).every((g) => g < 60)).toBe(true)
-    expect(gaps.slice(-8).every((g) => g >= 75 && g < 250)).toBe(true)
+    // The first retry goes out at once, then exponential from 5 ms, capped at 80 ms.
+    expect(delays.slice(0, 6)).toEqual([0, 5, 10, 20, 40, 80])
+    expect(delays.slice(6, 20).every((d) => d === 80)).toBe(true)
+    // And the waits were real: a timer never fires early (a loaded machine only makes gaps longer).
+    expect(gaps.slice(-8).every((g) => g >= 79)).toBe(true)
     // One state change into 'reconnecting', not one per attempt; no leak per attempt.
     expect(seen).toEqual(['reconnecting'])
     expect(listeners()).toEqual(listenersBefore)
