@@ -87,7 +87,7 @@ describe('connect() fails fast with its cause', () => {
     await expect(client.buy({ instrument_name: 'BTC-PERPETUAL', amount: 10, type: 'market' })).rejects.toMatchObject({
       code: 'NOT_CONNECTED',
     })
-    expect(Date.now() - started).toBeLessThan(100)
+    expect(Date.now() - started).toBeLessThan(1000)
     expect(() => new DeribitClient({} as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
   })
 })

@@ -29,7 +29,7 @@ describe('order entry', () => {
       label: 'late',
       subjectId: account.mainAccountId,
     })
-    expect(Date.now() - started).toBeLessThan(400)
+    expect(Date.now() - started).toBeLessThan(550)
     sim.faults.delayResponses(0)
     await waitFor(() => sim.orderCount(account.mainAccountId, 'late') === 1, 'the order placed, once')
     // The tracker's own user.orders subscription brings the order in without another request.
