@@ -2,7 +2,7 @@ import WebSocket from 'ws'
 import { DeribitError, type RevokedError } from '../errors.js'
 import { OrderEntry } from '../orders/orderEntry.js'
 import { OrderReconciler } from '../orders/orderReconciler.js'
-import { OrderTracker, trackerInternals } from '../orders/orderTracker.js'
+import { OrderTracker } from '../orders/orderTracker.js'
 import { CreditLimiter } from '../rpc/creditLimiter.js'
 import { RpcClient } from '../rpc/rpcClient.js'
 import { ActiveSession, PUBLIC_IDENTITY } from '../session/activeSession.js'
@@ -12,8 +12,6 @@ import { HeldSessions } from '../session/heldSessions.js'
 import { RefreshScheduler } from '../session/refreshScheduler.js'
 import type { SessionContext } from '../session/sessionContext.js'
 import { SessionPersistence } from '../session/sessionPersistence.js'
-import { withSideConnection } from '../session/sideConnection.js'
-import { authenticateWithRefreshToken } from '../session/tokenOperations.js'
 import { SubscriptionManager } from '../subscriptions/subscriptionManager.js'
 import { backoffDelay } from '../transport/backoff.js'
 import { IdleWatchdog } from '../transport/idleWatchdog.js'
@@ -29,6 +27,7 @@ import { NotificationRouter } from './notificationRouter.js'
 import { CLIENT_PACING_HEADROOM, DEFAULT_CLIENT_OPTIONS, type DeribitClientOptions } from './options.js'
 import { OrderSync } from './orderSync.js'
 import { endpointUrl } from './presets.js'
+import { sessionEndings } from './sessionEndings.js'
 import { Transitions } from './transitions.js'
 
 /** The order tracker's own channel, kept per identity so `client.orders` stays true by itself. */
@@ -333,74 +332,26 @@ export function assembleClient(options: DeribitClientOptions, hooks: FacadeHooks
     refresh,
     refreshOnExpiry: () => queue.refreshNow((from, caller) => auth.refresh(caller, from)),
     onSocketError: (listener) => socket.on('error', listener),
-    async resume() {
-      const name = options.sessionName
-      if (!name || !persistence.enabled) return
-      try {
-        const resumed = await persistence.resume(name)
-        if (resumed) {
-          active.resume(resumed)
-          logger.info({ session: resumed.id }, 'resuming stored session')
-        }
-      } catch (error) {
-        if ((error as DeribitError).code === 'REVOKED') throw error
-        logger.warn({ error: String(error) }, 'session store unreadable; authenticating afresh')
-      }
-    },
-    async endHeld(sessionId) {
-      const target = await held.take(sessionId)
-      if (!target) throw new DeribitError('INVALID_ARGUMENT', 'No held session with that id')
-      await withSideConnection(side(), async (sideRpc, closed) => {
-        await authenticateWithRefreshToken(sideRpc, target.refreshToken)
-        // No answer comes: the exchange invalidates the session and closes this side socket.
-        sideRpc.call('private/logout', { invalidate_token: true }).catch(() => undefined)
-        await Promise.race([closed, lifetime.sleep(resolved.requestTimeoutMs)])
-      })
-      const ended = held.end(sessionId, Date.now())
-      active.markEnded(sessionId)
-      if (ended) await persistence.markInactive(ended)
-    },
-    async logout(invalidateToken) {
-      await gate.ready.wait(resolved.requestTimeoutMs)
-      const epoch = conn.epoch
-      conn.loggingOut = true
-      conn.suspend()
-      const closed = new Promise<void>((resolve) => {
-        const off = socket.on('close', (info) => {
-          if (info.epoch !== epoch) return
-          off()
-          resolve()
-        })
-      })
-      // Deribit sends no answer to logout; the socket closing is the answer.
-      rpc
-        .call('private/logout', { invalidate_token: invalidateToken }, { epoch, timeoutMs: 5000 })
-        .catch(() => undefined)
-      const cancel = lifetime.timeout(() => socket.drop('logout not acknowledged'), 5000)
-      await closed
-      cancel()
-      const ended = active.current
-      if (ended) {
-        active.markEnded(ended.id)
-        held.end(ended.id, Date.now())
-        // The record stays, inactive: history is never deleted silently.
-        if (invalidateToken) await persistence.markInactive(ended)
-      }
-    },
-    async close(error) {
-      lifetime.end()
-      gate.close(error)
-      scheduler.cancel()
-      watchdog?.stop()
-      limiter?.clear()
-      held.close()
-      subscriptions.close(error)
-      await conn.close(error)
-      // What the store was told last lands before close() resolves: a restart reads it.
-      await active.flush()
-      events.removeAllListeners()
-      trackerInternals(tracker).removeAllListeners()
-    },
+    ...sessionEndings({
+      sessionName: options.sessionName,
+      requestTimeoutMs: resolved.requestTimeoutMs,
+      side,
+      logger,
+      events,
+      lifetime,
+      connection: conn,
+      socket,
+      rpc,
+      gate,
+      active,
+      held,
+      persistence,
+      scheduler,
+      watchdog,
+      limiter,
+      subscriptions,
+      tracker,
+    }),
   }
 }
 
