@@ -163,9 +163,8 @@ export async function floorExchange(
     refresh_token: tokens.refresh_token,
     subject_id: subjectId,
   })) as Tokens
-  const signedIn = (await socket.call('public/auth', refreshAuth(exchanged))) as Tokens
-  await Promise.all([socket.subscribe(privateChannels), socket.call('private/get_open_orders')])
-  return signedIn
+  // The rest is a switch to the tokens it got.
+  return floorSwitch(socket, exchanged, privateChannels)
 }
 
 /** Switch back to a held session: auth with its refresh token → subscribe + open orders. */
