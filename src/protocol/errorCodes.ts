@@ -36,6 +36,25 @@ export const DERIBIT_ERRORS = {
   timed_out: 13888,
 } as const
 
+/**
+ * Codes that say "not now" rather than anything about the request: rate limits, maintenance,
+ * overload, an internal error, a timeout, and a token to renew. A subscribe refused with one of
+ * them is no verdict on its channels; they stay wanted and are sent again.
+ */
+export const TRANSIENT_ERROR_CODES: ReadonlySet<number> = new Set([
+  DERIBIT_ERRORS.authorization_required,
+  DERIBIT_ERRORS.too_many_requests,
+  DERIBIT_ERRORS.retry,
+  DERIBIT_ERRORS.settlement_in_progress,
+  DERIBIT_ERRORS.matching_engine_queue_full,
+  DERIBIT_ERRORS.too_many_concurrent_requests,
+  DERIBIT_ERRORS.system_maintenance,
+  DERIBIT_ERRORS.internal_server_error,
+  DERIBIT_ERRORS.unauthorized,
+  DERIBIT_ERRORS.temporarily_unavailable,
+  DERIBIT_ERRORS.timed_out,
+])
+
 /** A Deribit error message (snake_case, as on the wire). */
 export type DeribitErrorMessage = keyof typeof DERIBIT_ERRORS
 

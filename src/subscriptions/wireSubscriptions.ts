@@ -1,5 +1,6 @@
 import { DeribitError, RpcError } from '../errors.js'
 import { isPrivateChannel } from '../protocol/channels.js'
+import { TRANSIENT_ERROR_CODES } from '../protocol/errorCodes.js'
 import type { CallOptions } from '../session/rpcCaller.js'
 import { ChannelChunker, chunkChannels } from './batches.js'
 
@@ -236,14 +237,17 @@ function sendBatches(
 
 /**
  * Sorts each batch's answer into `outcome`. An error is a verdict on the channels only when
- * `verdicts` (not for a request behind a refused sign-in) and it carries an exchange code
- * other than the rate limit's.
+ * `verdicts` (not for a request behind a refused sign-in) and it carries an exchange code that
+ * is not a transient one (maintenance, a rate limit, overload: the channels stay wanted).
  */
 function readAnswers(answers: readonly BatchAnswer[], outcome: SubscribeOutcome, verdicts: boolean): void {
   for (const { batch, result, error } of answers) {
     if (error !== undefined) {
       const verdict =
-        verdicts && error instanceof DeribitError && error.exchangeCode !== undefined && error.code !== 'RATE_LIMITED'
+        verdicts &&
+        error instanceof DeribitError &&
+        error.exchangeCode !== undefined &&
+        !TRANSIENT_ERROR_CODES.has(error.exchangeCode)
       for (const channel of batch) {
         if (verdict) outcome.refused.push({ channel, error: error as DeribitError })
         else outcome.unsettled.push(channel)

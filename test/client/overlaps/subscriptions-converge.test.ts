@@ -10,6 +10,7 @@ import { authGrant } from '../../support/wireControl.js'
 import {
   bid,
   clientConnection,
+  clientConnectionIds,
   expectWire,
   settledWithin,
   sleep,
@@ -115,6 +116,39 @@ describe('subscriptions converge (issue 13)', () => {
     expect(a.ok, 'both calls share one outcome').toBe(b.ok)
     await clientConnection(w)
     await expectWire(w, a.ok || b.ok ? [TICKER] : [])
+  })
+
+  it('a resubscription the exchange answers with maintenance keeps every subscription and comes back', async () => {
+    await using w = await startOverlapWorld()
+    await w.client.connect()
+    const seen: string[] = []
+    const pub = await w.client.subscribe([TRADES])
+    const own = await w.client.subscribe([ORDERS], (data) => seen.push((data as { label?: string }).label ?? ''))
+    const errors: DeribitError[] = []
+    w.client.on('error', (e) => errors.push(e))
+    const before = await clientConnection(w)
+    // "Not now", not "no": the reconnect's subscribe is refused with 11051 once.
+    refuseNextSubscribe(w.sim)
+    w.sim.faults.dropConnections({ which: before, mode: 'terminate' })
+    await waitFor(() => clientConnectionIds(w).some((id) => id !== before), 'the reconnect')
+    await clientConnection(w)
+    await expectWire(w, [TRADES, ORDERS])
+    expect([pub.closed, own.closed], 'the subscriptions live on').toEqual([false, false])
+    expect(errors.map((e) => e.exchangeCode)).not.toContain(11051)
+    await w.client.buy(bid('after-maintenance'))
+    await waitFor(() => seen.includes('after-maintenance'), 'the order event after the reconnect')
+  })
+
+  it('a subscribe the exchange refuses for good (bad request) ends, with the exchange code', async () => {
+    await using w = await startOverlapWorld()
+    await w.client.connect()
+    w.sim.faults.failNext('private/subscribe', 1, { code: 11050, message: 'bad_request' })
+    const refused = await w.client.subscribe([TRADES]).then(
+      () => undefined,
+      (e: DeribitError) => e,
+    )
+    expect(refused?.exchangeCode).toBe(11050)
+    await expectWire(w, [])
   })
 
   it('case 7: an orderBook() retried after a refused subscribe is live', async () => {
