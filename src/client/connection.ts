@@ -152,7 +152,7 @@ export class Connection {
     this.#o.gate.carrying.open()
     this.openForCalls()
     // What changed while the wire was suspended (an unsubscribe, say) goes out now.
-    void this.#o.subscriptions.sync()
+    this.#o.subscriptions.resumed()
   }
 
   /** Ready for new operations only when signed in and no transition is queued. */
