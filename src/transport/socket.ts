@@ -16,15 +16,7 @@ import { TypedEmitter } from './typedEmitter.js'
 /** How RWS constructs a socket. */
 type RwsSocketClass = new (url: string, protocols?: string | string[]) => WsWebSocket
 
-export {
-  DEFAULT_SOCKET_OPTIONS,
-  type ReconnectingInfo,
-  type SocketCloseInfo,
-  type SocketEvents,
-  type SocketOptions,
-  type SocketState,
-  type WebSocketClass,
-} from './socketOptions.js'
+export * from './socketOptions.js'
 
 /** One connection attempt: one RWS instance and the single ws it creates. */
 interface Attempt {

@@ -52,6 +52,24 @@ describe('subscriptions converge (issue 13)', () => {
     await expectWire(w, [TRADES])
   })
 
+  it('subscribe() during a refresh goes out when the refresh commits, and the refresh resends nothing else', async () => {
+    await using w = await startOverlapWorld()
+    await w.client.connect()
+    await w.client.subscribe([TICKER])
+    const conn = await clientConnection(w)
+    const subscribesBefore = w.sim.log.framesFrom(conn).filter((f) => f.text.includes('subscribe')).length
+    w.wire.hold({ match: authGrant('refresh_token'), hold: 300, count: 1 })
+    const refresh = track(w.client.refreshToken())
+    await w.wire.sent(authGrant('refresh_token'))
+    const subscribe = track(w.client.subscribe([TRADES]))
+    expect((await settledWithin(refresh, 3000, 'the refresh')).ok).toBe(true)
+    expect((await settledWithin(subscribe, 3000, 'the subscribe')).ok).toBe(true)
+    await expectWire(w, [TICKER, TRADES])
+    // One request for the new channel; the refresh kept the session, so nothing was sent again.
+    const subscribes = w.sim.log.framesFrom(conn).filter((f) => f.text.includes('subscribe')).length
+    expect(subscribes - subscribesBefore).toBe(1)
+  })
+
   it('case 7: unsubscribe() during an exchange reaches the exchange', async () => {
     await using w = await startOverlapWorld()
     await w.client.connect()
